@@ -1,0 +1,2 @@
+use serde::{Deserialize, Serialize};
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)] pub struct SgdClassifier;
