@@ -1,4 +1,6 @@
 //! TF-IDF features on sparse CSR matrices, and the newtype that makes them linfa records.
+pub mod svmlight;
+
 use crate::text::Analyzer;
 use serde::{Deserialize, Serialize};
 

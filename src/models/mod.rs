@@ -11,6 +11,7 @@ pub mod logreg;
 pub mod sgd;
 
 use crate::features::SparseRecords;
+use linfa::DatasetBase;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -117,8 +118,9 @@ pub enum Model {
 }
 
 impl Model {
-    /// Fits the family named by `settings.kind`. `y[i] < n_classes`.
-    pub fn fit(_settings: &ModelSettings, _x: &SparseRecords, _y: &[usize], _n_classes: usize) -> Result<Model, ModelError> { todo!() }
+    /// Fits the family named by `settings.kind` through its linfa params.
+    /// Every target is `< n_classes` (a fold may lack some class; the model still has `n_classes` outputs).
+    pub fn fit(_settings: &ModelSettings, _data: &DatasetBase<SparseRecords, Array1<usize>>, _n_classes: usize) -> Result<Model, ModelError> { todo!() }
     pub fn kind(&self) -> ClassifierKind { todo!() }
     pub fn n_classes(&self) -> usize { todo!() }
     pub fn n_features(&self) -> usize { todo!() }
