@@ -1,1 +1,183 @@
-//! The model file.
+//! The model file: everything `predict` needs to rebuild training-time features exactly
+//! (analyzer settings, vocabulary and IDF, label names) and the fitted classifier.
+//!
+//! Layout (little-endian):
+//! ```text
+//! magic "TEXTCLF\x1a\n" (9 bytes) | format version u32 | payload length u64 | CRC-32 of payload u32 | payload
+//! ```
+//! The payload is a postcard-encoded [`ModelBundle`]. Loading checks every header field
+//! against the file before decoding, so a truncated, corrupt, foreign or newer file is
+//! refused with a clear message and nothing is allocated from a length the file cannot back.
+
+use crate::features::TfidfVectorizer;
+use crate::models::{Model, ModelSettings};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// First bytes of every model file; the 0x1a and newline catch text-mode mangling.
+pub const MAGIC: &[u8; 9] = b"TEXTCLF\x1a\n";
+/// The format this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = MAGIC.len() + 4 + 8 + 4;
+
+/// How a model was trained: shown by `inspect`, and enough to reproduce the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// Version of textclf that wrote the file.
+    pub textclf_version: String,
+    /// The corpus path as given on the command line.
+    pub corpus: String,
+    /// Documents the model was fitted on.
+    pub documents: usize,
+    /// Training documents per label, in label order.
+    pub label_counts: Vec<usize>,
+    /// The classifier's hyperparameters.
+    pub settings: ModelSettings,
+}
+
+/// One task's model: the features, the classifier and the names of its classes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelBundle {
+    /// The label column this model predicts (e.g. `topic`), also the file's stem.
+    pub task: String,
+    /// Class names; class index `i` of the model is `labels[i]`.
+    pub labels: Vec<String>,
+    pub vectorizer: TfidfVectorizer,
+    pub model: Model,
+    pub info: TrainingInfo,
+}
+
+/// Why a model file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not a textclf model file (wrong magic bytes)")]
+    Foreign { path: PathBuf },
+    #[error("{path}: model file format v{found} was written by a newer textclf; this build reads up to v{FORMAT_VERSION}")]
+    NewerVersion { path: PathBuf, found: u32 },
+    #[error("{path}: truncated model file: {detail}")]
+    Truncated { path: PathBuf, detail: String },
+    #[error("{path}: corrupt model file: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+}
+
+impl ModelBundle {
+    /// Checks the parts agree with each other; a decoded file that fails this is corrupt.
+    fn validate(&self) -> Result<(), String> {
+        if self.labels.len() != self.model.n_classes() {
+            return Err(format!("{} label names for a model of {} classes", self.labels.len(), self.model.n_classes()));
+        }
+        if self.vectorizer.vocabulary().len() != self.model.n_features() {
+            return Err(format!(
+                "vocabulary of {} terms for a model of {} features",
+                self.vectorizer.vocabulary().len(),
+                self.model.n_features()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Serialises to the file format (header + payload).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let payload = postcard::to_stdvec(self).expect("serialising to memory cannot fail");
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        out.extend_from_slice(&payload);
+        out
+    }
+
+    /// Parses the file format; `path` only names the source in errors.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self, BundleError> {
+        let path = path.to_path_buf();
+        let truncated = |detail: String| BundleError::Truncated { path: path.clone(), detail };
+        let corrupt = |detail: String| BundleError::Corrupt { path: path.clone(), detail };
+        if bytes.len() < MAGIC.len() {
+            if MAGIC.starts_with(bytes) && !bytes.is_empty() {
+                return Err(truncated(format!("{} bytes, shorter than the header", bytes.len())));
+            }
+            return Err(BundleError::Foreign { path });
+        }
+        if &bytes[..MAGIC.len()] != MAGIC {
+            return Err(BundleError::Foreign { path });
+        }
+        if bytes.len() < HEADER_LEN {
+            return Err(truncated(format!("{} bytes, shorter than the {HEADER_LEN}-byte header", bytes.len())));
+        }
+        let mut at = MAGIC.len();
+        let mut take = |n: usize| {
+            let s = &bytes[at..at + n];
+            at += n;
+            s
+        };
+        let version = u32::from_le_bytes(take(4).try_into().unwrap());
+        let payload_len = u64::from_le_bytes(take(8).try_into().unwrap());
+        let crc = u32::from_le_bytes(take(4).try_into().unwrap());
+        if version > FORMAT_VERSION {
+            return Err(BundleError::NewerVersion { path, found: version });
+        }
+        if version == 0 {
+            return Err(corrupt("format version 0".into()));
+        }
+        let available = (bytes.len() - HEADER_LEN) as u64;
+        if payload_len > available {
+            return Err(truncated(format!("header promises {payload_len} payload bytes, file holds {available}")));
+        }
+        if payload_len < available {
+            return Err(corrupt(format!("{} bytes after the {payload_len}-byte payload", available - payload_len)));
+        }
+        let payload = &bytes[HEADER_LEN..];
+        let actual = crc32fast::hash(payload);
+        if actual != crc {
+            return Err(corrupt(format!("checksum mismatch (stored {crc:08x}, computed {actual:08x})")));
+        }
+        let bundle: ModelBundle =
+            postcard::from_bytes(payload).map_err(|e| corrupt(format!("cannot decode payload: {e}")))?;
+        bundle.validate().map_err(corrupt)?;
+        Ok(bundle)
+    }
+
+    /// Writes the file atomically: a temporary file in the same directory, synced, then
+    /// renamed over `path`, so an interrupted save leaves any previous model intact.
+    pub fn save(&self, path: &Path) -> Result<(), BundleError> {
+        let io = |source| BundleError::Io { path: path.to_path_buf(), source };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut tmp = tempfile::Builder::new().prefix(".textclf-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+        tmp.write_all(&self.to_bytes()).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    /// Reads and checks a model file.
+    pub fn load(path: &Path) -> Result<Self, BundleError> {
+        let bytes = std::fs::read(path).map_err(|source| BundleError::Io { path: path.to_path_buf(), source })?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// The training label counts by name, for summaries.
+    pub fn label_counts(&self) -> BTreeMap<&str, usize> {
+        self.labels.iter().map(String::as_str).zip(self.info.label_counts.iter().copied()).collect()
+    }
+}
+
+/// The model files in `dir` (`*.model`), sorted by name.
+pub fn model_files(dir: &Path) -> Result<Vec<PathBuf>, BundleError> {
+    let io = |source| BundleError::Io { path: dir.to_path_buf(), source };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "model") && p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}

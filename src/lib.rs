@@ -1,7 +1,15 @@
-//! textclf: statistical text classification of news.
+//! textclf: statistical text classification of news (topic and stance).
+//!
+//! The library is usable on its own: [`corpus`] reads labelled corpora, [`text`] turns text
+//! into terms, [`features`] into TF-IDF rows ([`features::SparseRecords`], linfa `Records`),
+//! [`models`] holds sparse linfa classifiers, [`bundle`] the model file, [`pipeline`] the
+//! train/predict flow and [`eval`] cross-validation reports. The command line lives in
+//! [`cli`] and only there.
+pub mod bundle;
+pub mod cli;
 pub mod corpus;
-pub mod text;
+pub mod eval;
 pub mod features;
 pub mod models;
-pub mod bundle;
-pub mod eval;
+pub mod pipeline;
+pub mod text;

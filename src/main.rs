@@ -1,1 +1,5 @@
-fn main() {}
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    textclf::cli::run(textclf::cli::Cli::parse())
+}

@@ -1,0 +1,216 @@
+//! Argument groups shared by several commands, and their conversion to library settings.
+
+use crate::corpus::{Format, JoinSpec, ReadOptions};
+use crate::features::{DfLimit, TfidfParams};
+use crate::models::{ClassWeight, ClassifierKind, ModelSettings, SgdLoss};
+use crate::text::{parse_ngram_range, resolve_stemmer, resolve_stop_words, AnalyzerConfig};
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// Corpus file formats accepted by `--data-format`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DataFormat { Csv, Tsv, Jsonl, Dir }
+
+impl From<DataFormat> for Format {
+    fn from(f: DataFormat) -> Format {
+        match f { DataFormat::Csv => Format::Csv, DataFormat::Tsv => Format::Tsv, DataFormat::Jsonl => Format::Jsonl, DataFormat::Dir => Format::Dir }
+    }
+}
+
+/// Which fields of a corpus to read, and how.
+#[derive(Debug, Clone, Args)]
+pub struct CorpusArgs {
+    /// Corpus format; guessed from the extension when omitted (a directory is one folder per class)
+    #[arg(long, value_enum)]
+    pub data_format: Option<DataFormat>,
+    /// Text field(s), comma-separated; several are joined with a blank line
+    #[arg(long, value_delimiter = ',', default_value = "text")]
+    pub text_col: Vec<String>,
+    /// Id field (default: `id` when present, else the record number)
+    #[arg(long)]
+    pub id_col: Option<String>,
+    /// Second text of each example (headline or target) for paired stance models
+    #[arg(long)]
+    pub pair_col: Option<String>,
+    /// Bring in the columns of another file, matched on --on (repeatable, one --on per --join)
+    #[arg(long)]
+    pub join: Vec<PathBuf>,
+    /// Key column for the matching --join
+    #[arg(long)]
+    pub on: Vec<String>,
+    /// Skip malformed records and count them instead of stopping at the first
+    #[arg(long)]
+    pub skip_bad: bool,
+}
+
+impl CorpusArgs {
+    /// Reading options for these arguments; `labels` are the label columns wanted.
+    pub fn read_options(&self, labels: &[String], require_labels: bool, group_col: Option<&str>) -> Result<ReadOptions> {
+        if self.join.len() != self.on.len() {
+            bail!("each --join FILE needs its own --on COLUMN ({} --join, {} --on)", self.join.len(), self.on.len());
+        }
+        Ok(ReadOptions {
+            format: self.data_format.map(Format::from),
+            text_cols: self.text_col.clone(),
+            id_col: self.id_col.clone(),
+            label_cols: labels.to_vec(),
+            require_labels,
+            pair_col: self.pair_col.clone(),
+            group_col: group_col.map(str::to_owned),
+            skip_bad: self.skip_bad,
+            joins: self.join.iter().zip(&self.on).map(|(path, on)| JoinSpec { path: path.clone(), on: on.clone() }).collect(),
+        })
+    }
+}
+
+/// How text becomes terms and terms become TF-IDF features.
+#[derive(Debug, Clone, Args)]
+pub struct FeatureArgs {
+    /// Stop words: english, none, another language name, or a file with one word per line
+    #[arg(long, default_value = "none")]
+    pub stop_words: String,
+    /// Snowball stemmer language (english, french, german, ...) or none
+    #[arg(long, default_value = "none")]
+    pub stem: String,
+    /// Word n-gram range, e.g. 1-2 for unigrams and bigrams
+    #[arg(long, default_value = "1-1")]
+    pub ngrams: String,
+    /// Regular expression for tokens (default: runs of two or more word characters)
+    #[arg(long)]
+    pub token_pattern: Option<String>,
+    /// Keep the original case
+    #[arg(long)]
+    pub no_lowercase: bool,
+    /// Ignore terms in fewer documents than this (a count, or a fraction below 1.0)
+    #[arg(long, default_value = "2")]
+    pub min_df: String,
+    /// Ignore terms in more documents than this (a count, or a fraction up to 1.0)
+    #[arg(long, default_value = "1.0")]
+    pub max_df: String,
+    /// Keep only the most frequent terms
+    #[arg(long)]
+    pub max_features: Option<usize>,
+    /// Use raw term counts instead of 1 + ln(tf)
+    #[arg(long)]
+    pub no_sublinear_tf: bool,
+}
+
+fn parse_df(s: &str, flag: &str) -> Result<DfLimit> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<usize>() {
+        return Ok(DfLimit::Count(n));
+    }
+    match s.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(DfLimit::Fraction(f)),
+        _ => bail!("{flag} '{s}': expected a document count (e.g. 2) or a fraction between 0 and 1 (e.g. 0.95)"),
+    }
+}
+
+impl FeatureArgs {
+    pub fn analyzer_config(&self) -> Result<AnalyzerConfig> {
+        Ok(AnalyzerConfig {
+            lowercase: !self.no_lowercase,
+            token_pattern: self.token_pattern.clone(),
+            stop_words: resolve_stop_words(&self.stop_words).context("--stop-words")?,
+            stemmer: resolve_stemmer(&self.stem).context("--stem")?,
+            ngram_range: parse_ngram_range(&self.ngrams).context("--ngrams")?,
+        })
+    }
+
+    pub fn tfidf_params(&self) -> Result<TfidfParams> {
+        let params = TfidfParams {
+            min_df: parse_df(&self.min_df, "--min-df")?,
+            max_df: parse_df(&self.max_df, "--max-df")?,
+            max_features: self.max_features,
+            sublinear_tf: !self.no_sublinear_tf,
+            ..TfidfParams::default()
+        };
+        params.check()?;
+        Ok(params)
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LossArg { Hinge, Log, ModifiedHuber }
+
+/// Classifier choice and hyperparameters.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Inverse regularisation strength for svm and logreg
+    #[arg(long = "c")]
+    pub c: Option<f32>,
+    /// Smoothing for nb/cnb; L2 strength for sgd
+    #[arg(long)]
+    pub alpha: Option<f32>,
+    /// Stopping tolerance
+    #[arg(long)]
+    pub tol: Option<f32>,
+    /// Iteration cap for svm and logreg
+    #[arg(long)]
+    pub max_iter: Option<usize>,
+    /// Passes over the data for sgd
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Loss for sgd
+    #[arg(long, value_enum)]
+    pub loss: Option<LossArg>,
+    /// Plain hinge loss for svm instead of squared hinge
+    #[arg(long)]
+    pub hinge: bool,
+    /// Class weights: none, balanced, or LABEL=W,LABEL=W (unnamed classes weigh 1)
+    #[arg(long, default_value = "none")]
+    pub class_weight: String,
+    /// Seed for every random choice (shuffling, folds, calibration splits)
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+impl ModelArgs {
+    /// Settings for `kind`, with the class weights resolved against `labels`.
+    pub fn settings(&self, kind: ClassifierKind, labels: &[String]) -> Result<ModelSettings> {
+        let mut s = ModelSettings::new(kind);
+        if let Some(c) = self.c { s.c = c; }
+        if let Some(a) = self.alpha { s.alpha = a; }
+        if let Some(t) = self.tol { s.tol = t; }
+        if let Some(m) = self.max_iter { s.max_iter = m; }
+        if let Some(e) = self.epochs { s.epochs = e; }
+        if let Some(l) = self.loss {
+            s.sgd_loss = match l { LossArg::Hinge => SgdLoss::Hinge, LossArg::Log => SgdLoss::Log, LossArg::ModifiedHuber => SgdLoss::ModifiedHuber };
+        }
+        if self.hinge { s.squared_hinge = false; }
+        s.seed = self.seed;
+        s.class_weight = parse_class_weight(&self.class_weight, labels)?;
+        Ok(s)
+    }
+}
+
+fn parse_class_weight(spec: &str, labels: &[String]) -> Result<ClassWeight> {
+    match spec.trim() {
+        "none" | "" => return Ok(ClassWeight::None),
+        "balanced" => return Ok(ClassWeight::Balanced),
+        _ => {}
+    }
+    let mut weights = vec![1.0f32; labels.len()];
+    for part in spec.split(',') {
+        let Some((name, w)) = part.split_once('=') else {
+            bail!("--class-weight '{part}': expected LABEL=WEIGHT, 'balanced' or 'none'");
+        };
+        let w: f32 = w.trim().parse().ok().filter(|w: &f32| w.is_finite() && *w > 0.0)
+            .with_context(|| format!("--class-weight '{part}': the weight must be a positive number"))?;
+        let Some(i) = labels.iter().position(|l| l == name.trim()) else {
+            bail!("--class-weight: no class named '{}' (classes: {})", name.trim(), labels.join(", "));
+        };
+        weights[i] = w;
+    }
+    Ok(ClassWeight::Explicit(weights))
+}
+
+/// Parses a comma-separated `--classifier` list.
+pub fn parse_classifiers(spec: &str) -> Result<Vec<ClassifierKind>> {
+    let kinds: Vec<ClassifierKind> = spec.split(',').map(|s| s.parse().map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
+    if kinds.is_empty() {
+        bail!("--classifier needs at least one name");
+    }
+    Ok(kinds)
+}

@@ -1,0 +1,98 @@
+//! The command-line layer: argument definitions, one module per command, and the mapping of
+//! errors to exit codes. Nothing below `cli` prints or exits.
+
+pub mod args;
+pub mod eval;
+pub mod output;
+pub mod predict;
+pub mod train;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Learn the topic and stance of news articles: TF-IDF features and sparse linear models.
+#[derive(Debug, Parser)]
+#[command(name = "textclf", version, about, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Print only errors
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Train(train::TrainArgs),
+    Predict(predict::PredictArgs),
+    Eval(eval::EvalArgs),
+}
+
+/// Exit codes, documented in README.md.
+pub mod exit {
+    /// Something unexpected (a bug, or an error not classified below).
+    pub const FAILURE: u8 = 1;
+    /// The command line was wrong (clap uses 2 as well).
+    pub const USAGE: u8 = 2;
+    /// The corpus or input data were unusable (bad record, missing column, one class, ...).
+    pub const DATA: u8 = 3;
+    /// A model file was missing, truncated, corrupt, foreign or too new.
+    pub const MODEL: u8 = 4;
+    /// Reading or writing a file failed.
+    pub const IO: u8 = 5;
+}
+
+/// A failure the command classifies for its exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if cause.is::<UsageError>() {
+            return exit::USAGE;
+        }
+        if let Some(e) = cause.downcast_ref::<crate::bundle::BundleError>() {
+            return match e {
+                crate::bundle::BundleError::Io { source, .. } if source.kind() != std::io::ErrorKind::NotFound => exit::IO,
+                _ => exit::MODEL,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<crate::corpus::CorpusError>() {
+            return match e {
+                crate::corpus::CorpusError::Io { .. } => exit::IO,
+                _ => exit::DATA,
+            };
+        }
+        if cause.is::<crate::text::TextError>() || cause.is::<crate::features::FeatureError>() {
+            return exit::USAGE;
+        }
+        if cause.is::<crate::models::ModelError>() {
+            return exit::DATA;
+        }
+        if cause.is::<std::io::Error>() {
+            return exit::IO;
+        }
+    }
+    exit::DATA
+}
+
+/// Runs the parsed command line; prints errors with their causes and returns the exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Train(a) => train::run(a, cli.quiet),
+        Command::Predict(a) => predict::run(a, cli.quiet),
+        Command::Eval(a) => eval::run(a, cli.quiet),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A closed pipe (e.g. `| head`) is not an error worth reporting.
+            if err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("textclf: error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! `textclf predict`: score files, stdin, or a whole corpus with saved models.
+
+use super::args::CorpusArgs;
+use crate::bundle::{model_files, ModelBundle};
+use crate::corpus::{decode_lenient, open_corpus, CorpusError, Document};
+use crate::pipeline::{predict_features, Prediction};
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use serde_json::{json, Map, Value};
+use std::io::{BufWriter, Read, Write};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat { Text, Json, Jsonl, Csv }
+
+/// Score articles with the models in a directory
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  textclf predict datasets/example_article.txt\n  cat article.txt | textclf predict --task topic -\n  textclf predict --input datasets/example_batch.jsonl --format jsonl --top-k 3")]
+pub struct PredictArgs {
+    /// Text files to score; `-` (or nothing, without --input) reads one article from stdin
+    pub files: Vec<PathBuf>,
+    /// Directory holding <task>.model files
+    #[arg(long, default_value = "models")]
+    pub model_dir: PathBuf,
+    /// Only these tasks (repeatable; default: every model in --model-dir)
+    #[arg(long)]
+    pub task: Vec<String>,
+    /// Score a whole corpus (CSV/TSV/JSONL, optionally .gz, or a folder), streaming
+    #[arg(long, conflicts_with = "files")]
+    pub input: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Also list the N most probable labels per task
+    #[arg(long, default_value_t = 1)]
+    pub top_k: usize,
+    /// Documents scored per batch when streaming --input
+    #[arg(long, default_value_t = 2048, hide = true)]
+    pub batch_size: usize,
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
+}
+
+/// The loaded models, with documents vectorised once per distinct vectorizer.
+struct Scorer {
+    bundles: Vec<ModelBundle>,
+    /// `shares[i] = j`: bundle i uses the same vectorizer as bundle j (j ≤ i).
+    shares: Vec<usize>,
+}
+
+impl Scorer {
+    fn load(args: &PredictArgs) -> Result<Self> {
+        let paths = if args.task.is_empty() {
+            let files = model_files(&args.model_dir)?;
+            if files.is_empty() {
+                bail!(crate::bundle::BundleError::Io {
+                    path: args.model_dir.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no .model files here; run `textclf train` first"),
+                });
+            }
+            files
+        } else {
+            args.task.iter().map(|t| args.model_dir.join(format!("{t}.model"))).collect()
+        };
+        let bundles: Vec<ModelBundle> = paths.iter().map(|p| ModelBundle::load(p)).collect::<Result<_, _>>()?;
+        let shares = (0..bundles.len())
+            .map(|i| (0..i).find(|&j| bundles[j].vectorizer == bundles[i].vectorizer).unwrap_or(i))
+            .collect();
+        Ok(Scorer { bundles, shares })
+    }
+
+    /// Per document, one prediction per bundle.
+    fn score(&self, texts: &[&str], top_k: usize) -> Vec<Vec<Prediction>> {
+        let mut per_bundle: Vec<Vec<Prediction>> = Vec::with_capacity(self.bundles.len());
+        let mut features = Vec::with_capacity(self.bundles.len());
+        for (i, b) in self.bundles.iter().enumerate() {
+            let x = if self.shares[i] == i { Some(b.vectorizer.transform(texts)) } else { None };
+            features.push(x);
+            let x = features[self.shares[i]].as_ref().expect("shared features computed earlier");
+            per_bundle.push(predict_features(b, x, top_k));
+        }
+        (0..texts.len()).map(|d| per_bundle.iter().map(|p| p[d].clone()).collect()).collect()
+    }
+}
+
+/// One scored (or failed) document, ready to print.
+struct Row<'a> {
+    id: &'a str,
+    result: Result<&'a [Prediction], &'a str>,
+}
+
+/// Writes predictions in the chosen format, one document at a time.
+struct Sink<W: Write> {
+    format: OutputFormat,
+    tasks: Vec<String>,
+    top_k: usize,
+    plain: Option<W>,
+    csv: Option<csv::Writer<W>>,
+    written: usize,
+}
+
+impl<W: Write> Sink<W> {
+    fn new(out: W, format: OutputFormat, tasks: Vec<String>, top_k: usize) -> Result<Self> {
+        let mut sink = Sink { format, tasks, top_k, plain: None, csv: None, written: 0 };
+        if format == OutputFormat::Csv {
+            let mut w = csv::Writer::from_writer(out);
+            let mut header = vec!["id".to_owned()];
+            for t in &sink.tasks {
+                header.push(t.clone());
+                header.push(format!("{t}_probability"));
+                if top_k > 1 {
+                    header.push(format!("{t}_top"));
+                }
+            }
+            header.push("error".to_owned());
+            w.write_record(&header)?;
+            sink.csv = Some(w);
+        } else {
+            sink.plain = Some(out);
+            if format == OutputFormat::Json {
+                sink.plain.as_mut().unwrap().write_all(b"[\n")?;
+            }
+        }
+        Ok(sink)
+    }
+
+    fn json(&self, row: &Row) -> Value {
+        let mut obj = Map::new();
+        obj.insert("id".into(), json!(row.id));
+        match row.result {
+            Ok(preds) => {
+                for (task, p) in self.tasks.iter().zip(preds) {
+                    let mut t = Map::new();
+                    t.insert("label".into(), json!(p.label));
+                    t.insert("probability".into(), json!(round6(p.probability)));
+                    if self.top_k > 1 {
+                        t.insert("top".into(), p.top.iter().map(|(l, q)| json!({"label": l, "probability": round6(*q)})).collect());
+                    }
+                    obj.insert(task.clone(), Value::Object(t));
+                }
+            }
+            Err(e) => {
+                obj.insert("error".into(), json!(e));
+            }
+        }
+        Value::Object(obj)
+    }
+
+    fn write(&mut self, row: Row) -> Result<()> {
+        match self.format {
+            OutputFormat::Csv => {
+                let mut rec = vec![row.id.to_owned()];
+                match row.result {
+                    Ok(preds) => {
+                        for p in preds {
+                            rec.push(p.label.clone());
+                            rec.push(format!("{:.6}", p.probability));
+                            if self.top_k > 1 {
+                                rec.push(p.top.iter().map(|(l, q)| format!("{l}:{q:.4}")).collect::<Vec<_>>().join(" "));
+                            }
+                        }
+                        rec.push(String::new());
+                    }
+                    Err(e) => {
+                        rec.extend(std::iter::repeat_n(String::new(), self.tasks.len() * if self.top_k > 1 { 3 } else { 2 }));
+                        rec.push(e.to_owned());
+                    }
+                }
+                self.csv.as_mut().unwrap().write_record(&rec)?;
+            }
+            OutputFormat::Json | OutputFormat::Jsonl => {
+                let v = self.json(&row);
+                let sep = if self.format == OutputFormat::Json && self.written > 0 { ",\n" } else { "" };
+                let out = self.plain.as_mut().unwrap();
+                write!(out, "{sep}{v}")?;
+                if self.format == OutputFormat::Jsonl {
+                    out.write_all(b"\n")?;
+                }
+            }
+            OutputFormat::Text => {
+                let mut line = row.id.to_owned();
+                match row.result {
+                    Ok(preds) => {
+                        for (task, p) in self.tasks.iter().zip(preds) {
+                            line.push_str(&format!("\t{task}: {} ({:.3})", p.label, p.probability));
+                            if self.top_k > 1 {
+                                let rest: Vec<String> = p.top.iter().skip(1).map(|(l, q)| format!("{l} {q:.3}")).collect();
+                                line.push_str(&format!(" [then {}]", rest.join(", ")));
+                            }
+                        }
+                    }
+                    Err(e) => line.push_str(&format!("\terror: {e}")),
+                }
+                writeln!(self.plain.as_mut().unwrap(), "{line}")?;
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if let Some(mut w) = self.csv.take() {
+            w.flush()?;
+        }
+        if let Some(mut out) = self.plain.take() {
+            if self.format == OutputFormat::Json {
+                out.write_all(if self.written > 0 { b"\n]\n" } else { b"]\n" })?;
+            }
+            out.flush()?;
+        }
+        Ok(())
+    }
+}
+
+fn round6(p: f32) -> f64 {
+    (p as f64 * 1e6).round() / 1e6
+}
+
+fn score_batch<W: Write>(scorer: &Scorer, sink: &mut Sink<W>, batch: &[Document], top_k: usize) -> Result<()> {
+    let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
+    for (doc, preds) in batch.iter().zip(scorer.score(&texts, top_k)) {
+        sink.write(Row { id: &doc.id, result: Ok(&preds) })?;
+    }
+    Ok(())
+}
+
+pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
+    if args.top_k == 0 {
+        bail!(super::UsageError("--top-k must be at least 1".into()));
+    }
+    let scorer = Scorer::load(&args)?;
+    let tasks: Vec<String> = scorer.bundles.iter().map(|b| b.task.clone()).collect();
+    let stdout = std::io::stdout();
+    let mut sink = Sink::new(BufWriter::new(stdout.lock()), args.format, tasks, args.top_k)?;
+
+    let mut failed = 0usize;
+    if let Some(input) = &args.input {
+        let opts = args.corpus.read_options(&[], false, None)?;
+        let mut stream = open_corpus(input, &opts)?;
+        let mut batch = Vec::with_capacity(args.batch_size);
+        for item in stream.by_ref() {
+            match item {
+                Ok(doc) => {
+                    batch.push(doc);
+                    if batch.len() >= args.batch_size {
+                        score_batch(&scorer, &mut sink, &batch, args.top_k)?;
+                        batch.clear();
+                    }
+                }
+                // A record that cannot be read still gets its line, so output lines match input records.
+                Err(CorpusError::BadRecord { line, message, .. }) => {
+                    score_batch(&scorer, &mut sink, &batch, args.top_k)?;
+                    batch.clear();
+                    failed += 1;
+                    let id = format!("line {line}");
+                    sink.write(Row { id: &id, result: Err(&message) })?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        score_batch(&scorer, &mut sink, &batch, args.top_k)?;
+    } else {
+        let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
+        for path in &files {
+            let (id, bytes) = if path.as_os_str() == "-" {
+                let mut buf = Vec::new();
+                std::io::stdin().read_to_end(&mut buf).context("reading stdin")?;
+                ("-".to_owned(), buf)
+            } else {
+                let bytes = std::fs::read(path).map_err(|source| CorpusError::Io { path: path.clone(), source })?;
+                (path.display().to_string(), bytes)
+            };
+            let (text, _) = decode_lenient(&bytes);
+            let preds = scorer.score(&[text.as_ref()], args.top_k).pop().expect("one document scored");
+            sink.write(Row { id: &id, result: Ok(&preds) })?;
+        }
+    }
+    sink.finish()?;
+    if failed > 0 {
+        let msg = format!("{failed} record(s) of {} could not be read; their output lines carry the error", args.input.as_ref().unwrap().display());
+        if !args.corpus.skip_bad {
+            bail!(crate::corpus::CorpusError::Invalid { path: args.input.clone().unwrap(), message: msg });
+        }
+        eprintln!("textclf: {msg}");
+    }
+    Ok(())
+}

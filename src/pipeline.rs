@@ -1,0 +1,173 @@
+//! The whole flow as a library: label columns → class indices, one shared TF-IDF fit for
+//! all tasks, one model per task, and scoring with saved bundles.
+
+use crate::bundle::{ModelBundle, TrainingInfo};
+use crate::corpus::Document;
+use crate::features::{Csr, SparseRecords, TfidfParams, TfidfVectorizer};
+use crate::models::{Model, ModelSettings};
+use crate::text::{Analyzer, AnalyzerConfig};
+use anyhow::{bail, Context, Result};
+use linfa::DatasetBase;
+use ndarray::Array1;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+/// One label column turned into class indices over the documents that carry a label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledTask {
+    pub name: String,
+    /// Class names in sorted order, so the same labels always get the same indices.
+    pub labels: Vec<String>,
+    /// Indices (into the corpus) of the documents with a label for this task.
+    pub rows: Vec<usize>,
+    /// Class index of each of `rows`.
+    pub y: Vec<usize>,
+    /// Documents without a label for this task (left out of it).
+    pub unlabelled: usize,
+}
+
+impl LabelledTask {
+    /// Collects label column `column` (an index into `Document::labels`) named `name`.
+    pub fn from_documents(docs: &[Document], column: usize, name: &str) -> Result<Self> {
+        let set: BTreeSet<&str> = docs.iter().filter_map(|d| d.labels.get(column)?.as_deref()).collect();
+        let labels: Vec<String> = set.into_iter().map(str::to_owned).collect();
+        let (mut rows, mut y, mut unlabelled) = (Vec::new(), Vec::new(), 0);
+        for (i, d) in docs.iter().enumerate() {
+            match d.labels.get(column).and_then(|l| l.as_deref()) {
+                Some(l) => {
+                    rows.push(i);
+                    y.push(labels.binary_search_by(|x| x.as_str().cmp(l)).expect("label collected above"));
+                }
+                None => unlabelled += 1,
+            }
+        }
+        match labels.len() {
+            0 => bail!("label column '{name}': no document has a label"),
+            1 => bail!("label column '{name}': every labelled document has the same label '{}'; a classifier needs at least two classes", labels[0]),
+            _ => {}
+        }
+        Ok(LabelledTask { name: name.to_owned(), labels, rows, y, unlabelled })
+    }
+
+    /// Documents per class, in label order.
+    pub fn counts(&self) -> Vec<usize> {
+        let mut c = vec![0; self.labels.len()];
+        for &k in &self.y { c[k] += 1; }
+        c
+    }
+}
+
+/// The rows `rows` of `x`, in that order, as a new matrix.
+pub fn select_rows(x: &SparseRecords, rows: &[usize]) -> SparseRecords {
+    let m = &x.0;
+    let (indptr, indices, data) = (m.indptr(), m.indices(), m.data());
+    let indptr = indptr.raw_storage();
+    let nnz: usize = rows.iter().map(|&r| indptr[r + 1] - indptr[r]).sum();
+    let (mut ptr, mut idx, mut val) = (Vec::with_capacity(rows.len() + 1), Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+    ptr.push(0usize);
+    for &r in rows {
+        let (a, b) = (indptr[r] - indptr[0], indptr[r + 1] - indptr[0]);
+        idx.extend_from_slice(&indices[a..b]);
+        val.extend_from_slice(&data[a..b]);
+        ptr.push(idx.len());
+    }
+    SparseRecords(Csr::new((rows.len(), m.cols()), ptr, idx, val))
+}
+
+/// Fits one classifier on the rows of a task.
+pub fn fit_task(x: &SparseRecords, task: &LabelledTask, rows: &[usize], settings: &ModelSettings) -> Result<Model> {
+    let xs = select_rows(x, &rows.iter().map(|&i| task.rows[i]).collect::<Vec<_>>());
+    let y: Array1<usize> = rows.iter().map(|&i| task.y[i]).collect();
+    let data = DatasetBase::new(xs, y);
+    Model::fit(settings, &data, task.labels.len()).with_context(|| format!("fitting the {} model for '{}'", settings.kind, task.name))
+}
+
+/// Wall-clock time of each training stage.
+#[derive(Debug, Clone, Default)]
+pub struct StageTimes {
+    pub vectorize: Duration,
+    /// Per task, in task order.
+    pub fit: Vec<Duration>,
+}
+
+/// Trains one bundle per task on `docs`, sharing one analyzer pass and one TF-IDF fit.
+/// `settings[i]` is used for `tasks[i]`.
+pub fn train(
+    docs: &[Document],
+    tasks: &[LabelledTask],
+    analyzer: AnalyzerConfig,
+    tfidf: &TfidfParams,
+    settings: &[ModelSettings],
+    corpus_name: &str,
+) -> Result<(Vec<ModelBundle>, StageTimes)> {
+    let mut times = StageTimes::default();
+    // Only documents labelled for some task contribute vocabulary and IDF.
+    let mut used: Vec<usize> = tasks.iter().flat_map(|t| t.rows.iter().copied()).collect();
+    used.sort_unstable();
+    used.dedup();
+    let texts: Vec<&str> = used.iter().map(|&i| docs[i].text.as_str()).collect();
+    let start = Instant::now();
+    let analyzer = Analyzer::new(analyzer)?;
+    let (vectorizer, x) = TfidfVectorizer::fit_transform(analyzer, tfidf, &texts)?;
+    if vectorizer.vocabulary().is_empty() {
+        bail!("no terms left after analysis and --min-df/--max-df; lower --min-df or check the text columns");
+    }
+    times.vectorize = start.elapsed();
+    let mut bundles = Vec::with_capacity(tasks.len());
+    for (task, settings) in tasks.iter().zip(settings) {
+        // Re-express the task's rows as rows of `x` (documents in `used` order).
+        let local = LabelledTask {
+            rows: task.rows.iter().map(|r| used.binary_search(r).expect("row is used")).collect(),
+            ..task.clone()
+        };
+        let start = Instant::now();
+        let all: Vec<usize> = (0..local.rows.len()).collect();
+        let model = fit_task(&x, &local, &all, settings)?;
+        times.fit.push(start.elapsed());
+        bundles.push(ModelBundle {
+            task: task.name.clone(),
+            labels: task.labels.clone(),
+            vectorizer: vectorizer.clone(),
+            model,
+            info: TrainingInfo {
+                textclf_version: env!("CARGO_PKG_VERSION").to_owned(),
+                corpus: corpus_name.to_owned(),
+                documents: task.rows.len(),
+                label_counts: task.counts(),
+                settings: settings.clone(),
+            },
+        });
+    }
+    Ok((bundles, times))
+}
+
+/// One task's verdict on one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub label: String,
+    pub probability: f32,
+    /// The best labels with their probabilities, best first (at least the winner).
+    pub top: Vec<(String, f32)>,
+}
+
+/// Scores `texts` with `bundle`, keeping the `top_k` best labels (at least one).
+pub fn predict(bundle: &ModelBundle, texts: &[&str], top_k: usize) -> Vec<Prediction> {
+    let x = bundle.vectorizer.transform(texts);
+    predict_features(bundle, &x, top_k)
+}
+
+/// Scores already-vectorised rows (from `bundle.vectorizer`).
+pub fn predict_features(bundle: &ModelBundle, x: &SparseRecords, top_k: usize) -> Vec<Prediction> {
+    let proba = bundle.model.predict_proba(x);
+    proba
+        .rows()
+        .into_iter()
+        .map(|row| {
+            let mut order: Vec<usize> = (0..row.len()).collect();
+            // Stable sort keeps the lower class index first on ties, matching argmax.
+            order.sort_by(|&a, &b| row[b].partial_cmp(&row[a]).unwrap_or(std::cmp::Ordering::Equal));
+            let top: Vec<(String, f32)> = order.iter().take(top_k.max(1)).map(|&k| (bundle.labels[k].clone(), row[k])).collect();
+            Prediction { label: top[0].0.clone(), probability: top[0].1, top }
+        })
+        .collect()
+}

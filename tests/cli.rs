@@ -1,0 +1,210 @@
+//! The binary end to end on the bundled sample corpus and on small generated fixtures.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+use tempfile::TempDir;
+
+fn textclf() -> Command {
+    Command::cargo_bin("textclf").unwrap()
+}
+
+/// Trains topic and stance on the sample corpus into `dir`.
+fn train_sample(dir: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    textclf()
+        .args(["train", "--text-col", "title,text", "--label", "topic", "--label", "stance", "--data"])
+        .arg(common::sample_corpus())
+        .arg("--model-dir")
+        .arg(dir)
+        .args(extra)
+        .assert()
+}
+
+fn example(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets").join(name)
+}
+
+#[test]
+fn quick_start_trains_both_tasks_and_scores_the_example() {
+    let dir = TempDir::new().unwrap();
+    train_sample(dir.path(), &[])
+        .success()
+        .stdout(predicate::str::contains("read 324 documents"))
+        .stdout(predicate::str::contains("task 'topic': 324 documents, 6 classes"))
+        .stdout(predicate::str::contains("task 'stance': 324 documents, 3 classes"));
+    assert!(dir.path().join("topic.model").is_file());
+    assert!(dir.path().join("stance.model").is_file());
+
+    textclf()
+        .arg("predict")
+        .arg("--model-dir")
+        .arg(dir.path())
+        .arg(example("example_article.txt"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("topic: health"))
+        .stdout(predicate::str::contains("stance: supportive"));
+}
+
+#[test]
+fn predict_batch_formats() {
+    let dir = TempDir::new().unwrap();
+    train_sample(dir.path(), &["--quiet"]).success();
+    let out = textclf()
+        .args(["predict", "--format", "jsonl", "--top-k", "2", "--model-dir"])
+        .arg(dir.path())
+        .arg("--input")
+        .arg(example("example_batch.jsonl"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 6);
+    for (i, v) in lines.iter().enumerate() {
+        assert_eq!(v["id"], format!("b{}", i + 1));
+        for task in ["topic", "stance"] {
+            let p = v[task]["probability"].as_f64().unwrap();
+            assert!(p > 0.0 && p <= 1.0, "{v}");
+            assert_eq!(v[task]["top"].as_array().unwrap().len(), 2);
+            assert_eq!(v[task]["top"][0]["label"], v[task]["label"]);
+        }
+    }
+
+    let out = textclf()
+        .args(["predict", "--format", "csv", "--task", "topic", "--model-dir"])
+        .arg(dir.path())
+        .arg("--input")
+        .arg(example("example_batch.jsonl"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut rows = text.lines();
+    assert_eq!(rows.next(), Some("id,topic,topic_probability,error"));
+    assert_eq!(rows.count(), 6);
+
+    let out = textclf()
+        .args(["predict", "--format", "json", "--model-dir"])
+        .arg(dir.path())
+        .arg("-")
+        .write_stdin("The striker scored twice as the team won the league final.")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["topic"]["label"], "sport");
+}
+
+#[test]
+fn same_seed_same_model_file_at_any_thread_count() {
+    let (a, b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    for (dir, threads) in [(&a, "1"), (&b, "2")] {
+        textclf()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["train", "--quiet", "--text-col", "title,text", "--label", "topic", "--data"])
+            .arg(common::sample_corpus())
+            .arg("--model-dir")
+            .arg(dir.path())
+            .assert()
+            .success();
+    }
+    let fa = std::fs::read(a.path().join("topic.model")).unwrap();
+    let fb = std::fs::read(b.path().join("topic.model")).unwrap();
+    assert!(fa == fb, "model files differ between 1 and 2 threads");
+}
+
+#[test]
+fn damaged_model_files_are_refused_with_clear_errors() {
+    let dir = TempDir::new().unwrap();
+    train_sample(dir.path(), &["--quiet", "--classifier", "cnb"]).success();
+    let path = dir.path().join("topic.model");
+    let good = std::fs::read(&path).unwrap();
+    std::fs::remove_file(dir.path().join("stance.model")).unwrap();
+
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (good[..good.len() / 2].to_vec(), "truncated model file"),
+        ({
+            let mut b = good.clone();
+            let i = b.len() - 10;
+            b[i] ^= 0x40;
+            b
+        }, "checksum mismatch"),
+        (b"id,text\n1,hello\n".to_vec(), "not a textclf model file"),
+        ({
+            let mut b = good.clone();
+            b[9] = 99;
+            b
+        }, "newer textclf"),
+    ];
+    for (bytes, expected) in cases {
+        std::fs::write(&path, &bytes).unwrap();
+        textclf()
+            .arg("predict")
+            .arg("--model-dir")
+            .arg(dir.path())
+            .arg(example("example_article.txt"))
+            .assert()
+            .code(4)
+            .stderr(predicate::str::contains(expected))
+            .stderr(predicate::str::contains("topic.model"));
+    }
+}
+
+#[test]
+fn bad_corpora_give_clear_errors_and_exit_codes() {
+    let dir = TempDir::new().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let train = |data: &Path, extra: &[&str]| {
+        textclf()
+            .arg("train")
+            .arg("--data")
+            .arg(data)
+            .arg("--model-dir")
+            .arg(dir.path().join("m"))
+            .args(["--classifier", "nb"])
+            .args(extra)
+            .assert()
+    };
+
+    // A ragged row: error names file and line; --skip-bad skips and counts it.
+    let ragged = write("ragged.csv", b"text,label\nthe cat sat,a\nthe dog ran,b\nbroken row,b,extra\nthe cow ate,a\nthe pig slept,b\n");
+    train(&ragged, &[]).code(3).stderr(predicate::str::contains("ragged.csv:4"));
+    train(&ragged, &["--skip-bad"]).success().stdout(predicate::str::contains("1 bad records skipped"));
+
+    // Latin-1 text is decoded, not fatal.
+    let latin1 = write("latin1.csv", b"text,label\ncaf\xe9 au lait,a\nthe dog ran,b\nna\xefve cat,a\nthe pig slept,b\n");
+    train(&latin1, &["--min-df", "1"]).success().stdout(predicate::str::contains("decoded as Latin-1"));
+
+    // An empty corpus, a header only, one class, a missing column.
+    let header_only = write("header.csv", b"text,label\n");
+    train(&header_only, &[]).code(3).stderr(predicate::str::contains("no documents"));
+    let empty = write("empty.csv", b"");
+    train(&empty, &[]).code(3).stderr(predicate::str::contains("empty.csv"));
+    let one_class = write("one.csv", b"text,label\nthe cat,a\nthe dog,a\n");
+    train(&one_class, &[]).code(3).stderr(predicate::str::contains("at least two classes"));
+    let no_label = write("nolabel.csv", b"text,topic\nthe cat,a\nthe dog,b\n");
+    train(&no_label, &[]).code(3).stderr(predicate::str::contains("label")).stderr(predicate::str::contains("topic"));
+
+    // A missing model directory.
+    textclf()
+        .args(["predict", "--model-dir"])
+        .arg(dir.path().join("nowhere"))
+        .arg(example("example_article.txt"))
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("nowhere"));
+}
+
+#[test]
+fn help_shows_examples_and_version_works() {
+    for cmd in ["train", "predict", "eval"] {
+        textclf().args([cmd, "--help"]).assert().success().stdout(predicate::str::contains("Example"));
+    }
+    textclf().arg("--version").assert().success().stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+}
