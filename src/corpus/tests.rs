@@ -568,3 +568,49 @@ fn real_fnc1_join() {
         .iter()
         .all(|d| !d.text.is_empty() && d.pair.is_some() && d.group.is_some()));
 }
+
+/// Timing breakdown for AllSides: inflating alone, then the full read. Run by hand with
+/// `cargo test --lib corpus::tests::time_allsides -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn time_allsides() {
+    use std::io::Read;
+    let Some(root) = datasets() else { return };
+    let path = root.join("allsides/articles.jsonl.gz");
+    // CPU seconds of this process (all threads), less noisy than wall time on a busy box.
+    let cpu = || -> f64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<&str> = after.split_whitespace().collect();
+        // Fields 14 and 15 (utime, stime, in ticks) are the 12th and 13th after the name.
+        let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+        (tick(11) + tick(12)) / 100.0
+    };
+    for _ in 0..3 {
+        let start = Instant::now();
+        let cpu0 = cpu();
+        let mut src = source::open_bytes(&path).unwrap();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut total = 0usize;
+        loop {
+            let n = src.reader.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            total += n;
+        }
+        let inflate = start.elapsed();
+        let cpu1 = cpu();
+        let mut o = opts(&["title", "content_original"], &["topic", "bias_text"]);
+        o.id_col = Some("ID".into());
+        let start = Instant::now();
+        let (docs, _) = read_corpus(&path, &o).unwrap();
+        eprintln!(
+            "inflate {total} bytes: {inflate:.2?} ({:.2} s CPU); full read of {} docs: {:.2?} ({:.2} s CPU)",
+            cpu1 - cpu0,
+            docs.len(),
+            start.elapsed(),
+            cpu() - cpu1
+        );
+    }
+}
