@@ -1,0 +1,232 @@
+//! Byte sources: a plain or gzip-compressed file as a `BufRead`, with the UTF-8 BOM
+//! removed, plus the lenient text decoding every reader shares.
+//!
+//! Gzip is inflated on a separate thread and handed over in large chunks through a
+//! bounded channel: inflating and parsing then run on two cores, and memory stays bounded
+//! (at most `QUEUE` chunks in flight) whatever the file size.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::thread::JoinHandle;
+
+use flate2::read::MultiGzDecoder;
+
+use super::CorpusError;
+
+/// Size of one decompressed chunk handed from the inflating thread to the parser.
+const CHUNK: usize = 1 << 18;
+/// Chunks that may wait in the channel: enough to smooth out speed differences,
+/// small enough to keep memory at a few MB.
+const QUEUE: usize = 8;
+/// The first bytes of every gzip member.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// An opened corpus file, ready to read.
+pub(crate) struct ByteSource {
+    pub reader: Box<dyn BufRead + Send>,
+    /// Whether the bytes are being inflated (so a read error likely means truncation).
+    pub gzip: bool,
+}
+
+/// Opens `path`, inflating it when it is gzip (by its magic bytes, whatever its name)
+/// and skipping a leading UTF-8 BOM.
+pub(crate) fn open_bytes(path: &Path) -> Result<ByteSource, CorpusError> {
+    let io_err = |source| CorpusError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(io_err)?;
+    let mut plain = BufReader::with_capacity(CHUNK, file);
+    let is_gzip = {
+        let head = plain.fill_buf().map_err(io_err)?;
+        head.len() >= 2 && head[..2] == GZIP_MAGIC
+    };
+    let has_gz_suffix = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".gz"))
+        .unwrap_or(false);
+    if has_gz_suffix && !is_gzip {
+        return Err(CorpusError::Invalid {
+            path: path.to_path_buf(),
+            message: "the name ends in .gz but the file is not gzip data".into(),
+        });
+    }
+    let mut reader: Box<dyn BufRead + Send> = if is_gzip {
+        Box::new(ChunkReader::spawn(MultiGzDecoder::new(plain)))
+    } else {
+        Box::new(plain)
+    };
+    // Skip a BOM: every format here starts with a header or a record, never with U+FEFF.
+    let head = reader
+        .fill_buf()
+        .map_err(|e| read_error(path, is_gzip, 1, 0, e))?;
+    if head.starts_with(UTF8_BOM) {
+        reader.consume(UTF8_BOM.len());
+    }
+    Ok(ByteSource {
+        reader,
+        gzip: is_gzip,
+    })
+}
+
+/// The error for a read that failed part-way, naming where reading stopped.
+pub(crate) fn read_error(
+    path: &Path,
+    gzip: bool,
+    line: u64,
+    records: u64,
+    e: io::Error,
+) -> CorpusError {
+    let what = if gzip {
+        "gzip data is truncated or corrupt"
+    } else {
+        "read failed"
+    };
+    CorpusError::Invalid {
+        path: path.to_path_buf(),
+        message: format!("{what} at line {line}, after {records} records: {e}"),
+    }
+}
+
+/// A `BufRead` over chunks produced by a background thread.
+struct ChunkReader {
+    rx: Option<Receiver<io::Result<Vec<u8>>>>,
+    cur: Vec<u8>,
+    pos: usize,
+    done: bool,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl ChunkReader {
+    fn spawn<R: Read + Send + 'static>(mut inner: R) -> Self {
+        let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(QUEUE);
+        let worker = std::thread::Builder::new()
+            .name("textclf-inflate".into())
+            .spawn(move || loop {
+                let mut buf = vec![0u8; CHUNK];
+                let mut filled = 0;
+                let mut failure = None;
+                while filled < CHUNK {
+                    match inner.read(&mut buf[filled..]) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            failure = Some(e);
+                            break;
+                        }
+                    }
+                }
+                let at_end = filled < CHUNK;
+                if filled > 0 {
+                    buf.truncate(filled);
+                    if tx.send(Ok(buf)).is_err() {
+                        return; // the reader was dropped: stop inflating
+                    }
+                }
+                if let Some(e) = failure {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                if at_end {
+                    return;
+                }
+            });
+        match worker {
+            Ok(handle) => ChunkReader {
+                rx: Some(rx),
+                cur: Vec::new(),
+                pos: 0,
+                done: false,
+                worker: Some(handle),
+            },
+            // No thread available: the channel has no sender, so report it on first read.
+            Err(e) => {
+                let (tx, rx) = sync_channel(1);
+                let _ = tx.send(Err(e));
+                ChunkReader {
+                    rx: Some(rx),
+                    cur: Vec::new(),
+                    pos: 0,
+                    done: false,
+                    worker: None,
+                }
+            }
+        }
+    }
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for ChunkReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos >= self.cur.len() && !self.done {
+            match self.rx.as_ref().map(|rx| rx.recv()) {
+                Some(Ok(Ok(chunk))) => {
+                    self.cur = chunk;
+                    self.pos = 0;
+                }
+                Some(Ok(Err(e))) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                // The sender is gone: the worker finished cleanly.
+                Some(Err(_)) | None => self.done = true,
+            }
+        }
+        Ok(&self.cur[self.pos.min(self.cur.len())..])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.cur.len());
+    }
+}
+
+impl Drop for ChunkReader {
+    fn drop(&mut self) {
+        // Dropping the receiver makes a blocked `send` fail, so the worker exits promptly.
+        self.rx = None;
+        if let Some(handle) = self.worker.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Decodes bytes as UTF-8, or as Latin-1 when they are not valid UTF-8 (every byte maps
+/// to U+0000..U+00FF, so this never fails). The flag tells whether the fallback was used.
+pub(crate) fn decode_lenient(bytes: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_owned(), false),
+        Err(_) => (latin1(bytes), true),
+    }
+}
+
+/// Latin-1 (ISO-8859-1) decoding: each byte is the code point of the same value.
+pub(crate) fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| b as char).collect()
+}
+
+/// Turns Windows line ends inside a text into `\n`, leaving lone `\r` alone.
+pub(crate) fn normalize_newlines(s: String) -> String {
+    if s.contains("\r\n") {
+        s.replace("\r\n", "\n")
+    } else {
+        s
+    }
+}
+
+/// Removes a UTF-8 BOM at the start of a whole-file text.
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes)
+}

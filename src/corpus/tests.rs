@@ -1,0 +1,616 @@
+//! Reader tests on small generated fixtures, and on the real corpora when present.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use tempfile::TempDir;
+
+use super::*;
+
+fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn opts(text: &[&str], labels: &[&str]) -> ReadOptions {
+    ReadOptions {
+        text_cols: text.iter().map(|s| s.to_string()).collect(),
+        label_cols: labels.iter().map(|s| s.to_string()).collect(),
+        require_labels: true,
+        ..ReadOptions::default()
+    }
+}
+
+fn doc(id: &str, text: &str, labels: &[Option<&str>]) -> Document {
+    Document {
+        id: id.into(),
+        text: text.into(),
+        pair: None,
+        labels: labels.iter().map(|l| l.map(str::to_string)).collect(),
+        group: None,
+    }
+}
+
+fn s(x: &str) -> Option<String> {
+    Some(x.to_string())
+}
+
+#[test]
+fn csv_exact_documents() {
+    let dir = TempDir::new().unwrap();
+    let path = write(
+        &dir,
+        "a.csv",
+        b"id,text,topic\nx1,\"Hello, world\",sport\nx2,\"two\nlines\",  \n",
+    );
+    let (docs, summary) = read_corpus(&path, &opts(&[], &["topic"])).unwrap();
+    assert_eq!(
+        docs,
+        vec![
+            doc("x1", "Hello, world", &[Some("sport")]),
+            doc("x2", "two\nlines", &[None]),
+        ]
+    );
+    assert_eq!(summary.documents, 2);
+    assert_eq!(summary.latin1_fallbacks, 0);
+}
+
+#[test]
+fn tsv_without_id_uses_record_numbers() {
+    let dir = TempDir::new().unwrap();
+    let path = write(
+        &dir,
+        "a.tab",
+        b"label\ttext\npos\tgood film\nneg\tbad film\n",
+    );
+    let (docs, _) = read_corpus(&path, &opts(&["text"], &["label"])).unwrap();
+    assert_eq!(
+        docs,
+        vec![
+            doc("1", "good film", &[Some("pos")]),
+            doc("2", "bad film", &[Some("neg")]),
+        ]
+    );
+}
+
+#[test]
+fn jsonl_and_gzip_give_the_same_documents() {
+    let dir = TempDir::new().unwrap();
+    let body = b"{\"id\": 7, \"title\": \"T\", \"body\": \"B \\u00e9\", \"y\": \"a\", \"extra\": [1, {\"k\": 2}]}\n\n\
+                 {\"title\": \"\", \"body\": \"only body\", \"y\": null}\n";
+    let plain = write(&dir, "c.jsonl", body);
+    let gz = write(&dir, "c.jsonl.gz", &gzip(body));
+    let want = vec![
+        doc("7", "T\n\nB \u{e9}", &[Some("a")]),
+        doc("2", "only body", &[None]),
+    ];
+    for path in [plain, gz] {
+        let (docs, summary) = read_corpus(&path, &opts(&["title", "body"], &["y"])).unwrap();
+        assert_eq!(docs, want, "{}", path.display());
+        assert_eq!(summary.documents, 2);
+    }
+}
+
+#[test]
+fn jsonl_scalars_become_text_and_pair_group_are_read() {
+    let dir = TempDir::new().unwrap();
+    let path = write(
+        &dir,
+        "n.ndjson",
+        b"{\"text\": 3.5, \"flag\": true, \"h\": \"head\", \"g\": 12}\n",
+    );
+    let mut o = opts(&["text"], &["flag"]);
+    o.pair_col = Some("h".into());
+    o.group_col = Some("g".into());
+    let (docs, _) = read_corpus(&path, &o).unwrap();
+    assert_eq!(
+        docs,
+        vec![Document {
+            id: "1".into(),
+            text: "3.5".into(),
+            pair: s("head"),
+            labels: vec![s("true")],
+            group: s("12"),
+        }]
+    );
+}
+
+#[test]
+fn csv_numeric_text_field() {
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "n.csv", b"text,y\n42,a\n");
+    let (docs, _) = read_corpus(&path, &opts(&[], &["y"])).unwrap();
+    assert_eq!(docs, vec![doc("1", "42", &[Some("a")])]);
+}
+
+#[test]
+fn jsonl_bad_records_are_reported_or_skipped() {
+    let dir = TempDir::new().unwrap();
+    let path = write(
+        &dir,
+        "b.jsonl",
+        b"{\"text\": \"ok\"}\n[1, 2]\n{\"text\": [\"x\"]}\n{\"text\": \"unterminated}\n5\n{\"text\": \"fine\"}\n",
+    );
+    let err = read_corpus(&path, &opts(&[], &[])).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("b.jsonl:2:"), "{msg}");
+    assert!(msg.contains("not an array"), "{msg}");
+
+    let mut o = opts(&[], &[]);
+    o.skip_bad = true;
+    let (docs, summary) = read_corpus(&path, &o).unwrap();
+    assert_eq!(docs, vec![doc("1", "ok", &[]), doc("6", "fine", &[])]);
+    assert_eq!(summary.skipped_bad, 4);
+    assert_eq!(summary.skip_examples.len(), 4);
+    assert!(
+        summary.skip_examples[1].contains(":3:"),
+        "{:?}",
+        summary.skip_examples
+    );
+    assert!(
+        summary.skip_examples[1].contains("field \"text\""),
+        "{:?}",
+        summary.skip_examples
+    );
+    assert!(
+        summary.skip_examples[3].contains("expected a JSON object"),
+        "{:?}",
+        summary.skip_examples
+    );
+}
+
+#[test]
+fn latin1_fallback_is_counted_once_per_document() {
+    let dir = TempDir::new().unwrap();
+    let csv = write(&dir, "l.csv", b"text,y\ncaf\xe9,\xe9t\xe9\nplain,b\n");
+    let (docs, summary) = read_corpus(&csv, &opts(&[], &["y"])).unwrap();
+    assert_eq!(docs[0], doc("1", "caf\u{e9}", &[Some("\u{e9}t\u{e9}")]));
+    assert_eq!(summary.latin1_fallbacks, 1);
+
+    let jsonl = write(
+        &dir,
+        "l.jsonl",
+        b"{\"text\": \"na\xefve\"}\n{\"text\": \"ok\"}\n",
+    );
+    let (docs, summary) = read_corpus(&jsonl, &opts(&[], &[])).unwrap();
+    assert_eq!(docs[0].text, "na\u{ef}ve");
+    assert_eq!(summary.latin1_fallbacks, 1);
+}
+
+#[test]
+fn bom_and_crlf_are_handled() {
+    let dir = TempDir::new().unwrap();
+    let csv = write(
+        &dir,
+        "w.csv",
+        b"\xEF\xBB\xBFid,text\r\na,\"x\r\ny\"\r\nb,z\r\n",
+    );
+    let (docs, _) = read_corpus(&csv, &opts(&[], &[])).unwrap();
+    assert_eq!(docs, vec![doc("a", "x\ny", &[]), doc("b", "z", &[])]);
+
+    let jsonl = write(
+        &dir,
+        "w.jsonl",
+        b"\xEF\xBB\xBF{\"id\": \"a\", \"text\": \"t\"}\r\n\r\n",
+    );
+    let (docs, _) = read_corpus(&jsonl, &opts(&[], &[])).unwrap();
+    assert_eq!(docs, vec![doc("a", "t", &[])]);
+}
+
+#[test]
+fn ragged_row_names_file_and_line_and_can_be_skipped() {
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "r.csv", b"text,y\nfine,a\nbad,b,extra\nalso fine,c\n");
+    let err = read_corpus(&path, &opts(&[], &["y"])).unwrap_err();
+    assert!(
+        matches!(err, CorpusError::BadRecord { line: 3, .. }),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("r.csv:3:") && msg.contains("3 fields"),
+        "{msg}"
+    );
+
+    let mut o = opts(&[], &["y"]);
+    o.skip_bad = true;
+    let (docs, summary) = read_corpus(&path, &o).unwrap();
+    // Record numbers count the bad row, so ids stay stable whether or not it is skipped.
+    assert_eq!(
+        docs,
+        vec![
+            doc("1", "fine", &[Some("a")]),
+            doc("3", "also fine", &[Some("c")])
+        ]
+    );
+    assert_eq!(summary.skipped_bad, 1);
+    assert_eq!(summary.skip_examples.len(), 1);
+}
+
+#[test]
+fn truncated_gzip_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let mut body = Vec::new();
+    for i in 0..20_000 {
+        writeln!(
+            body,
+            "{{\"id\": {i}, \"text\": \"document number {i} with some words\"}}"
+        )
+        .unwrap();
+    }
+    let gz = gzip(&body);
+    let path = write(&dir, "t.jsonl.gz", &gz[..gz.len() / 2]);
+    let err = read_corpus(&path, &opts(&[], &[])).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, CorpusError::Invalid { .. }), "{err:?}");
+    assert!(
+        msg.contains("t.jsonl.gz") && msg.contains("truncated"),
+        "{msg}"
+    );
+    assert!(msg.contains("after ") && msg.contains(" records"), "{msg}");
+
+    let csv_body = format!("text\n{}", "word,\n".replace(',', "").repeat(50_000));
+    let gz = gzip(csv_body.as_bytes());
+    let path = write(&dir, "t.csv.gz", &gz[..gz.len() - 10]);
+    let msg = read_corpus(&path, &opts(&[], &[])).unwrap_err().to_string();
+    assert!(
+        msg.contains("t.csv.gz") && msg.contains("truncated"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn missing_columns() {
+    let dir = TempDir::new().unwrap();
+    let csv = write(&dir, "m.csv", b"body,y\nx,a\n");
+    let msg = read_corpus(&csv, &opts(&[], &["y"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("\"text\"") && msg.contains("\"body\", \"y\""),
+        "{msg}"
+    );
+
+    // A missing label column: an error for training, ignored for prediction.
+    let msg = read_corpus(&csv, &opts(&["body"], &["stance"]))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("label column \"stance\""), "{msg}");
+    let mut o = opts(&["body"], &["stance"]);
+    o.require_labels = false;
+    let (docs, _) = read_corpus(&csv, &o).unwrap();
+    assert_eq!(docs, vec![doc("1", "x", &[None])]);
+
+    // JSON Lines: absent from one record is fine, absent from all is an error.
+    let jsonl = write(
+        &dir,
+        "m.jsonl",
+        b"{\"text\": \"a\", \"y\": \"p\"}\n{\"text\": \"b\"}\n",
+    );
+    let (docs, _) = read_corpus(&jsonl, &opts(&[], &["y"])).unwrap();
+    assert_eq!(docs[1], doc("2", "b", &[None]));
+    let msg = read_corpus(&jsonl, &opts(&["content"], &["y"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("\"content\"") && msg.contains("\"text\", \"y\""),
+        "{msg}"
+    );
+}
+
+#[test]
+fn empty_inputs() {
+    let dir = TempDir::new().unwrap();
+    let csv = write(&dir, "e.csv", b"");
+    let msg = read_corpus(&csv, &opts(&[], &[])).unwrap_err().to_string();
+    assert!(msg.contains("empty file, expected a header row"), "{msg}");
+    // A header and no rows, or an empty JSONL: zero documents, not an error.
+    let csv = write(&dir, "h.csv", b"text\n");
+    assert!(read_corpus(&csv, &opts(&[], &[])).unwrap().0.is_empty());
+    let jsonl = write(&dir, "e.jsonl", b"\n\n");
+    assert!(read_corpus(&jsonl, &opts(&[], &[])).unwrap().0.is_empty());
+}
+
+#[test]
+fn unknown_extension_suggests_data_format() {
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "corpus.txt", b"text\nx\n");
+    let msg = read_corpus(&path, &opts(&[], &[])).unwrap_err().to_string();
+    assert!(msg.contains("--data-format"), "{msg}");
+    let mut o = opts(&[], &[]);
+    o.format = Some(Format::Csv);
+    assert_eq!(read_corpus(&path, &o).unwrap().0, vec![doc("1", "x", &[])]);
+}
+
+#[test]
+fn directory_corpus() {
+    let dir = TempDir::new().unwrap();
+    write(&dir, "README", b"about");
+    write(&dir, "sport/b.txt", b"\xEF\xBB\xBFgoal\r\nscored");
+    write(&dir, "sport/a.txt", b"match");
+    write(&dir, "sport/.hidden", b"no");
+    write(&dir, ".git/x", b"no");
+    write(&dir, "tech/deep/c.txt", b"caf\xe9");
+    let (docs, summary) = read_corpus(dir.path(), &opts(&[], &["topic"])).unwrap();
+    assert_eq!(
+        docs,
+        vec![
+            doc("sport/a.txt", "match", &[Some("sport")]),
+            doc("sport/b.txt", "goal\nscored", &[Some("sport")]),
+            doc("tech/deep/c.txt", "caf\u{e9}", &[Some("tech")]),
+        ]
+    );
+    assert_eq!(summary.latin1_fallbacks, 1);
+    assert_eq!(summary.unlabelled_skipped, 1);
+
+    // For prediction a root file is a document without a label.
+    let mut o = opts(&[], &["topic"]);
+    o.require_labels = false;
+    let (docs, _) = read_corpus(dir.path(), &o).unwrap();
+    assert_eq!(docs[0], doc("README", "about", &[None]));
+    assert_eq!(docs.len(), 4);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_directory_file_is_a_bad_record() {
+    use std::os::unix::fs::symlink;
+    let dir = TempDir::new().unwrap();
+    write(&dir, "a/ok.txt", b"fine");
+    // A dangling symlink cannot be read, whoever runs the test (root included).
+    symlink(dir.path().join("nowhere"), dir.path().join("a/broken.txt")).unwrap();
+    let err = read_corpus(dir.path(), &opts(&[], &["y"])).unwrap_err();
+    assert!(
+        matches!(err, CorpusError::BadRecord { line: 0, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("broken.txt: cannot read"), "{err}");
+    let mut o = opts(&[], &["y"]);
+    o.skip_bad = true;
+    let (docs, summary) = read_corpus(dir.path(), &o).unwrap();
+    assert_eq!(docs, vec![doc("a/ok.txt", "fine", &[Some("a")])]);
+    assert_eq!(summary.skipped_bad, 1);
+}
+
+#[test]
+fn join_fills_fields_and_reports_missing_keys() {
+    let dir = TempDir::new().unwrap();
+    let stances = write(
+        &dir,
+        "stances.csv",
+        b"Headline,Body ID,Stance\nH1,1,agree\nH2,2,unrelated\nH3,9,discuss\n",
+    );
+    let bodies = write(
+        &dir,
+        "bodies.jsonl",
+        b"{\"Body ID\": 1, \"articleBody\": \"first body\", \"Headline\": \"ignored\"}\n\
+          {\"Body ID\": 2, \"articleBody\": \"second body\"}\n",
+    );
+    let mut o = opts(&["articleBody"], &["Stance"]);
+    o.pair_col = Some("Headline".into());
+    o.group_col = Some("Body ID".into());
+    o.joins = vec![JoinSpec {
+        path: bodies.clone(),
+        on: "Body ID".into(),
+    }];
+    let err = read_corpus(&stances, &o).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("stances.csv:4:") && msg.contains("Body ID = \"9\""),
+        "{msg}"
+    );
+
+    o.skip_bad = true;
+    let (docs, summary) = read_corpus(&stances, &o).unwrap();
+    let want = |id: &str, text: &str, pair: &str, label: &str, group: &str| Document {
+        id: id.into(),
+        text: text.into(),
+        pair: s(pair),
+        labels: vec![s(label)],
+        group: s(group),
+    };
+    // The main file's Headline wins over the joined one.
+    assert_eq!(
+        docs,
+        vec![
+            want("1", "first body", "H1", "agree", "1"),
+            want("2", "second body", "H2", "unrelated", "2"),
+        ]
+    );
+    assert_eq!(summary.skipped_bad, 1);
+
+    let dup = write(&dir, "dup.csv", b"Body ID,articleBody\n1,a\n1,b\n");
+    o.joins = vec![JoinSpec {
+        path: dup,
+        on: "Body ID".into(),
+    }];
+    let msg = read_corpus(&stances, &o).unwrap_err().to_string();
+    assert!(
+        msg.contains("duplicate") && msg.contains("lines 2 and 3"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn stream_reports_counts_as_it_goes() {
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "s.jsonl", b"{\"text\": \"a\"}\n{\"text\": \"b\"}\n");
+    let mut stream = open_corpus(&path, &opts(&[], &[])).unwrap();
+    assert_eq!(stream.next().unwrap().unwrap().text, "a");
+    assert_eq!(stream.summary().documents, 1);
+    assert_eq!(stream.next().unwrap().unwrap().text, "b");
+    assert!(stream.next().is_none());
+    assert!(stream.next().is_none());
+    assert_eq!(stream.summary().documents, 2);
+}
+
+#[test]
+fn never_panics_on_garbage() {
+    let dir = TempDir::new().unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for round in 0..200 {
+        let len = (round * 7) % 300;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                b"{}[]\",:\n\r\t abc\\\xff\x00"[(state % 17) as usize]
+            })
+            .collect();
+        for name in ["g.csv", "g.tsv", "g.jsonl"] {
+            let path = write(&dir, name, &bytes);
+            let mut o = opts(&[], &[]);
+            o.skip_bad = round % 2 == 0;
+            let _ = read_corpus(&path, &o);
+        }
+    }
+}
+
+// ---- real corpora ----
+
+fn datasets() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets");
+    if root.is_dir() {
+        Some(root)
+    } else {
+        eprintln!("skipping: {} not found", root.display());
+        None
+    }
+}
+
+fn label_counts(docs: &[Document], k: usize) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for d in docs {
+        if let Some(l) = &d.labels[k] {
+            *counts.entry(l.clone()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+#[test]
+fn real_bbc() {
+    let Some(root) = datasets() else { return };
+    let (docs, summary) = read_corpus(&root.join("bbc"), &opts(&[], &["topic"])).unwrap();
+    assert_eq!(docs.len(), 2225);
+    let counts = label_counts(&docs, 0);
+    assert_eq!(counts.len(), 5);
+    assert_eq!(counts["sport"], 511);
+    assert!(summary.latin1_fallbacks >= 1);
+    let d = docs.iter().find(|d| d.id == "sport/199.txt").unwrap();
+    assert!(!d.text.is_empty());
+    assert_eq!(summary.unlabelled_skipped, 1); // README.TXT
+}
+
+#[test]
+fn real_20news() {
+    let Some(root) = datasets() else { return };
+    let (docs, summary) =
+        read_corpus(&root.join("20news-bydate-train"), &opts(&[], &["group"])).unwrap();
+    assert_eq!(docs.len(), 11_314);
+    assert_eq!(label_counts(&docs, 0).len(), 20);
+    assert_eq!(summary.skipped_bad, 0);
+}
+
+#[test]
+fn real_allsides() {
+    let Some(root) = datasets() else { return };
+    let mut o = opts(&["title", "content_original"], &["topic", "bias_text"]);
+    o.id_col = Some("ID".into());
+    let start = Instant::now();
+    let (docs, summary) = read_corpus(&root.join("allsides/articles.jsonl.gz"), &o).unwrap();
+    eprintln!(
+        "allsides: {} docs read in {:.2?}",
+        docs.len(),
+        start.elapsed()
+    );
+    assert_eq!(docs.len(), 36_254);
+    assert_eq!(summary.skipped_bad, 0);
+    let bias = label_counts(&docs, 1);
+    assert_eq!(bias["left"], 12_603);
+    assert_eq!(bias["center"], 10_516);
+    assert_eq!(bias["right"], 13_135);
+    assert!(label_counts(&docs, 0).len() >= 100);
+}
+
+#[test]
+fn real_fnc1_join() {
+    let Some(root) = datasets() else { return };
+    let fnc = root.join("fnc1");
+    let mut o = opts(&["articleBody"], &["Stance"]);
+    o.pair_col = Some("Headline".into());
+    o.group_col = Some("Body ID".into());
+    o.joins = vec![JoinSpec {
+        path: fnc.join("train_bodies.csv"),
+        on: "Body ID".into(),
+    }];
+    let (docs, summary) = read_corpus(&fnc.join("train_stances.csv"), &o).unwrap();
+    assert_eq!(docs.len(), 49_972);
+    assert_eq!(summary.skipped_bad, 0);
+    let counts = label_counts(&docs, 0);
+    assert_eq!(counts.len(), 4);
+    assert_eq!(counts["unrelated"], 36_545);
+    assert!(docs
+        .iter()
+        .all(|d| !d.text.is_empty() && d.pair.is_some() && d.group.is_some()));
+}
+
+/// Timing breakdown for AllSides: inflating alone, then the full read. Run by hand with
+/// `cargo test --lib corpus::tests::time_allsides -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn time_allsides() {
+    use std::io::Read;
+    let Some(root) = datasets() else { return };
+    let path = root.join("allsides/articles.jsonl.gz");
+    // CPU seconds of this process (all threads), less noisy than wall time on a busy box.
+    let cpu = || -> f64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<&str> = after.split_whitespace().collect();
+        // Fields 14 and 15 (utime, stime, in ticks) are the 12th and 13th after the name.
+        let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+        (tick(11) + tick(12)) / 100.0
+    };
+    for _ in 0..3 {
+        let start = Instant::now();
+        let cpu0 = cpu();
+        let mut src = source::open_bytes(&path).unwrap();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut total = 0usize;
+        loop {
+            let n = src.reader.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            total += n;
+        }
+        let inflate = start.elapsed();
+        let cpu1 = cpu();
+        let mut o = opts(&["title", "content_original"], &["topic", "bias_text"]);
+        o.id_col = Some("ID".into());
+        let start = Instant::now();
+        let (docs, _) = read_corpus(&path, &o).unwrap();
+        eprintln!(
+            "inflate {total} bytes: {inflate:.2?} ({:.2} s CPU); full read of {} docs: {:.2?} ({:.2} s CPU)",
+            cpu1 - cpu0,
+            docs.len(),
+            start.elapsed(),
+            cpu() - cpu1
+        );
+    }
+}
