@@ -1,0 +1,901 @@
+//! Tests of the TF-IDF vectorizer. Reference figures come from
+//! `tests/fixtures/tfidf_reference.py` run with scikit-learn 1.9.1 (rounded to 7 decimals).
+use super::*;
+use crate::features::DfLimit;
+use crate::text::AnalyzerConfig;
+
+const DOCS: &[&str] = &[
+    "The cat sat on the mat.",
+    "The dog chased the cat; the cat ran away!",
+    "Élan vital: the Café served naïve crème brûlée, the cat approved.",
+    "Dogs and cats: 42 dogs, 7 cats, and one very_tired owner.",
+    "a I x",
+];
+
+const UNSEEN: &[&str] = &["The zebra met the cat and the dog", "", "zebra"];
+
+struct Case {
+    vocab: &'static [&'static str],
+    rows: &'static [&'static [(u32, f64)]],
+    idf: &'static [f64],
+}
+
+/// scikit-learn 1.9.1, case `default_sublinear`.
+const DEFAULT_SUBLINEAR: Case = Case {
+    vocab: &[
+        "42",
+        "and",
+        "approved",
+        "away",
+        "brûlée",
+        "café",
+        "cat",
+        "cats",
+        "chased",
+        "crème",
+        "dog",
+        "dogs",
+        "mat",
+        "naïve",
+        "on",
+        "one",
+        "owner",
+        "ran",
+        "sat",
+        "served",
+        "the",
+        "very_tired",
+        "vital",
+        "élan",
+    ],
+    rows: &[
+        &[
+            (6, 0.3077942),
+            (12, 0.4595922),
+            (14, 0.4595922),
+            (18, 0.4595922),
+            (20, 0.5211409),
+        ],
+        &[
+            (3, 0.3711065),
+            (6, 0.4208052),
+            (8, 0.3711065),
+            (10, 0.3711065),
+            (17, 0.3711065),
+            (20, 0.5215772),
+        ],
+        &[
+            (2, 0.3205146),
+            (4, 0.3205146),
+            (5, 0.3205146),
+            (6, 0.2146524),
+            (9, 0.3205146),
+            (13, 0.3205146),
+            (19, 0.3205146),
+            (20, 0.3634381),
+            (22, 0.3205146),
+            (23, 0.3205146),
+        ],
+        &[
+            (0, 0.2817154),
+            (1, 0.4769856),
+            (7, 0.4769856),
+            (11, 0.4769856),
+            (15, 0.2817154),
+            (16, 0.2817154),
+            (21, 0.2817154),
+        ],
+        &[],
+    ],
+    idf: &[
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 1.4054651, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 1.4054651, 2.0986123, 2.0986123, 2.0986123,
+    ],
+};
+/// scikit-learn 1.9.1, case `default_sublinear transform(UNSEEN)`.
+const DEFAULT_SUBLINEAR_TRANSFORM_UNSEEN: Case = Case {
+    vocab: &[
+        "42",
+        "and",
+        "approved",
+        "away",
+        "brûlée",
+        "café",
+        "cat",
+        "cats",
+        "chased",
+        "crème",
+        "dog",
+        "dogs",
+        "mat",
+        "naïve",
+        "on",
+        "one",
+        "owner",
+        "ran",
+        "sat",
+        "served",
+        "the",
+        "very_tired",
+        "vital",
+        "élan",
+    ],
+    rows: &[
+        &[
+            (1, 0.4754447),
+            (6, 0.3184109),
+            (10, 0.4754447),
+            (20, 0.6682209),
+        ],
+        &[],
+        &[],
+    ],
+    idf: &[],
+};
+/// scikit-learn 1.9.1, case `raw_tf_smooth`.
+const RAW_TF_SMOOTH: Case = Case {
+    vocab: &[
+        "42",
+        "and",
+        "approved",
+        "away",
+        "brûlée",
+        "café",
+        "cat",
+        "cats",
+        "chased",
+        "crème",
+        "dog",
+        "dogs",
+        "mat",
+        "naïve",
+        "on",
+        "one",
+        "owner",
+        "ran",
+        "sat",
+        "served",
+        "the",
+        "very_tired",
+        "vital",
+        "élan",
+    ],
+    rows: &[
+        &[
+            (6, 0.2924932),
+            (12, 0.4367450),
+            (14, 0.4367450),
+            (18, 0.4367450),
+            (20, 0.5849864),
+        ],
+        &[
+            (3, 0.3189395),
+            (6, 0.4271950),
+            (8, 0.3189395),
+            (10, 0.3189395),
+            (17, 0.3189395),
+            (20, 0.6407924),
+        ],
+        &[
+            (2, 0.3124608),
+            (4, 0.3124608),
+            (5, 0.3124608),
+            (6, 0.2092586),
+            (9, 0.3124608),
+            (13, 0.3124608),
+            (19, 0.3124608),
+            (20, 0.4185173),
+            (22, 0.3124608),
+            (23, 0.3124608),
+        ],
+        &[
+            (0, 0.2500000),
+            (1, 0.5000000),
+            (7, 0.5000000),
+            (11, 0.5000000),
+            (15, 0.2500000),
+            (16, 0.2500000),
+            (21, 0.2500000),
+        ],
+        &[],
+    ],
+    idf: &[
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 1.4054651, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 1.4054651, 2.0986123, 2.0986123, 2.0986123,
+    ],
+};
+/// scikit-learn 1.9.1, case `no_smooth`.
+const NO_SMOOTH: Case = Case {
+    vocab: &[
+        "42",
+        "and",
+        "approved",
+        "away",
+        "brûlée",
+        "café",
+        "cat",
+        "cats",
+        "chased",
+        "crème",
+        "dog",
+        "dogs",
+        "mat",
+        "naïve",
+        "on",
+        "one",
+        "owner",
+        "ran",
+        "sat",
+        "served",
+        "the",
+        "very_tired",
+        "vital",
+        "élan",
+    ],
+    rows: &[
+        &[
+            (6, 0.2793340),
+            (12, 0.4824546),
+            (14, 0.4824546),
+            (18, 0.4824546),
+            (20, 0.4729536),
+        ],
+        &[
+            (3, 0.3941352),
+            (6, 0.3863735),
+            (8, 0.3941352),
+            (10, 0.3941352),
+            (17, 0.3941352),
+            (20, 0.4789000),
+        ],
+        &[
+            (2, 0.3279795),
+            (4, 0.3279795),
+            (5, 0.3279795),
+            (6, 0.1898952),
+            (9, 0.3279795),
+            (13, 0.3279795),
+            (19, 0.3279795),
+            (20, 0.3215206),
+            (22, 0.3279795),
+            (23, 0.3279795),
+        ],
+        &[
+            (0, 0.2817154),
+            (1, 0.4769856),
+            (7, 0.4769856),
+            (11, 0.4769856),
+            (15, 0.2817154),
+            (16, 0.2817154),
+            (21, 0.2817154),
+        ],
+        &[],
+    ],
+    idf: &[
+        2.6094379, 2.6094379, 2.6094379, 2.6094379, 2.6094379, 2.6094379, 1.5108256, 2.6094379,
+        2.6094379, 2.6094379, 2.6094379, 2.6094379, 2.6094379, 2.6094379, 2.6094379, 2.6094379,
+        2.6094379, 2.6094379, 2.6094379, 2.6094379, 1.5108256, 2.6094379, 2.6094379, 2.6094379,
+    ],
+};
+/// scikit-learn 1.9.1, case `bigrams`.
+const BIGRAMS: Case = Case {
+    vocab: &[
+        "42",
+        "42 dogs",
+        "and",
+        "and cats",
+        "and one",
+        "approved",
+        "away",
+        "brûlée",
+        "brûlée the",
+        "café",
+        "café served",
+        "cat",
+        "cat approved",
+        "cat ran",
+        "cat sat",
+        "cat the",
+        "cats",
+        "cats 42",
+        "cats and",
+        "chased",
+        "chased the",
+        "crème",
+        "crème brûlée",
+        "dog",
+        "dog chased",
+        "dogs",
+        "dogs and",
+        "dogs cats",
+        "mat",
+        "naïve",
+        "naïve crème",
+        "on",
+        "on the",
+        "one",
+        "one very_tired",
+        "owner",
+        "ran",
+        "ran away",
+        "sat",
+        "sat on",
+        "served",
+        "served naïve",
+        "the",
+        "the café",
+        "the cat",
+        "the dog",
+        "the mat",
+        "very_tired",
+        "very_tired owner",
+        "vital",
+        "vital the",
+        "élan",
+        "élan vital",
+    ],
+    rows: &[
+        &[
+            (11, 0.2210040),
+            (14, 0.3299988),
+            (28, 0.3299988),
+            (31, 0.3299988),
+            (32, 0.3299988),
+            (38, 0.3299988),
+            (39, 0.3299988),
+            (42, 0.3741924),
+            (44, 0.2210040),
+            (46, 0.3299988),
+        ],
+        &[
+            (6, 0.2621893),
+            (11, 0.2973018),
+            (13, 0.2621893),
+            (15, 0.2621893),
+            (19, 0.2621893),
+            (20, 0.2621893),
+            (23, 0.2621893),
+            (24, 0.2621893),
+            (36, 0.2621893),
+            (37, 0.2621893),
+            (42, 0.3684980),
+            (44, 0.2973018),
+            (45, 0.2621893),
+        ],
+        &[
+            (5, 0.2283200),
+            (7, 0.2283200),
+            (8, 0.2283200),
+            (9, 0.2283200),
+            (10, 0.2283200),
+            (11, 0.1529086),
+            (12, 0.2283200),
+            (21, 0.2283200),
+            (22, 0.2283200),
+            (29, 0.2283200),
+            (30, 0.2283200),
+            (40, 0.2283200),
+            (41, 0.2283200),
+            (42, 0.2588967),
+            (43, 0.2283200),
+            (44, 0.1529086),
+            (49, 0.2283200),
+            (50, 0.2283200),
+            (51, 0.2283200),
+            (52, 0.2283200),
+        ],
+        &[
+            (0, 0.2151645),
+            (1, 0.2151645),
+            (2, 0.3643052),
+            (3, 0.2151645),
+            (4, 0.2151645),
+            (16, 0.3643052),
+            (17, 0.2151645),
+            (18, 0.2151645),
+            (25, 0.3643052),
+            (26, 0.2151645),
+            (27, 0.2151645),
+            (33, 0.2151645),
+            (34, 0.2151645),
+            (35, 0.2151645),
+            (47, 0.2151645),
+            (48, 0.2151645),
+        ],
+        &[],
+    ],
+    idf: &[
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 1.4054651, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+        2.0986123, 2.0986123, 1.4054651, 2.0986123, 1.4054651, 2.0986123, 2.0986123, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+    ],
+};
+/// scikit-learn 1.9.1, case `min_df2`.
+const MIN_DF2: Case = Case {
+    vocab: &["cat", "the"],
+    rows: &[
+        &[(0, 0.5085423), (1, 0.8610370)],
+        &[(0, 0.6279138), (1, 0.7782829)],
+        &[(0, 0.5085423), (1, 0.8610370)],
+        &[],
+        &[],
+    ],
+    idf: &[1.4054651, 1.4054651],
+};
+/// scikit-learn 1.9.1, case `max_df_frac`.
+const MAX_DF_FRAC: Case = Case {
+    vocab: &[
+        "42",
+        "and",
+        "approved",
+        "away",
+        "brûlée",
+        "café",
+        "cats",
+        "chased",
+        "crème",
+        "dog",
+        "dogs",
+        "mat",
+        "naïve",
+        "on",
+        "one",
+        "owner",
+        "ran",
+        "sat",
+        "served",
+        "very_tired",
+        "vital",
+        "élan",
+    ],
+    rows: &[
+        &[(11, 0.5773503), (13, 0.5773503), (17, 0.5773503)],
+        &[
+            (3, 0.5000000),
+            (7, 0.5000000),
+            (9, 0.5000000),
+            (16, 0.5000000),
+        ],
+        &[
+            (2, 0.3535534),
+            (4, 0.3535534),
+            (5, 0.3535534),
+            (8, 0.3535534),
+            (12, 0.3535534),
+            (18, 0.3535534),
+            (20, 0.3535534),
+            (21, 0.3535534),
+        ],
+        &[
+            (0, 0.2817154),
+            (1, 0.4769856),
+            (6, 0.4769856),
+            (10, 0.4769856),
+            (14, 0.2817154),
+            (15, 0.2817154),
+            (19, 0.2817154),
+        ],
+        &[],
+    ],
+    idf: &[
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+        2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123, 2.0986123,
+    ],
+};
+/// scikit-learn 1.9.1, case `max_features2`.
+const MAX_FEATURES2: Case = Case {
+    vocab: &["cat", "the"],
+    rows: &[
+        &[(0, 0.4472136), (1, 0.8944272)],
+        &[(0, 0.5547002), (1, 0.8320503)],
+        &[(0, 0.4472136), (1, 0.8944272)],
+        &[],
+        &[],
+    ],
+    idf: &[1.4054651, 1.4054651],
+};
+/// scikit-learn 1.9.1, case `no_idf`.
+const NO_IDF: Case = Case {
+    vocab: &[
+        "42",
+        "and",
+        "approved",
+        "away",
+        "brûlée",
+        "café",
+        "cat",
+        "cats",
+        "chased",
+        "crème",
+        "dog",
+        "dogs",
+        "mat",
+        "naïve",
+        "on",
+        "one",
+        "owner",
+        "ran",
+        "sat",
+        "served",
+        "the",
+        "very_tired",
+        "vital",
+        "élan",
+    ],
+    rows: &[
+        &[
+            (6, 0.3535534),
+            (12, 0.3535534),
+            (14, 0.3535534),
+            (18, 0.3535534),
+            (20, 0.7071068),
+        ],
+        &[
+            (3, 0.2425356),
+            (6, 0.4850713),
+            (8, 0.2425356),
+            (10, 0.2425356),
+            (17, 0.2425356),
+            (20, 0.7276069),
+        ],
+        &[
+            (2, 0.2773501),
+            (4, 0.2773501),
+            (5, 0.2773501),
+            (6, 0.2773501),
+            (9, 0.2773501),
+            (13, 0.2773501),
+            (19, 0.2773501),
+            (20, 0.5547002),
+            (22, 0.2773501),
+            (23, 0.2773501),
+        ],
+        &[
+            (0, 0.2500000),
+            (1, 0.5000000),
+            (7, 0.5000000),
+            (11, 0.5000000),
+            (15, 0.2500000),
+            (16, 0.2500000),
+            (21, 0.2500000),
+        ],
+        &[],
+    ],
+    idf: &[],
+};
+
+fn params(sublinear_tf: bool) -> TfidfParams {
+    TfidfParams {
+        sublinear_tf,
+        ..TfidfParams::default()
+    }
+}
+
+fn analyzer(ngram_range: (usize, usize)) -> Analyzer {
+    Analyzer::new(AnalyzerConfig {
+        ngram_range,
+        ..AnalyzerConfig::default()
+    })
+    .unwrap()
+}
+
+fn rows_of(m: &SparseRecords) -> Vec<Vec<(u32, f32)>> {
+    m.0.outer_iterator()
+        .map(|r| r.iter().map(|(c, &v)| (c as u32, v)).collect())
+        .collect()
+}
+
+fn assert_case(v: &TfidfVectorizer, m: &SparseRecords, case: &Case) {
+    assert_eq!(v.vocabulary(), case.vocab);
+    assert_eq!(m.0.cols(), case.vocab.len());
+    let rows = rows_of(m);
+    assert_eq!(rows.len(), case.rows.len());
+    for (i, (got, want)) in rows.iter().zip(case.rows).enumerate() {
+        assert_eq!(got.len(), want.len(), "row {i}: {got:?} vs {want:?}");
+        for (&(gc, gv), &(wc, wv)) in got.iter().zip(want.iter()) {
+            assert_eq!(gc, wc, "row {i}");
+            assert!(
+                (f64::from(gv) - wv).abs() < 1e-6,
+                "row {i} col {gc}: {gv} vs {wv}"
+            );
+        }
+    }
+    if !case.idf.is_empty() {
+        assert_eq!(v.idf().len(), case.idf.len());
+        for (g, w) in v.idf().iter().zip(case.idf) {
+            assert!((f64::from(*g) - w).abs() < 1e-6, "idf {g} vs {w}");
+        }
+    }
+}
+
+fn fit_case(p: &TfidfParams, ngram: (usize, usize), case: &Case) -> TfidfVectorizer {
+    let (v, m) = TfidfVectorizer::fit_transform(analyzer(ngram), p, DOCS).unwrap();
+    assert_case(&v, &m, case);
+    // Transforming the training text gives the same matrix, bit for bit.
+    assert_eq!(v.transform(DOCS), m);
+    v
+}
+
+#[test]
+fn matches_sklearn_default_sublinear_and_transform() {
+    let v = fit_case(&params(true), (1, 1), &DEFAULT_SUBLINEAR);
+    let m = v.transform(UNSEEN);
+    assert_case(&v, &m, &DEFAULT_SUBLINEAR_TRANSFORM_UNSEEN);
+}
+
+#[test]
+fn matches_sklearn_raw_tf_no_smooth_no_idf() {
+    fit_case(&params(false), (1, 1), &RAW_TF_SMOOTH);
+    let p = TfidfParams {
+        smooth_idf: false,
+        ..params(true)
+    };
+    fit_case(&p, (1, 1), &NO_SMOOTH);
+    let p = TfidfParams {
+        use_idf: false,
+        ..params(false)
+    };
+    let v = fit_case(&p, (1, 1), &NO_IDF);
+    assert!(v.idf().iter().all(|&w| w == 1.0));
+}
+
+#[test]
+fn matches_sklearn_bigrams() {
+    fit_case(&params(true), (1, 2), &BIGRAMS);
+}
+
+#[test]
+fn matches_sklearn_df_limits_and_max_features() {
+    let p = TfidfParams {
+        min_df: DfLimit::Count(2),
+        ..params(true)
+    };
+    fit_case(&p, (1, 1), &MIN_DF2);
+    let p = TfidfParams {
+        max_df: DfLimit::Fraction(0.5),
+        ..params(true)
+    };
+    fit_case(&p, (1, 1), &MAX_DF_FRAC);
+    let p = TfidfParams {
+        max_features: Some(2),
+        ..params(false)
+    };
+    fit_case(&p, (1, 1), &MAX_FEATURES2);
+}
+
+#[test]
+fn max_features_ties_go_to_the_earlier_term() {
+    // Corpus counts: the 7, cat 4, then and/cats/dogs 2 each: "and" wins the tie.
+    let p = TfidfParams {
+        max_features: Some(3),
+        ..params(false)
+    };
+    let (v, _) = TfidfVectorizer::fit_transform(analyzer((1, 1)), &p, DOCS).unwrap();
+    assert_eq!(v.vocabulary(), ["and", "cat", "the"]);
+}
+
+#[test]
+fn min_df_fraction_and_max_df_count() {
+    let p = TfidfParams {
+        min_df: DfLimit::Fraction(0.2), // >= 1 of 5 documents
+        max_df: DfLimit::Count(2),      // drops "cat" and "the" (3 documents each)
+        ..params(true)
+    };
+    let (v, _) = TfidfVectorizer::fit_transform(analyzer((1, 1)), &p, DOCS).unwrap();
+    assert_eq!(v.n_features(), 22);
+    assert_eq!(v.term_index("cat"), None);
+    assert_eq!(v.term_index("the"), None);
+    assert_eq!(v.term_index("dogs"), Some(10));
+}
+
+#[test]
+fn pruning_everything_or_nothing_to_learn_is_an_error() {
+    let p = TfidfParams {
+        min_df: DfLimit::Fraction(0.4),
+        max_df: DfLimit::Count(2),
+        ..params(true)
+    };
+    let e = TfidfVectorizer::fit_transform(analyzer((1, 1)), &p, DOCS).unwrap_err();
+    assert!(e.to_string().contains("no terms remain"), "{e}");
+    let p = TfidfParams {
+        min_df: DfLimit::Count(3),
+        max_df: DfLimit::Fraction(0.2),
+        ..params(true)
+    };
+    let e = TfidfVectorizer::fit_transform(analyzer((1, 1)), &p, DOCS).unwrap_err();
+    assert!(e.to_string().contains("below min_df"), "{e}");
+    let e = TfidfVectorizer::fit_transform(analyzer((1, 1)), &params(true), &["a b", ""]);
+    assert!(e.unwrap_err().to_string().contains("empty vocabulary"));
+    let e = TfidfVectorizer::fit_transform(analyzer((1, 1)), &params(true), &[]);
+    assert!(e.unwrap_err().to_string().contains("empty corpus"));
+}
+
+#[test]
+fn unknown_terms_and_empty_text() {
+    let (v, _) = TfidfVectorizer::fit_transform(analyzer((1, 2)), &params(true), DOCS).unwrap();
+    let m = v.transform(&["", "zebra quagga", "!!!", "cat"]);
+    assert_eq!(m.0.rows(), 4);
+    assert_eq!(m.0.cols(), v.n_features());
+    let rows = rows_of(&m);
+    assert!(rows[0].is_empty() && rows[1].is_empty() && rows[2].is_empty());
+    assert_eq!(rows[3], [(v.term_index("cat").unwrap(), 1.0)]);
+    assert_eq!(v.transform(&[]).0.rows(), 0);
+}
+
+#[test]
+fn stop_words_and_stemming_in_features() {
+    let config = AnalyzerConfig::from_specs(true, None, "english", "english", (1, 2)).unwrap();
+    let texts = ["The runners are running", "A runner runs; the dog ran"];
+    let (v, _) =
+        TfidfVectorizer::fit_transform(Analyzer::new(config).unwrap(), &params(true), &texts)
+            .unwrap();
+    assert_eq!(
+        v.vocabulary(),
+        [
+            "dog",
+            "dog ran",
+            "ran",
+            "run",
+            "run dog",
+            "runner",
+            "runner run"
+        ]
+    );
+    let mut seen = Vec::new();
+    v.analyze_with_indices("The runner ran, zebras!", |t, c| {
+        seen.push((t.to_string(), c))
+    });
+    assert_eq!(
+        seen,
+        [("runner".to_string(), 5), ("ran".to_string(), 2)],
+        "unknown terms (zebra, runner ran) are skipped"
+    );
+}
+
+#[test]
+fn custom_token_pattern_features() {
+    let config = AnalyzerConfig::from_specs(true, Some(r"[a-z]+"), "none", "none", (1, 1)).unwrap();
+    let (v, _) = TfidfVectorizer::fit_transform(
+        Analyzer::new(config).unwrap(),
+        &params(true),
+        &["A b1 c", "b"],
+    )
+    .unwrap();
+    assert_eq!(v.vocabulary(), ["a", "b", "c"]);
+}
+
+/// A deterministic synthetic corpus big enough to be split into many chunks.
+fn synthetic(n: usize) -> Vec<String> {
+    let words = [
+        "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+        "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi",
+        "chi", "psi", "omega", "élan", "ΟΔΟΣ",
+    ];
+    let mut state: u64 = 42;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    (0..n)
+        .map(|_| {
+            let len = next() % 60;
+            let mut s = String::new();
+            for _ in 0..len {
+                s.push_str(words[next() % words.len()]);
+                s.push_str(if next() % 7 == 0 { ". " } else { " " });
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn identical_output_at_any_thread_count() {
+    let corpus = synthetic(3000);
+    let texts: Vec<&str> = corpus.iter().map(String::as_str).collect();
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let p = TfidfParams {
+                min_df: DfLimit::Count(2),
+                max_features: Some(500),
+                ..params(true)
+            };
+            let (v, m) = TfidfVectorizer::fit_transform(analyzer((1, 3)), &p, &texts).unwrap();
+            let t = v.transform(&texts[..700]);
+            (v.vocabulary().to_vec(), v.idf().to_vec(), m, t)
+        })
+    };
+    let one = run(1);
+    assert_eq!(one.0.len(), 500);
+    for threads in [2, 3] {
+        let other = run(threads);
+        assert_eq!(one.0, other.0, "{threads} threads: vocabulary");
+        assert_eq!(one.1, other.1, "{threads} threads: idf");
+        assert_eq!(one.2, other.2, "{threads} threads: fit_transform");
+        assert_eq!(one.3, other.3, "{threads} threads: transform");
+    }
+}
+
+#[test]
+fn serde_round_trip_gives_identical_transform() {
+    let config = AnalyzerConfig::from_specs(true, None, "english", "english", (1, 2)).unwrap();
+    let corpus = synthetic(300);
+    let texts: Vec<&str> = corpus.iter().map(String::as_str).collect();
+    let (v, m) =
+        TfidfVectorizer::fit_transform(Analyzer::new(config).unwrap(), &params(true), &texts)
+            .unwrap();
+    let bytes = postcard::to_allocvec(&v).unwrap();
+    let back: TfidfVectorizer = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(back.vocabulary(), v.vocabulary());
+    assert_eq!(back.idf(), v.idf());
+    assert_eq!(back.analyzer().config(), v.analyzer().config());
+    assert_eq!(back.params(), v.params());
+    assert_eq!(back.transform(&texts), m);
+    assert_eq!(back.term_index("alpha"), v.term_index("alpha"));
+}
+
+#[test]
+fn inconsistent_stored_data_is_an_error_not_a_panic() {
+    let good = AnalyzerConfig::default();
+    let repr = |analyzer: &AnalyzerConfig, vocabulary: &[&str], idf: &[f32]| TfidfRepr {
+        analyzer: analyzer.clone(),
+        params: TfidfParams::default(),
+        vocabulary: vocabulary.iter().map(|s| s.to_string()).collect(),
+        idf: idf.to_vec(),
+    };
+    let bad_range = AnalyzerConfig {
+        ngram_range: (0, 1),
+        ..good.clone()
+    };
+    let bad_pattern = AnalyzerConfig {
+        token_pattern: Some("(".into()),
+        ..good.clone()
+    };
+    let cases = [
+        (
+            repr(&good, &["a", "b"], &[1.0]),
+            "2 vocabulary terms but 1 IDF",
+        ),
+        (repr(&good, &["b", "a"], &[1.0, 1.0]), "not sorted"),
+        (repr(&good, &["a", "a"], &[1.0, 1.0]), "not sorted"),
+        (repr(&good, &["a"], &[f32::NAN]), "not finite"),
+        (repr(&bad_range, &["a"], &[1.0]), "n-gram range"),
+        (repr(&bad_pattern, &["a"], &[1.0]), "token pattern"),
+    ];
+    for (r, needle) in cases {
+        // Through postcard: a clean error.
+        let bytes = postcard::to_allocvec(&TfidfReprRef {
+            analyzer: &r.analyzer,
+            params: &r.params,
+            vocabulary: &r.vocabulary,
+            idf: &r.idf,
+        })
+        .unwrap();
+        assert!(
+            postcard::from_bytes::<TfidfVectorizer>(&bytes).is_err(),
+            "{needle}"
+        );
+        // Directly: a message that says what is wrong.
+        let e = TfidfVectorizer::try_from(r).unwrap_err().to_string();
+        assert!(e.contains(needle), "{needle}: {e}");
+    }
+    // Truncated data is an error too.
+    let ok = repr(&good, &["a", "b"], &[1.0, 2.0]);
+    let v = TfidfVectorizer::try_from(ok).unwrap();
+    let bytes = postcard::to_allocvec(&v).unwrap();
+    assert!(postcard::from_bytes::<TfidfVectorizer>(&bytes).is_ok());
+    assert!(postcard::from_bytes::<TfidfVectorizer>(&bytes[..bytes.len() - 3]).is_err());
+}

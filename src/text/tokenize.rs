@@ -1,0 +1,263 @@
+//! Tokenizers: the built-in equivalent of `(?u)\b\w\w+\b`, and a custom regex.
+//!
+//! The built-in tokenizer is hand-written because it runs over every byte of the corpus:
+//! a 128-entry table decides ASCII bytes, and only non-ASCII characters are decoded and
+//! looked up (binary search) in the Unicode `\w` ranges taken from `regex-syntax`. Tokens
+//! are slices of the input, so nothing is allocated per token.
+//!
+//! "Word character" means the regex crate's Unicode `\w` (UTS #18: Alphabetic, marks,
+//! decimal digits, connector punctuation, join controls). Python's `re` leaves out marks
+//! and the non-underscore connectors, so text with combining marks (e.g. Devanagari vowel
+//! signs, decomposed accents) is split less eagerly here than by scikit-learn; ASCII and
+//! precomposed Latin, Greek and Cyrillic text tokenize identically.
+use super::TextError;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Splits lowercased text into tokens.
+#[derive(Debug, Clone)]
+pub enum Tokenizer {
+    /// Maximal runs of word characters that are at least two characters long.
+    Word,
+    /// A user pattern: the first capture group of each match if it has one, else the match.
+    Regex {
+        /// The compiled pattern.
+        re: Regex,
+        /// Whether the pattern has a capture group (then group 1 is the token).
+        group: bool,
+    },
+}
+
+impl Tokenizer {
+    /// Builds the built-in tokenizer (`None`) or compiles a custom `token_pattern`.
+    ///
+    /// Like scikit-learn, a pattern may have at most one capture group.
+    pub fn new(token_pattern: Option<&str>) -> Result<Self, TextError> {
+        let Some(pattern) = token_pattern else {
+            return Ok(Tokenizer::Word);
+        };
+        let re = Regex::new(pattern).map_err(|e| {
+            TextError::Invalid(format!(
+                "token pattern {pattern:?} is not a valid regex: {e}"
+            ))
+        })?;
+        let groups = re.captures_len() - 1;
+        if groups > 1 {
+            return Err(TextError::Invalid(format!(
+                "token pattern {pattern:?} has {groups} capture groups; at most one is allowed \
+                 (use (?:...) for grouping)"
+            )));
+        }
+        Ok(Tokenizer::Regex {
+            re,
+            group: groups == 1,
+        })
+    }
+
+    /// Calls `f` with each token of `text`, in order. Empty matches are skipped.
+    #[inline]
+    pub fn for_each_token<'t>(&self, text: &'t str, mut f: impl FnMut(&'t str)) {
+        match self {
+            Tokenizer::Word => for_each_word(text, f),
+            Tokenizer::Regex { re, group: false } => {
+                for m in re.find_iter(text) {
+                    if !m.as_str().is_empty() {
+                        f(m.as_str());
+                    }
+                }
+            }
+            Tokenizer::Regex { re, group: true } => {
+                for caps in re.captures_iter(text) {
+                    if let Some(m) = caps.get(1) {
+                        if !m.as_str().is_empty() {
+                            f(m.as_str());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// ASCII word bytes: `[0-9A-Za-z_]`.
+static ASCII_WORD: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'_';
+        i += 1;
+    }
+    t
+};
+
+/// The non-ASCII part of Unicode `\w`, as sorted inclusive ranges.
+fn unicode_word_ranges() -> &'static [(char, char)] {
+    static RANGES: OnceLock<Vec<(char, char)>> = OnceLock::new();
+    RANGES.get_or_init(|| {
+        use regex_syntax::hir::{Class, HirKind};
+        let hir = regex_syntax::Parser::new()
+            .parse(r"\w")
+            .expect("\\w is a valid pattern");
+        match hir.kind() {
+            HirKind::Class(Class::Unicode(cls)) => cls
+                .ranges()
+                .iter()
+                .map(|r| (r.start(), r.end()))
+                .filter(|&(_, end)| end as u32 >= 0x80)
+                .collect(),
+            _ => unreachable!("\\w parses to a Unicode class"),
+        }
+    })
+}
+
+/// Whether `c` is a word character (Unicode `\w`).
+#[inline]
+pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return ASCII_WORD[c as usize];
+    }
+    let ranges = unicode_word_ranges();
+    ranges
+        .binary_search_by(|&(lo, hi)| {
+            if hi < c {
+                std::cmp::Ordering::Less
+            } else if lo > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// The built-in tokenizer: maximal runs of word characters of at least two characters.
+#[inline]
+pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        // Skip separators.
+        let b = bytes[i];
+        if b < 0x80 {
+            if !ASCII_WORD[b as usize] {
+                i += 1;
+                continue;
+            }
+        } else {
+            let c = decode_at(text, i);
+            if !is_word_char(c) {
+                i += c.len_utf8();
+                continue;
+            }
+        }
+        // A token starts at i: extend it while word characters follow.
+        let start = i;
+        let mut chars = 0usize;
+        while i < n {
+            let b = bytes[i];
+            if b < 0x80 {
+                if !ASCII_WORD[b as usize] {
+                    break;
+                }
+                i += 1;
+            } else {
+                let c = decode_at(text, i);
+                if !is_word_char(c) {
+                    break;
+                }
+                i += c.len_utf8();
+            }
+            chars += 1;
+        }
+        if chars >= 2 {
+            f(&text[start..i]);
+        }
+    }
+}
+
+/// The character starting at byte `i` (a char boundary by construction).
+#[inline]
+fn decode_at(text: &str, i: usize) -> char {
+    text[i..].chars().next().unwrap_or('\u{FFFD}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(t: &Tokenizer, s: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        t.for_each_token(s, |w| v.push(w.to_string()));
+        v
+    }
+
+    #[test]
+    fn default_matches_sklearn_pattern() {
+        let t = Tokenizer::new(None).unwrap();
+        assert_eq!(
+            words(&t, "the cat's 42 dogs, a I x very_tired—owner!"),
+            ["the", "cat", "42", "dogs", "very_tired", "owner"]
+        );
+    }
+
+    #[test]
+    fn unicode_words() {
+        let t = Tokenizer::new(None).unwrap();
+        assert_eq!(
+            words(
+                &t,
+                "élan vital: crème brûlée, naïve café; ΟΔΟΣ οδός, москва ё"
+            ),
+            [
+                "élan",
+                "vital",
+                "crème",
+                "brûlée",
+                "naïve",
+                "café",
+                "ΟΔΟΣ",
+                "οδός",
+                "москва"
+            ]
+        );
+        // Two-character tokens count characters, not bytes; one-character words are dropped.
+        assert_eq!(words(&t, "éé é ab"), ["éé", "ab"]);
+        // Combining marks stay inside words (decomposed "é").
+        assert_eq!(words(&t, "cafe\u{301} x"), ["cafe\u{301}"]);
+        assert_eq!(words(&t, "日本語 テキスト"), ["日本語", "テキスト"]);
+    }
+
+    #[test]
+    fn edges() {
+        let t = Tokenizer::new(None).unwrap();
+        assert!(words(&t, "").is_empty());
+        assert!(words(&t, " .,; a b ").is_empty());
+        assert_eq!(words(&t, "ab"), ["ab"]);
+        assert_eq!(words(&t, "«ab»"), ["ab"]);
+    }
+
+    #[test]
+    fn word_char_table() {
+        assert!(is_word_char('_') && is_word_char('9') && is_word_char('ß'));
+        assert!(is_word_char('\u{0301}'));
+        assert!(!is_word_char('-') && !is_word_char('’') && !is_word_char('\u{a0}'));
+    }
+
+    #[test]
+    fn custom_pattern_whole_match_and_group() {
+        let t = Tokenizer::new(Some(r"[a-z]+")).unwrap();
+        assert_eq!(words(&t, "a1 bc-d"), ["a", "bc", "d"]);
+        let t = Tokenizer::new(Some(r"#(\w+)")).unwrap();
+        assert_eq!(words(&t, "#rust is #fast"), ["rust", "fast"]);
+    }
+
+    #[test]
+    fn custom_pattern_errors() {
+        let e = Tokenizer::new(Some("(")).unwrap_err().to_string();
+        assert!(e.contains("not a valid regex"), "{e}");
+        let e = Tokenizer::new(Some("(a)(b)")).unwrap_err().to_string();
+        assert!(e.contains("2 capture groups"), "{e}");
+    }
+}
