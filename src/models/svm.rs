@@ -788,3 +788,288 @@ impl PredictInplace<SparseRecords, Array1<usize>> for LinearSvm {
         Array1::zeros(x.0.rows())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Reference numbers come from scikit-learn 1.9.1's LinearSVC via tests/fixtures/nb_reference.py.
+    use super::*;
+    use crate::models::test_util::{assert_close, dataset, records};
+    use crate::models::{ClassifierKind, Model};
+
+    const S: [&[f32]; 15] = [
+        &[0.0, 0.0, 0.603, 0.0],
+        &[0.0, 0.646, 0.438, 0.0],
+        &[0.964, 0.0, 0.792, 0.529],
+        &[0.568, 0.926, 0.071, 0.0],
+        &[0.0, 0.0, 0.0, 0.0],
+        &[0.979, 0.799, 0.0, 0.781],
+        &[0.118, 0.0, 0.143, 0.0],
+        &[0.522, 0.415, 0.265, 0.774],
+        &[0.0, 0.568, 0.0, 0.0],
+        &[0.612, 0.0, 0.944, 0.0],
+        &[0.36, 0.0, 0.698, 0.06],
+        &[0.0, 0.671, 0.21, 0.129],
+        &[0.0, 0.364, 0.57, 0.439],
+        &[0.988, 0.0, 0.209, 0.161],
+        &[0.653, 0.253, 0.466, 0.244],
+    ];
+
+    fn labels3() -> Vec<usize> {
+        (0..15).map(|i| i % 3).collect()
+    }
+
+    fn tight() -> LinearSvmParams {
+        LinearSvmParams::new()
+            .tol(1e-8)
+            .max_iter(100_000)
+            .calibrate(false)
+    }
+
+    #[test]
+    fn squared_hinge_matches_linearsvc() {
+        let m = tight().c(0.7).fit(&dataset(&S, &labels3())).unwrap();
+        assert_close(
+            &m.feature_weights(),
+            &[
+                &[-0.355448393, -0.0399137793, 0.502949036, -0.501810828],
+                &[-0.0387640576, -0.550159088, -0.386507607, 0.0469983902],
+                &[0.324037763, 0.460770232, -0.257840325, 0.429293698],
+            ],
+            1e-4,
+        );
+        assert_close(
+            &m.intercept().clone().insert_axis(ndarray::Axis(0)),
+            &[&[-0.251049362, -0.017729081, -0.569551768]],
+            1e-4,
+        );
+        assert_close(
+            &m.decision_function(&records(&S[..3])),
+            &[
+                &[0.0522289067, -0.250793168, -0.725029485],
+                &[-0.0565419856, -0.542422184, -0.384828261],
+                &[-0.460823904, -0.336349509, -0.234292536],
+            ],
+            1e-4,
+        );
+    }
+
+    #[test]
+    fn hinge_matches_linearsvc() {
+        let m = tight()
+            .c(0.7)
+            .squared_hinge(false)
+            .fit(&dataset(&S, &labels3()))
+            .unwrap();
+        assert_close(
+            &m.decision_function(&records(&S[..3])),
+            &[
+                &[-0.707452747, -0.904540741, -1.08843536],
+                &[-0.945704154, -1.07026907, -1.0],
+                &[-1.0, -1.0, -0.783656028],
+            ],
+            1e-3,
+        );
+    }
+
+    #[test]
+    fn binary_is_one_mirrored_problem_like_linearsvc() {
+        let y: Vec<usize> = labels3().iter().map(|c| c % 2).collect();
+        let m = tight().c(2.0).fit(&dataset(&S, &y)).unwrap();
+        let w = m.feature_weights();
+        assert_close(
+            &w.slice(ndarray::s![1..2, ..]).to_owned(),
+            &[&[-0.0541058161, -0.7746847, -0.592638349, 0.119624985]],
+            1e-4,
+        );
+        assert!((m.intercept()[1] - 0.114141774).abs() < 1e-4);
+        assert_eq!(w.row(0).to_owned(), -w.row(1).to_owned());
+    }
+
+    #[test]
+    fn separates_a_separable_problem() {
+        let x: [&[f32]; 6] = [
+            &[1.0, 0.0],
+            &[0.9, 0.1],
+            &[0.8, 0.0],
+            &[0.0, 1.0],
+            &[0.1, 0.9],
+            &[0.0, 0.7],
+        ];
+        let y = [0, 0, 0, 1, 1, 1];
+        for squared in [true, false] {
+            let m = LinearSvmParams::new()
+                .c(10.0)
+                .squared_hinge(squared)
+                .calibrate(false)
+                .fit(&dataset(&x, &y))
+                .unwrap();
+            assert_eq!(m.predict(&records(&x)).to_vec(), y.to_vec());
+            let d = m.decision_function(&records(&x));
+            for (i, &c) in y.iter().enumerate() {
+                assert!(d[[i, c]] > 0.5, "row {i} margin {}", d[[i, c]]);
+            }
+        }
+    }
+
+    fn bigger_problem() -> (Vec<Vec<f32>>, Vec<usize>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let (n, nf, k) = (300, 40, 4);
+        let mut rows = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..n {
+            let c = i % k;
+            let row: Vec<f32> = (0..nf)
+                .map(|j| {
+                    let on = rng.random_range(0.0..1.0f32) < if j % k == c { 0.5 } else { 0.15 };
+                    if on {
+                        rng.random_range(0.1..1.0f32)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            rows.push(row);
+            y.push(c);
+        }
+        (rows, y)
+    }
+
+    #[test]
+    fn identical_weights_at_one_and_two_threads() {
+        let (rows, y) = bigger_problem();
+        let r: Vec<&[f32]> = rows.iter().map(|v| v.as_slice()).collect();
+        let d = dataset(&r, &y);
+        let fit = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| LinearSvmParams::new().fit(&d).unwrap())
+        };
+        let (a, b) = (fit(1), fit(2));
+        assert_eq!(a, b);
+        assert!(a.platt().is_some());
+        let rec = records(&r);
+        assert_eq!(a.predict_proba(&rec), b.predict_proba(&rec));
+    }
+
+    #[test]
+    fn probabilities_sum_to_one_and_track_accuracy() {
+        let (rows, y) = bigger_problem();
+        let r: Vec<&[f32]> = rows.iter().map(|v| v.as_slice()).collect();
+        let m = LinearSvmParams::new().fit(&dataset(&r, &y)).unwrap();
+        let p = m.predict_proba(&records(&r));
+        for row in p.rows() {
+            assert!(row.iter().all(|v| v.is_finite() && *v >= 0.0));
+            assert!((row.sum() - 1.0).abs() < 1e-5);
+        }
+        // Calibrated probabilities agree with the margin's argmax on most rows.
+        let pred = m.predict(&records(&r));
+        let agree = p
+            .rows()
+            .into_iter()
+            .zip(pred.iter())
+            .filter(|(row, &c)| argmax_rows(&row.to_owned().insert_axis(ndarray::Axis(0)))[0] == c)
+            .count();
+        assert!(agree as f64 >= 0.9 * r.len() as f64, "{agree}");
+        for (a, b) in m.platt().unwrap() {
+            assert!(a.is_finite() && b.is_finite() && *a < 0.0, "A={a} B={b}");
+        }
+        // Extreme margins stay finite.
+        let huge = records(&[&[1e6f32; 40][..]]);
+        assert!(m.predict_proba(&huge).iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn class_weight_shifts_decisions() {
+        let y = labels3();
+        let d = dataset(&S, &y);
+        let plain = tight().fit(&d).unwrap().decision_function(&records(&S));
+        let heavy = tight()
+            .class_weight(ClassWeight::Explicit(vec![1.0, 5.0, 1.0]))
+            .fit(&d)
+            .unwrap()
+            .decision_function(&records(&S));
+        let mean = |a: &Array2<f32>, c: usize| a.column(c).mean().unwrap();
+        assert!(
+            mean(&heavy, 1) > mean(&plain, 1) + 0.05,
+            "{} vs {}",
+            mean(&heavy, 1),
+            mean(&plain, 1)
+        );
+        assert_close(
+            &heavy.column(0).to_owned().insert_axis(ndarray::Axis(1)),
+            &plain
+                .column(0)
+                .iter()
+                .map(|&v| vec![v as f64])
+                .collect::<Vec<_>>()
+                .iter()
+                .map(|v| v.as_slice())
+                .collect::<Vec<_>>(),
+            1e-5,
+        );
+    }
+
+    #[test]
+    fn rejects_bad_params() {
+        let d = dataset(&S, &labels3());
+        for (p, word) in [
+            (LinearSvmParams::new().c(0.0), "C"),
+            (LinearSvmParams::new().c(-1.0), "C"),
+            (LinearSvmParams::new().tol(0.0), "tolerance"),
+            (LinearSvmParams::new().max_iter(0), "max_iter"),
+            (LinearSvmParams::new().calibration_folds(1), "folds"),
+            (
+                LinearSvmParams::new().class_weight(ClassWeight::Explicit(vec![1.0, 0.0])),
+                "class weight",
+            ),
+        ] {
+            let e = p.fit(&d).unwrap_err().to_string();
+            assert!(e.contains(word), "{e}");
+        }
+        let e = LinearSvmParams::new()
+            .n_classes(2)
+            .fit(&d)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("out of range"), "{e}");
+    }
+
+    #[test]
+    fn serde_round_trip_keeps_predictions() {
+        let (rows, y) = bigger_problem();
+        let r: Vec<&[f32]> = rows.iter().map(|v| v.as_slice()).collect();
+        let m = Model::fit(
+            &ModelSettings::new(ClassifierKind::Svm),
+            &dataset(&r, &y),
+            5,
+        )
+        .unwrap();
+        let bytes = postcard::to_stdvec(&m).unwrap();
+        let back: Model = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back, m);
+        let rec = records(&r);
+        assert_eq!(back.predict_proba(&rec), m.predict_proba(&rec));
+        assert_eq!(back.predict(&rec), m.predict(&rec));
+        assert_eq!(
+            (m.n_classes(), m.n_features(), m.kind()),
+            (5, 40, ClassifierKind::Svm)
+        );
+        // Class 4 never occurs: it must never be predicted.
+        assert!(m.predict(&rec).iter().all(|&c| c < 4));
+    }
+
+    #[test]
+    fn platt_fit_recovers_a_known_sigmoid() {
+        // Labels drawn deterministically so that P(pos | f) = 1 / (1 + exp(-2 f)).
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let dec: Vec<f64> = (0..4000).map(|i| (i as f64 / 4000.0) * 6.0 - 3.0).collect();
+        let pos: Vec<bool> = dec
+            .iter()
+            .map(|&f| rng.random_range(0.0..1.0) < 1.0 / (1.0 + (-2.0 * f).exp()))
+            .collect();
+        let (a, b) = fit_platt(&dec, &pos);
+        assert!((a + 2.0).abs() < 0.2 && b.abs() < 0.15, "A={a} B={b}");
+    }
+}
