@@ -5,14 +5,16 @@
 //! and a fitted model type implementing `PredictInplace<SparseRecords, Array1<usize>>`.
 //! Class labels are indices `0..n_classes`; the bundle keeps their names.
 
-pub mod nb;
-pub mod svm;
 pub mod logreg;
+pub mod nb;
 pub mod sgd;
+pub mod svm;
 
 use crate::features::SparseRecords;
+use linfa::prelude::Fit;
 use linfa::DatasetBase;
 use ndarray::{Array1, Array2};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -29,22 +31,41 @@ pub enum ModelError {
 
 /// Which classifier family to train (`--classifier`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ClassifierKind { Nb, Cnb, Svm, Logreg, Sgd }
+pub enum ClassifierKind {
+    Nb,
+    Cnb,
+    Svm,
+    Logreg,
+    Sgd,
+}
 
 impl ClassifierKind {
     pub const ALL: [ClassifierKind; 5] = [Self::Nb, Self::Cnb, Self::Svm, Self::Logreg, Self::Sgd];
     pub fn name(self) -> &'static str {
-        match self { Self::Nb => "nb", Self::Cnb => "cnb", Self::Svm => "svm", Self::Logreg => "logreg", Self::Sgd => "sgd" }
+        match self {
+            Self::Nb => "nb",
+            Self::Cnb => "cnb",
+            Self::Svm => "svm",
+            Self::Logreg => "logreg",
+            Self::Sgd => "sgd",
+        }
     }
 }
 impl fmt::Display for ClassifierKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.name()) }
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 impl FromStr for ClassifierKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL.iter().copied().find(|k| k.name() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("unknown classifier '{s}' (expected one of: nb, cnb, svm, logreg, sgd)"))
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|k| k.name() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                format!("unknown classifier '{s}' (expected one of: nb, cnb, svm, logreg, sgd)")
+            })
     }
 }
 
@@ -66,17 +87,34 @@ impl ClassWeight {
             ClassWeight::None => vec![1.0; n_classes],
             ClassWeight::Balanced => {
                 let mut counts = vec![0usize; n_classes];
-                for &c in y { counts[c] += 1; }
-                counts.iter().map(|&n| if n == 0 { 1.0 } else { y.len() as f32 / (n_classes as f32 * n as f32) }).collect()
+                for &c in y {
+                    counts[c] += 1;
+                }
+                counts
+                    .iter()
+                    .map(|&n| {
+                        if n == 0 {
+                            1.0
+                        } else {
+                            y.len() as f32 / (n_classes as f32 * n as f32)
+                        }
+                    })
+                    .collect()
             }
-            ClassWeight::Explicit(w) => (0..n_classes).map(|c| w.get(c).copied().unwrap_or(1.0)).collect(),
+            ClassWeight::Explicit(w) => (0..n_classes)
+                .map(|c| w.get(c).copied().unwrap_or(1.0))
+                .collect(),
         }
     }
 }
 
 /// SGD loss functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SgdLoss { Hinge, Log, ModifiedHuber }
+pub enum SgdLoss {
+    Hinge,
+    Log,
+    ModifiedHuber,
+}
 
 /// Every hyperparameter the command line can set; each family reads the ones it uses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,9 +138,21 @@ pub struct ModelSettings {
 impl ModelSettings {
     pub fn new(kind: ClassifierKind) -> Self {
         ModelSettings {
-            kind, c: 1.0, alpha: if kind == ClassifierKind::Sgd { 1e-4 } else { 0.1 },
-            tol: 1e-4, max_iter: 1000, epochs: 10, sgd_loss: SgdLoss::Hinge, squared_hinge: true,
-            fit_intercept: true, class_weight: ClassWeight::None, seed: 42,
+            kind,
+            c: 1.0,
+            alpha: if kind == ClassifierKind::Sgd {
+                1e-4
+            } else {
+                0.1
+            },
+            tol: 1e-4,
+            max_iter: 1000,
+            epochs: 10,
+            sgd_loss: SgdLoss::Hinge,
+            squared_hinge: true,
+            fit_intercept: true,
+            class_weight: ClassWeight::None,
+            seed: 42,
         }
     }
 }
@@ -120,29 +170,189 @@ pub enum Model {
 impl Model {
     /// Fits the family named by `settings.kind` through its linfa params.
     /// Every target is `< n_classes` (a fold may lack some class; the model still has `n_classes` outputs).
-    pub fn fit(_settings: &ModelSettings, _data: &DatasetBase<SparseRecords, Array1<usize>>, _n_classes: usize) -> Result<Model, ModelError> { todo!() }
-    pub fn kind(&self) -> ClassifierKind { todo!() }
-    pub fn n_classes(&self) -> usize { todo!() }
-    pub fn n_features(&self) -> usize { todo!() }
+    pub fn fit(
+        settings: &ModelSettings,
+        data: &DatasetBase<SparseRecords, Array1<usize>>,
+        n_classes: usize,
+    ) -> Result<Model, ModelError> {
+        Ok(match settings.kind {
+            ClassifierKind::Nb => {
+                Model::Nb(nb::MultinomialNb::params_from(settings, n_classes).fit(data)?)
+            }
+            ClassifierKind::Cnb => {
+                Model::Cnb(nb::ComplementNb::params_from(settings, n_classes).fit(data)?)
+            }
+            ClassifierKind::Svm => {
+                Model::Svm(svm::LinearSvm::params_from(settings, n_classes).fit(data)?)
+            }
+            ClassifierKind::Logreg => Model::Logreg(
+                logreg::LogisticRegression::params_from(settings, n_classes).fit(data)?,
+            ),
+            ClassifierKind::Sgd => {
+                Model::Sgd(sgd::SgdClassifier::params_from(settings, n_classes).fit(data)?)
+            }
+        })
+    }
+
+    /// The family this model belongs to.
+    pub fn kind(&self) -> ClassifierKind {
+        match self {
+            Model::Nb(_) => ClassifierKind::Nb,
+            Model::Cnb(_) => ClassifierKind::Cnb,
+            Model::Svm(_) => ClassifierKind::Svm,
+            Model::Logreg(_) => ClassifierKind::Logreg,
+            Model::Sgd(_) => ClassifierKind::Sgd,
+        }
+    }
+
+    /// Number of outputs (classes), including classes absent from the training fold.
+    pub fn n_classes(&self) -> usize {
+        match self {
+            Model::Nb(m) => m.n_classes(),
+            Model::Cnb(m) => m.n_classes(),
+            Model::Svm(m) => m.n_classes(),
+            Model::Logreg(m) => m.n_classes(),
+            Model::Sgd(m) => m.n_classes(),
+        }
+    }
+
+    /// Number of input features the model was trained on.
+    pub fn n_features(&self) -> usize {
+        match self {
+            Model::Nb(m) => m.n_features(),
+            Model::Cnb(m) => m.n_features(),
+            Model::Svm(m) => m.n_features(),
+            Model::Logreg(m) => m.n_features(),
+            Model::Sgd(m) => m.n_features(),
+        }
+    }
+
     /// Per-class scores (n_samples × n_classes); higher is more likely.
-    pub fn decision_function(&self, _x: &SparseRecords) -> Array2<f32> { todo!() }
+    pub fn decision_function(&self, x: &SparseRecords) -> Array2<f32> {
+        match self {
+            Model::Nb(m) => m.decision_function(x),
+            Model::Cnb(m) => m.decision_function(x),
+            Model::Svm(m) => m.decision_function(x),
+            Model::Logreg(m) => m.decision_function(x),
+            Model::Sgd(m) => m.decision_function(x),
+        }
+    }
+
     /// Per-class probabilities (rows sum to 1).
-    pub fn predict_proba(&self, _x: &SparseRecords) -> Array2<f32> { todo!() }
+    pub fn predict_proba(&self, x: &SparseRecords) -> Array2<f32> {
+        match self {
+            Model::Nb(m) => m.predict_proba(x),
+            Model::Cnb(m) => m.predict_proba(x),
+            Model::Svm(m) => m.predict_proba(x),
+            Model::Logreg(m) => m.predict_proba(x),
+            Model::Sgd(m) => m.predict_proba(x),
+        }
+    }
+
+    /// Most likely class of each row.
     pub fn predict(&self, x: &SparseRecords) -> Array1<usize> {
         argmax_rows(&self.decision_function(x))
     }
+
     /// Per-class, per-feature weights (n_classes × n_features): linear weights, or the
     /// log-probability of each feature for naive Bayes. Used by inspect and explain.
-    pub fn feature_weights(&self) -> Array2<f32> { todo!() }
+    pub fn feature_weights(&self) -> Array2<f32> {
+        match self {
+            Model::Nb(m) => m.feature_weights(),
+            Model::Cnb(m) => m.feature_weights(),
+            Model::Svm(m) => m.feature_weights(),
+            Model::Logreg(m) => m.feature_weights(),
+            Model::Sgd(m) => m.feature_weights(),
+        }
+    }
+}
+
+/// Scores `X·Wᵀ + b` (n_samples × n_classes) for a CSR `x` and dense `w` (n_classes × n_features).
+///
+/// Rows are scored in parallel, each by one thread in column order, so the result is
+/// bit-identical at any thread count. Columns of `x` beyond `w`'s width are ignored: a feature
+/// the model never saw carries no weight.
+pub fn linear_scores(x: &SparseRecords, w: &Array2<f32>, b: &Array1<f32>) -> Array2<f32> {
+    let (k, nf) = w.dim();
+    let owned;
+    let csr = if x.0.is_csr() {
+        &x.0
+    } else {
+        owned = x.0.to_csr();
+        &owned
+    };
+    let n = csr.rows();
+    let mut out = vec![0.0f32; n * k];
+    if k == 0 {
+        return Array2::zeros((n, 0));
+    }
+    let indptr = csr.indptr();
+    let indptr = indptr.raw_storage();
+    let (ind, val) = (csr.indices(), csr.data());
+    out.par_chunks_mut(k).enumerate().for_each(|(r, row)| {
+        let (s, e) = (indptr[r], indptr[r + 1]);
+        for (c, o) in row.iter_mut().enumerate() {
+            let wc = w.row(c);
+            let mut acc = 0.0f32;
+            for p in s..e {
+                let j = ind[p] as usize;
+                if j < nf {
+                    acc += val[p] * wc[j];
+                }
+            }
+            *o = acc + b[c];
+        }
+    });
+    Array2::from_shape_vec((n, k), out).expect("n*k scores")
+}
+
+/// Checks that a dataset's targets fit `n_classes` and that it has rows, with a clear message.
+pub(crate) fn check_targets(
+    data: &DatasetBase<SparseRecords, Array1<usize>>,
+    n_classes: usize,
+) -> Result<(), ModelError> {
+    let n = data.records.0.rows();
+    if n == 0 {
+        return Err(ModelError::Data("the training set has no documents".into()));
+    }
+    if data.targets.len() != n {
+        return Err(ModelError::Data(format!(
+            "{} documents but {} labels",
+            n,
+            data.targets.len()
+        )));
+    }
+    if n_classes == 0 {
+        return Err(ModelError::Data("n_classes is 0".into()));
+    }
+    if let Some((i, &c)) = data
+        .targets
+        .iter()
+        .enumerate()
+        .find(|(_, &c)| c >= n_classes)
+    {
+        return Err(ModelError::Data(format!(
+            "label {c} of document {i} is out of range for {n_classes} classes"
+        )));
+    }
+    Ok(())
 }
 
 /// Index of the largest value in each row (first on ties).
 pub fn argmax_rows(scores: &Array2<f32>) -> Array1<usize> {
-    scores.rows().into_iter().map(|r| {
-        let mut best = 0;
-        for (j, &v) in r.iter().enumerate() { if v > r[best] { best = j; } }
-        best
-    }).collect()
+    scores
+        .rows()
+        .into_iter()
+        .map(|r| {
+            let mut best = 0;
+            for (j, &v) in r.iter().enumerate() {
+                if v > r[best] {
+                    best = j;
+                }
+            }
+            best
+        })
+        .collect()
 }
 
 /// Turns each row of log-scores into probabilities with a stable log-sum-exp.
@@ -150,8 +360,55 @@ pub fn softmax_rows(scores: &mut Array2<f32>) {
     for mut row in scores.rows_mut() {
         let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut sum = 0.0f64;
-        for v in row.iter_mut() { *v = (*v - max).exp(); sum += *v as f64; }
+        for v in row.iter_mut() {
+            *v = (*v - max).exp();
+            sum += *v as f64;
+        }
         let inv = (1.0 / sum) as f32;
         row.mapv_inplace(|v| v * inv);
+    }
+}
+
+/// Small helpers shared by the unit tests of the model families.
+#[cfg(test)]
+pub(crate) mod test_util {
+    use crate::features::{Csr, SparseRecords};
+    use linfa::DatasetBase;
+    use ndarray::Array1;
+
+    /// CSR records from dense rows (zeros are not stored).
+    pub fn records(rows: &[&[f32]]) -> SparseRecords {
+        let cols = rows.first().map_or(0, |r| r.len());
+        let (mut indptr, mut ind, mut val) = (vec![0usize], Vec::new(), Vec::new());
+        for r in rows {
+            for (j, &v) in r.iter().enumerate() {
+                if v != 0.0 {
+                    ind.push(j as u32);
+                    val.push(v);
+                }
+            }
+            indptr.push(ind.len());
+        }
+        SparseRecords(Csr::new((rows.len(), cols), indptr, ind, val))
+    }
+
+    /// A linfa dataset from dense rows and labels.
+    pub fn dataset(rows: &[&[f32]], y: &[usize]) -> DatasetBase<SparseRecords, Array1<usize>> {
+        DatasetBase::new(records(rows), Array1::from(y.to_vec()))
+    }
+
+    /// Asserts two matrices agree elementwise within `tol`.
+    pub fn assert_close(got: &ndarray::Array2<f32>, want: &[&[f64]], tol: f64) {
+        assert_eq!(got.nrows(), want.len(), "rows");
+        for (i, w) in want.iter().enumerate() {
+            assert_eq!(got.ncols(), w.len(), "cols");
+            for (j, &e) in w.iter().enumerate() {
+                let g = got[[i, j]] as f64;
+                assert!(
+                    (g - e).abs() <= tol,
+                    "[{i},{j}]: got {g}, want {e} (tol {tol})"
+                );
+            }
+        }
     }
 }
