@@ -288,6 +288,14 @@ impl LogisticRegression {
     }
 }
 
+/// `model.predict(&records)` on sparse records (linfa's blanket impls cover only dense
+/// arrays and datasets).
+impl linfa::traits::Predict<&SparseRecords, Array1<usize>> for LogisticRegression {
+    fn predict(&self, x: &SparseRecords) -> Array1<usize> {
+        super::argmax_rows(&self.decision_function(x))
+    }
+}
+
 impl PredictInplace<SparseRecords, Array1<usize>> for LogisticRegression {
     fn predict_inplace<'a>(&'a self, x: &'a SparseRecords, y: &mut Array1<usize>) {
         let pred = super::argmax_rows(&self.decision_function(x));
@@ -752,5 +760,286 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LogisticRegressionValidPa
             intercept,
             n_iter: res.n_iter,
         })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use linfa::traits::Predict;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Builds a CSR matrix from dense rows.
+    pub(crate) fn csr(rows: &[Vec<f32>]) -> SparseRecords {
+        let d = rows.first().map_or(0, |r| r.len());
+        let mut tri = sprs::TriMatI::<f32, u32>::new((rows.len(), d));
+        for (i, r) in rows.iter().enumerate() {
+            for (j, &v) in r.iter().enumerate() {
+                if v != 0.0 {
+                    tri.add_triplet(i, j, v);
+                }
+            }
+        }
+        SparseRecords(tri.to_csr())
+    }
+
+    /// A random sparse text-like problem whose classes own disjoint "topic" features plus
+    /// shared noise, so it is learnable but not trivially separable.
+    pub(crate) fn random_problem(
+        n: usize,
+        d: usize,
+        k: usize,
+        nnz: usize,
+        seed: u64,
+    ) -> DatasetBase<SparseRecords, Array1<usize>> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut tri = sprs::TriMatI::<f32, u32>::new((n, d));
+        let mut y = Vec::with_capacity(n);
+        let block = d / (2 * k);
+        for i in 0..n {
+            let c = rng.random_range(0..k);
+            y.push(c);
+            let mut cols: Vec<usize> = (0..nnz)
+                .map(|t| {
+                    if t % 3 == 0 {
+                        c * block + rng.random_range(0..block)
+                    } else {
+                        rng.random_range(0..d)
+                    }
+                })
+                .collect();
+            cols.sort_unstable();
+            cols.dedup();
+            let norm = (cols.len() as f32).sqrt();
+            for j in cols {
+                tri.add_triplet(i, j, rng.random_range(0.5f32..1.5) / norm);
+            }
+        }
+        DatasetBase::new(SparseRecords(tri.to_csr()), Array1::from(y))
+    }
+
+    /// The fixture of tests/fixtures/logreg_reference.py.
+    fn sklearn_fixture() -> DatasetBase<SparseRecords, Array1<usize>> {
+        let rows: Vec<Vec<f32>> = (0..12)
+            .map(|i| {
+                (0..6)
+                    .map(|j| {
+                        if (i * 7 + j * 3) % 4 != 0 {
+                            ((i * 5 + j * 11) % 9 + 1) as f32 / 10.0
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let y: Vec<usize> = (0..12).map(|i| (i * 5) % 3).collect();
+        DatasetBase::new(csr(&rows), Array1::from(y))
+    }
+
+    #[test]
+    fn param_guard_rejects_bad_values() {
+        let bad = [
+            LogisticRegressionParams::new(3).c(0.0),
+            LogisticRegressionParams::new(3).c(-1.0),
+            LogisticRegressionParams::new(3).c(f64::NAN),
+            LogisticRegressionParams::new(3).tol(0.0),
+            LogisticRegressionParams::new(3).tol(f64::INFINITY),
+            LogisticRegressionParams::new(3).max_iter(0),
+            LogisticRegressionParams::new(1),
+            LogisticRegressionParams::new(3).history(0),
+            LogisticRegressionParams::new(3).class_weight(ClassWeight::Explicit(vec![1.0, -2.0])),
+        ];
+        for p in bad {
+            let err = p
+                .clone()
+                .check()
+                .expect_err(&format!("{p:?} should be rejected"));
+            assert!(matches!(err, ModelError::InvalidParam(_)), "{err}");
+        }
+        let msg = LogisticRegressionParams::new(3)
+            .c(-1.0)
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("C must be") && msg.contains("-1"), "{msg}");
+        assert!(LogisticRegressionParams::new(3).check().is_ok());
+    }
+
+    #[test]
+    fn rejects_out_of_range_targets() {
+        let data = DatasetBase::new(
+            csr(&[vec![1.0, 0.0], vec![0.0, 1.0]]),
+            Array1::from(vec![0, 3]),
+        );
+        let err = LogisticRegressionParams::new(2).fit(&data).unwrap_err();
+        assert!(err.to_string().contains("sample 1 is class 3"), "{err}");
+    }
+
+    #[test]
+    fn learns_a_separable_problem() {
+        let rows = vec![
+            vec![1.0, 0.2, 0.0, 0.0],
+            vec![0.9, 0.0, 0.1, 0.0],
+            vec![0.0, 1.0, 0.0, 0.3],
+            vec![0.1, 0.8, 0.0, 0.0],
+            vec![0.0, 0.0, 1.0, 0.2],
+            vec![0.0, 0.1, 0.7, 0.0],
+        ];
+        let y = Array1::from(vec![0, 0, 1, 1, 2, 2]);
+        // Class 3 is absent from the data: the model still has 4 outputs.
+        let data = DatasetBase::new(csr(&rows), y.clone());
+        let m = LogisticRegressionParams::new(4)
+            .c(100.0)
+            .fit(&data)
+            .unwrap();
+        assert_eq!(m.n_classes(), 4);
+        assert_eq!(m.n_features(), 4);
+        assert_eq!(m.predict(&data.records), y);
+        let p = m.predict_proba(&data.records);
+        for (i, &c) in y.iter().enumerate() {
+            assert!(p[[i, c]] > 0.8, "row {i}: {:?}", p.row(i));
+            assert!(p[[i, 3]] < 0.05);
+        }
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let data = random_problem(40, 12, 3, 5, 7);
+        let x = &data.records.0;
+        let y: Vec<usize> = data.targets.to_vec();
+        let sw: Vec<f64> = (0..40).map(|i| 0.5 + (i % 3) as f64).collect();
+        let obj = SoftmaxObjective::new(x, &y, &sw, 3, 0.7, true).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let theta: Vec<f64> = (0..obj.dim())
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
+        let mut g = vec![0.0; obj.dim()];
+        obj.eval(&theta, &mut g);
+        let mut scratch = vec![0.0; obj.dim()];
+        let h = 1e-6;
+        for i in 0..obj.dim() {
+            let mut tp = theta.clone();
+            tp[i] += h;
+            let fp = obj.eval(&tp, &mut scratch);
+            tp[i] -= 2.0 * h;
+            let fm = obj.eval(&tp, &mut scratch);
+            let fd = (fp - fm) / (2.0 * h);
+            assert!(
+                (fd - g[i]).abs() < 1e-7 + 1e-5 * fd.abs(),
+                "param {i}: analytic {} vs fd {fd}",
+                g[i]
+            );
+        }
+    }
+
+    #[test]
+    fn matches_sklearn_probabilities() {
+        // From tests/fixtures/logreg_reference.py (scikit-learn 1.9.1, C=2, tol=1e-10).
+        let plain = [
+            0.336637, 0.432870, 0.230493, 0.279342, 0.242040, 0.478617, 0.321256, 0.344393,
+            0.334351, 0.451881, 0.255461, 0.292658, 0.218543, 0.461374, 0.320083, 0.262575,
+            0.382920, 0.354505, 0.375417, 0.284479, 0.340104, 0.347767, 0.238761, 0.413472,
+            0.255587, 0.479429, 0.264985, 0.569214, 0.219489, 0.211297, 0.228692, 0.226345,
+            0.544963, 0.353090, 0.432437, 0.214474,
+        ];
+        let weighted = [
+            0.278469, 0.332071, 0.389460, 0.149120, 0.131405, 0.719475, 0.221702, 0.222572,
+            0.555726, 0.335342, 0.191759, 0.472899, 0.140605, 0.271162, 0.588233, 0.177225,
+            0.274492, 0.548282, 0.272104, 0.205136, 0.522760, 0.187245, 0.130701, 0.682054,
+            0.195898, 0.350346, 0.453756, 0.492404, 0.186114, 0.321483, 0.100576, 0.099299,
+            0.800125, 0.294218, 0.339805, 0.365977,
+        ];
+        let data = sklearn_fixture();
+        for (cw, want) in [
+            (ClassWeight::None, &plain),
+            (ClassWeight::Explicit(vec![1.0, 1.0, 3.0]), &weighted),
+        ] {
+            let m = LogisticRegressionParams::new(3)
+                .c(2.0)
+                .tol(1e-8)
+                .max_iter(1000)
+                .class_weight(cw.clone())
+                .fit(&data)
+                .unwrap();
+            let p = m.predict_proba(&data.records);
+            for (got, want) in p.iter().zip(want.iter()) {
+                assert!((got - want).abs() < 1e-3, "{cw:?}: {got} vs sklearn {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn identical_weights_at_one_and_two_threads() {
+        // dim > CHUNK so the chunked reductions really split.
+        let data = random_problem(400, 3000, 8, 30, 3);
+        let fit = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| LogisticRegressionParams::new(8).c(10.0).fit(&data).unwrap())
+        };
+        let (a, b) = (fit(1), fit(2));
+        assert!(a.n_iter() > 5);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn class_weights_shift_predictions() {
+        let data = random_problem(300, 200, 3, 8, 11);
+        let count = |cw: ClassWeight| {
+            let m = LogisticRegressionParams::new(3)
+                .class_weight(cw)
+                .fit(&data)
+                .unwrap();
+            m.predict(&data.records).iter().filter(|&&c| c == 1).count()
+        };
+        let base = count(ClassWeight::None);
+        let up = count(ClassWeight::Explicit(vec![1.0, 10.0, 1.0]));
+        assert!(
+            up > base + 20,
+            "class 1 predicted {base} times unweighted, {up} up-weighted"
+        );
+    }
+
+    #[test]
+    fn probabilities_are_finite_and_sum_to_one() {
+        let data = random_problem(200, 300, 5, 10, 5);
+        let m = LogisticRegressionParams::new(5)
+            .c(100.0)
+            .fit(&data)
+            .unwrap();
+        // Extreme inputs, and columns beyond the training width, must not break anything.
+        let x = csr(&[vec![1e6; 400], vec![0.0; 400], vec![-1e6; 400]]);
+        for p in [m.predict_proba(&data.records), m.predict_proba(&x)] {
+            for row in p.rows() {
+                assert!(row.iter().all(|v| v.is_finite() && *v >= 0.0));
+                assert!((row.sum() - 1.0).abs() < 1e-5, "{row:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn postcard_round_trip_predicts_identically() {
+        let data = random_problem(150, 100, 4, 8, 9);
+        let m = LogisticRegressionParams::new(4).fit(&data).unwrap();
+        let bytes = postcard::to_stdvec(&m).unwrap();
+        let back: LogisticRegression = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(m, back);
+        assert_eq!(
+            m.decision_function(&data.records),
+            back.decision_function(&data.records)
+        );
+    }
+
+    #[test]
+    fn params_from_settings() {
+        let mut s = ModelSettings::new(super::super::ClassifierKind::Logreg);
+        s.c = 5.0;
+        s.max_iter = 7;
+        let p = LogisticRegression::params_from(&s, 4).check().unwrap();
+        assert_eq!((p.c, p.max_iter, p.n_classes), (5.0, 7, 4));
     }
 }

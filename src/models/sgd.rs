@@ -221,6 +221,14 @@ fn normalise_rows(s: &mut Array2<f32>) {
     }
 }
 
+/// `model.predict(&records)` on sparse records (linfa's blanket impls cover only dense
+/// arrays and datasets).
+impl linfa::traits::Predict<&SparseRecords, Array1<usize>> for SgdClassifier {
+    fn predict(&self, x: &SparseRecords) -> Array1<usize> {
+        super::argmax_rows(&self.decision_function(x))
+    }
+}
+
 impl PredictInplace<SparseRecords, Array1<usize>> for SgdClassifier {
     fn predict_inplace<'a>(&'a self, x: &'a SparseRecords, y: &mut Array1<usize>) {
         let pred = super::argmax_rows(&self.decision_function(x));
