@@ -397,3 +397,185 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for SgdClassifierValidParams 
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::logreg::tests::{csr, random_problem};
+    use super::*;
+    use linfa::traits::Predict;
+
+    #[test]
+    fn param_guard_rejects_bad_values() {
+        let bad = [
+            SgdClassifierParams::new(3).alpha(0.0),
+            SgdClassifierParams::new(3).alpha(-1e-4),
+            SgdClassifierParams::new(3).alpha(f64::NAN),
+            SgdClassifierParams::new(3).epochs(0),
+            SgdClassifierParams::new(0),
+            SgdClassifierParams::new(3).class_weight(ClassWeight::Explicit(vec![f32::NAN])),
+        ];
+        for p in bad {
+            let err = p
+                .clone()
+                .check()
+                .expect_err(&format!("{p:?} should be rejected"));
+            assert!(matches!(err, ModelError::InvalidParam(_)), "{err}");
+        }
+        let msg = SgdClassifierParams::new(3)
+            .epochs(0)
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("epochs must be at least 1"), "{msg}");
+        assert!(SgdClassifierParams::new(3).check().is_ok());
+    }
+
+    #[test]
+    fn learns_a_separable_problem_with_every_loss() {
+        let rows = vec![
+            vec![1.0, 0.2, 0.0, 0.0],
+            vec![0.9, 0.0, 0.1, 0.0],
+            vec![0.0, 1.0, 0.0, 0.3],
+            vec![0.1, 0.8, 0.0, 0.0],
+            vec![0.0, 0.0, 1.0, 0.2],
+            vec![0.0, 0.1, 0.7, 0.0],
+        ];
+        let y = Array1::from(vec![0, 0, 1, 1, 2, 2]);
+        let data = DatasetBase::new(csr(&rows), y.clone());
+        for loss in [SgdLoss::Hinge, SgdLoss::Log, SgdLoss::ModifiedHuber] {
+            for average in [false, true] {
+                let m = SgdClassifierParams::new(4)
+                    .loss(loss)
+                    .average(average)
+                    .alpha(1e-3)
+                    .epochs(50)
+                    .fit(&data)
+                    .unwrap();
+                assert_eq!(m.n_classes(), 4);
+                assert_eq!(m.predict(&data.records), y, "{loss:?} average={average}");
+            }
+        }
+    }
+
+    #[test]
+    fn learns_a_noisy_problem() {
+        let train = random_problem(600, 300, 4, 12, 21);
+        let test = random_problem(300, 300, 4, 12, 22);
+        for average in [false, true] {
+            let m = SgdClassifierParams::new(4)
+                .average(average)
+                .fit(&train)
+                .unwrap();
+            let pred = m.predict(&test.records);
+            let acc = pred
+                .iter()
+                .zip(&test.targets)
+                .filter(|(a, b)| a == b)
+                .count() as f64
+                / 300.0;
+            assert!(acc > 0.8, "average={average}: accuracy {acc}");
+        }
+    }
+
+    #[test]
+    fn identical_weights_at_one_and_two_threads() {
+        let data = random_problem(300, 500, 6, 20, 3);
+        for average in [false, true] {
+            let fit = |threads: usize| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| {
+                        SgdClassifierParams::new(6)
+                            .average(average)
+                            .fit(&data)
+                            .unwrap()
+                    })
+            };
+            assert_eq!(fit(1), fit(2));
+        }
+        // A different seed really changes the shuffles.
+        let a = SgdClassifierParams::new(6).seed(1).fit(&data).unwrap();
+        let b = SgdClassifierParams::new(6).seed(2).fit(&data).unwrap();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn class_weights_shift_predictions() {
+        // Strong regularisation so the training set is not fitted exactly; count on fresh data.
+        let data = random_problem(300, 200, 3, 8, 11);
+        let test = random_problem(300, 200, 3, 8, 12);
+        let count = |cw: ClassWeight| {
+            let m = SgdClassifierParams::new(3)
+                .alpha(1e-2)
+                .class_weight(cw)
+                .fit(&data)
+                .unwrap();
+            m.predict(&test.records).iter().filter(|&&c| c == 1).count()
+        };
+        let base = count(ClassWeight::None);
+        let up = count(ClassWeight::Explicit(vec![1.0, 10.0, 1.0]));
+        assert!(
+            up > base + 20,
+            "class 1 predicted {base} times unweighted, {up} up-weighted"
+        );
+    }
+
+    #[test]
+    fn probabilities_are_finite_and_sum_to_one() {
+        let data = random_problem(200, 300, 5, 10, 5);
+        let x = csr(&[vec![1e6; 400], vec![0.0; 400], vec![-1e6; 400]]);
+        for loss in [SgdLoss::Hinge, SgdLoss::Log, SgdLoss::ModifiedHuber] {
+            let m = SgdClassifierParams::new(5).loss(loss).fit(&data).unwrap();
+            let scores = m.decision_function(&data.records);
+            let p = m.predict_proba(&data.records);
+            for (i, row) in p.rows().into_iter().enumerate() {
+                assert!(row.iter().all(|v| v.is_finite() && *v >= 0.0), "{loss:?}");
+                assert!((row.sum() - 1.0).abs() < 1e-5, "{loss:?}: {row:?}");
+                if loss != SgdLoss::ModifiedHuber {
+                    // Monotone maps of the scores keep the predicted class.
+                    let best = super::super::argmax_rows(
+                        &scores.slice(ndarray::s![i..i + 1, ..]).to_owned(),
+                    )[0];
+                    assert!(row.iter().all(|&v| v <= row[best]), "{loss:?}");
+                }
+            }
+            for row in m.predict_proba(&x).rows() {
+                assert!(row.iter().all(|v| v.is_finite() && *v >= 0.0), "{loss:?}");
+                assert!((row.sum() - 1.0).abs() < 1e-5, "{loss:?}: {row:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn postcard_round_trip_predicts_identically() {
+        let data = random_problem(150, 100, 4, 8, 9);
+        let m = SgdClassifierParams::new(4)
+            .loss(SgdLoss::Log)
+            .fit(&data)
+            .unwrap();
+        let bytes = postcard::to_stdvec(&m).unwrap();
+        let back: SgdClassifier = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(m, back);
+        assert_eq!(
+            m.predict_proba(&data.records),
+            back.predict_proba(&data.records)
+        );
+    }
+
+    #[test]
+    fn params_from_settings() {
+        let mut s = ModelSettings::new(super::super::ClassifierKind::Sgd);
+        s.alpha = 1e-5;
+        s.epochs = 3;
+        s.sgd_loss = SgdLoss::ModifiedHuber;
+        s.seed = 9;
+        let p = SgdClassifier::params_from(&s, 4).check().unwrap();
+        assert_eq!(
+            (p.epochs, p.loss, p.seed, p.n_classes),
+            (3, SgdLoss::ModifiedHuber, 9, 4)
+        );
+        assert!((p.alpha - 1e-5).abs() < 1e-12);
+    }
+}
