@@ -1,72 +1,1045 @@
-//! Placeholder for the LogisticRegression API (to be replaced by the real implementation from another branch).
-use super::{ModelError, ModelSettings};
-use crate::features::SparseRecords;
-use linfa::prelude::*;
+//! Multinomial (softmax) logistic regression with an L2 penalty, fitted by L-BFGS on the
+//! exact sparse gradient.
+//!
+//! The objective follows scikit-learn's `LogisticRegression(solver="lbfgs")` so that `C` and
+//! `tol` mean the same thing in both:
+//!
+//! ```text
+//! f(W, b) = (1/S) Σ_i s_i · logloss_i(W, b) + ‖W‖² / (2 C S),      S = Σ_i s_i
+//! ```
+//!
+//! which has the same minimiser as `C Σ s_i logloss_i + ½‖W‖²` (the intercept is not
+//! penalised); sample weights `s_i` are the class weights of each sample's class. Fitting stops
+//! when the largest absolute gradient component falls to `tol` (scipy's `pgtol`, which is what
+//! scikit-learn passes its `tol` to), when the relative decrease of `f` becomes negligible, or
+//! after `max_iter` iterations.
+//!
+//! Speed on text: the forward pass runs over rows in parallel (each row's scores are computed
+//! alone, so the result does not depend on the thread count); the backward pass runs over
+//! *features* in parallel on a transposed copy of the data, so each gradient entry is one
+//! sequential sum in a fixed order and no cross-thread reduction is needed at all. Every dot
+//! product of the optimiser is summed over a fixed chunk partition in a fixed order, so the
+//! fitted weights are bit-identical whatever the number of threads.
+
+use super::{softmax_rows, ClassWeight, ModelError, ModelSettings};
+use crate::features::{Csr, SparseRecords};
+use linfa::dataset::{DatasetBase, Records};
+use linfa::traits::{Fit, PredictInplace};
+use linfa::ParamGuard;
 use ndarray::{Array1, Array2};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 
-/// Placeholder fitted model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogisticRegression;
-
-/// Placeholder checked params.
+/// Checked hyperparameters of [`LogisticRegression`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogisticRegressionValidParams;
+pub struct LogisticRegressionValidParams {
+    c: f64,
+    tol: f64,
+    max_iter: usize,
+    fit_intercept: bool,
+    class_weight: ClassWeight,
+    n_classes: usize,
+    history: usize,
+}
 
-/// Placeholder params.
+/// Unchecked hyperparameters of [`LogisticRegression`]; `fit` checks them first.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogisticRegressionParams(pub LogisticRegressionValidParams);
+pub struct LogisticRegressionParams(LogisticRegressionValidParams);
+
+impl LogisticRegressionParams {
+    /// Defaults as scikit-learn's (`C = 1`, `tol = 1e-4`, `max_iter = 100`) for `n_classes` outputs.
+    pub fn new(n_classes: usize) -> Self {
+        LogisticRegressionParams(LogisticRegressionValidParams {
+            c: 1.0,
+            tol: 1e-4,
+            max_iter: 100,
+            fit_intercept: true,
+            class_weight: ClassWeight::None,
+            n_classes,
+            history: 10,
+        })
+    }
+    /// Inverse L2 strength: larger `c` fits the training data more closely.
+    pub fn c(mut self, c: f64) -> Self {
+        self.0.c = c;
+        self
+    }
+    /// Stop when every gradient component is at most `tol` in absolute value.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.0.tol = tol;
+        self
+    }
+    /// Upper bound on L-BFGS iterations.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.0.max_iter = max_iter;
+        self
+    }
+    /// Whether to learn an (unpenalised) intercept per class.
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.0.fit_intercept = fit_intercept;
+        self
+    }
+    /// Per-class loss weights, applied as sample weights.
+    pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
+        self.0.class_weight = class_weight;
+        self
+    }
+    /// Number of outputs; every target must be smaller.
+    pub fn n_classes(mut self, n_classes: usize) -> Self {
+        self.0.n_classes = n_classes;
+        self
+    }
+    /// Maximum number of L-BFGS correction pairs kept (fewer are kept when memory would
+    /// exceed about 1 GiB, so that 100 classes × 300k features still fit).
+    pub fn history(mut self, history: usize) -> Self {
+        self.0.history = history;
+        self
+    }
+}
 
 impl ParamGuard for LogisticRegressionParams {
     type Checked = LogisticRegressionValidParams;
     type Error = ModelError;
-    fn check_ref(&self) -> Result<&LogisticRegressionValidParams, ModelError> {
-        Ok(&self.0)
+
+    fn check_ref(&self) -> Result<&Self::Checked, ModelError> {
+        let p = &self.0;
+        if !(p.c.is_finite() && p.c > 0.0) {
+            return Err(ModelError::InvalidParam(format!(
+                "logreg C must be a finite number > 0, got {}",
+                p.c
+            )));
+        }
+        if !(p.tol.is_finite() && p.tol > 0.0) {
+            return Err(ModelError::InvalidParam(format!(
+                "logreg tol must be a finite number > 0, got {}",
+                p.tol
+            )));
+        }
+        if p.max_iter < 1 {
+            return Err(ModelError::InvalidParam(
+                "logreg max_iter must be at least 1, got 0".into(),
+            ));
+        }
+        if p.n_classes < 2 {
+            return Err(ModelError::InvalidParam(format!(
+                "logreg needs at least 2 classes, got {}",
+                p.n_classes
+            )));
+        }
+        if p.history < 1 {
+            return Err(ModelError::InvalidParam(
+                "logreg L-BFGS history must be at least 1, got 0".into(),
+            ));
+        }
+        check_class_weight(&p.class_weight, "logreg")?;
+        Ok(p)
     }
-    fn check(self) -> Result<LogisticRegressionValidParams, ModelError> {
+
+    fn check(self) -> Result<Self::Checked, ModelError> {
+        self.check_ref()?;
         Ok(self.0)
     }
 }
 
-impl Fit<SparseRecords, Array1<usize>, ModelError> for LogisticRegressionValidParams {
-    type Object = LogisticRegression;
-    fn fit(&self, _data: &DatasetBase<SparseRecords, Array1<usize>>) -> Result<LogisticRegression, ModelError> {
-        Err(ModelError::InvalidParam("LogisticRegression is not implemented on this branch".into()))
+/// Rejects explicit class weights that are negative or not finite.
+pub(crate) fn check_class_weight(cw: &ClassWeight, family: &str) -> Result<(), ModelError> {
+    if let ClassWeight::Explicit(w) = cw {
+        if let Some((i, v)) = w
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+        {
+            return Err(ModelError::InvalidParam(format!(
+                "{family} class weight for class {i} must be finite and >= 0, got {v}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the shapes and targets of a training set shared by both families in this crate.
+pub(crate) fn check_data(
+    data: &DatasetBase<SparseRecords, Array1<usize>>,
+    n_classes: usize,
+    family: &str,
+) -> Result<(), ModelError> {
+    let n = data.records.nsamples();
+    if n == 0 {
+        return Err(ModelError::Data(format!(
+            "{family}: the training set is empty"
+        )));
+    }
+    if data.targets.len() != n {
+        return Err(ModelError::Data(format!(
+            "{family}: {} targets for {n} samples",
+            data.targets.len()
+        )));
+    }
+    if let Some((i, &c)) = data
+        .targets
+        .iter()
+        .enumerate()
+        .find(|(_, &c)| c >= n_classes)
+    {
+        return Err(ModelError::Data(format!(
+            "{family}: target of sample {i} is class {c}, but the model has {n_classes} classes"
+        )));
+    }
+    if let Some(v) = data.records.0.data().iter().find(|v| !v.is_finite()) {
+        return Err(ModelError::Data(format!(
+            "{family}: the feature matrix holds a non-finite value ({v})"
+        )));
+    }
+    Ok(())
+}
+
+/// The matrix in CSR storage (a CSC-stored one is converted).
+pub(crate) fn as_csr(x: &Csr) -> std::borrow::Cow<'_, Csr> {
+    if x.is_csr() {
+        std::borrow::Cow::Borrowed(x)
+    } else {
+        std::borrow::Cow::Owned(x.to_csr())
+    }
+}
+
+/// Scores `intercept[k] + Σ_j x_ij · weights[k, j]` for every row, in parallel over rows.
+/// Columns at or beyond the model's feature count are ignored (they were unseen in training).
+pub(crate) fn linear_decision(
+    x: &Csr,
+    weights: &[f32],
+    intercept: &[f32],
+    n_features: usize,
+) -> Array2<f32> {
+    let x = as_csr(x);
+    let k = intercept.len();
+    let n = x.rows();
+    let mut out = vec![0f32; n * k];
+    if k > 0 {
+        out.par_chunks_mut(k).enumerate().for_each(|(i, row_out)| {
+            let row = x.outer_view(i).expect("row index in range");
+            for (c, o) in row_out.iter_mut().enumerate() {
+                let w = &weights[c * n_features..(c + 1) * n_features];
+                let mut z = 0f32;
+                for (j, &v) in row.iter() {
+                    if j < n_features {
+                        z += v * w[j];
+                    }
+                }
+                *o = z + intercept[c];
+            }
+        });
+    }
+    Array2::from_shape_vec((n, k), out).expect("shape matches buffer")
+}
+
+/// A fitted multinomial logistic regression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogisticRegression {
+    n_classes: usize,
+    n_features: usize,
+    /// Row-major n_classes × n_features (kept flat so the model file needs no ndarray serde).
+    weights: Vec<f32>,
+    intercept: Vec<f32>,
+    n_iter: usize,
+}
+
+impl LogisticRegression {
+    /// Hyperparameters from the command-line settings (`c`, `tol`, `max_iter`, `fit_intercept`,
+    /// `class_weight`).
+    pub fn params_from(settings: &ModelSettings, n_classes: usize) -> LogisticRegressionParams {
+        LogisticRegressionParams::new(n_classes)
+            .c(settings.c as f64)
+            .tol(settings.tol as f64)
+            .max_iter(settings.max_iter)
+            .fit_intercept(settings.fit_intercept)
+            .class_weight(settings.class_weight.clone())
+    }
+    /// Linear scores (n_samples × n_classes): the log-odds up to a per-row constant.
+    pub fn decision_function(&self, x: &SparseRecords) -> Array2<f32> {
+        linear_decision(&x.0, &self.weights, &self.intercept, self.n_features)
+    }
+    /// Softmax probabilities (rows sum to 1).
+    pub fn predict_proba(&self, x: &SparseRecords) -> Array2<f32> {
+        let mut s = self.decision_function(x);
+        softmax_rows(&mut s);
+        s
+    }
+    /// Number of outputs.
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+    /// Number of input features seen in training.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+    /// Weights, n_classes × n_features.
+    pub fn feature_weights(&self) -> Array2<f32> {
+        Array2::from_shape_vec((self.n_classes, self.n_features), self.weights.clone())
+            .expect("shape matches buffer")
+    }
+    /// Intercept of each class.
+    pub fn intercept(&self) -> Array1<f32> {
+        Array1::from(self.intercept.clone())
+    }
+    /// L-BFGS iterations the fit took (equal to `max_iter` when it did not converge).
+    pub fn n_iter(&self) -> usize {
+        self.n_iter
+    }
+}
+
+/// `model.predict(&records)` on sparse records (linfa's blanket impls cover only dense
+/// arrays and datasets).
+impl linfa::traits::Predict<&SparseRecords, Array1<usize>> for LogisticRegression {
+    fn predict(&self, x: &SparseRecords) -> Array1<usize> {
+        super::argmax_rows(&self.decision_function(x))
     }
 }
 
 impl PredictInplace<SparseRecords, Array1<usize>> for LogisticRegression {
-    fn predict_inplace(&self, x: &SparseRecords, y: &mut Array1<usize>) {
-        *y = Array1::zeros(x.0.rows());
+    fn predict_inplace<'a>(&'a self, x: &'a SparseRecords, y: &mut Array1<usize>) {
+        let pred = super::argmax_rows(&self.decision_function(x));
+        // linfa's contract sizes `y` with default_target; tolerate a wrong size rather than panic.
+        if y.len() == pred.len() {
+            y.assign(&pred);
+        } else {
+            *y = pred;
+        }
     }
     fn default_target(&self, x: &SparseRecords) -> Array1<usize> {
-        Array1::zeros(x.0.rows())
+        Array1::zeros(x.nsamples())
     }
 }
 
-impl LogisticRegression {
-    /// Placeholder.
-    pub fn params_from(_settings: &ModelSettings, _n_classes: usize) -> LogisticRegressionParams {
-        LogisticRegressionParams(LogisticRegressionValidParams)
+/// Length of the fixed chunks that parallel reductions sum over, so their rounding never
+/// depends on the thread count.
+const CHUNK: usize = 1 << 14;
+
+/// Deterministic parallel dot product.
+pub(crate) fn pdot(a: &[f64], b: &[f64]) -> f64 {
+    let parts: Vec<f64> = a
+        .par_chunks(CHUNK)
+        .zip(b.par_chunks(CHUNK))
+        .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>())
+        .collect();
+    parts.iter().sum()
+}
+
+/// Dot product of an f32 history vector with an f64 vector.
+fn pdot32(a: &[f32], b: &[f64]) -> f64 {
+    let parts: Vec<f64> = a
+        .par_chunks(CHUNK)
+        .zip(b.par_chunks(CHUNK))
+        .map(|(x, y)| x.iter().zip(y).map(|(p, q)| *p as f64 * q).sum::<f64>())
+        .collect();
+    parts.iter().sum()
+}
+
+/// `y += a · x` with an f32 `x`.
+fn paxpy32(a: f64, x: &[f32], y: &mut [f64]) {
+    y.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK))
+        .for_each(|(yc, xc)| {
+            for (p, q) in yc.iter_mut().zip(xc) {
+                *p += a * *q as f64;
+            }
+        });
+}
+
+/// The smooth objective and its exact gradient on one training set.
+///
+/// Parameters are laid out feature-major: `theta[j * k + c]` is the weight of feature `j`
+/// for class `c`, followed by the `k` intercepts, so each non-zero of a sparse row touches
+/// one contiguous run of `k` values.
+pub(crate) struct SoftmaxObjective<'a> {
+    x: &'a Csr,
+    xt: Csr,
+    y: &'a [usize],
+    /// Per-sample weight divided by the total weight.
+    sw: Vec<f64>,
+    k: usize,
+    d: usize,
+    /// 1 / (C · Σ s_i): the scaled L2 strength.
+    l2: f64,
+    fit_intercept: bool,
+}
+
+impl<'a> SoftmaxObjective<'a> {
+    /// Builds the objective; `x` must be CSR.
+    pub(crate) fn new(
+        x: &'a Csr,
+        y: &'a [usize],
+        sample_weight: &[f64],
+        k: usize,
+        c: f64,
+        fit_intercept: bool,
+    ) -> Result<Self, ModelError> {
+        let total: f64 = sample_weight.iter().sum();
+        if !(total > 0.0 && total.is_finite()) {
+            return Err(ModelError::Data(
+                "logreg: the total sample weight is zero (all present classes have weight 0)"
+                    .into(),
+            ));
+        }
+        let xt = x.transpose_view().to_csr();
+        Ok(SoftmaxObjective {
+            x,
+            xt,
+            y,
+            sw: sample_weight.iter().map(|s| s / total).collect(),
+            k,
+            d: x.cols(),
+            l2: 1.0 / (c * total),
+            fit_intercept,
+        })
     }
-    /// Placeholder: zeros.
-    pub fn decision_function(&self, x: &SparseRecords) -> Array2<f32> {
-        Array2::zeros((x.0.rows(), 0))
+
+    /// Number of parameters.
+    pub(crate) fn dim(&self) -> usize {
+        self.d * self.k + self.k
     }
-    /// Placeholder: zeros.
-    pub fn predict_proba(&self, x: &SparseRecords) -> Array2<f32> {
-        Array2::zeros((x.0.rows(), 0))
+
+    /// Objective value, writing the gradient into `grad`.
+    pub(crate) fn eval(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        let (k, d) = (self.k, self.d);
+        let (w, b) = theta.split_at(d * k);
+        let n = self.x.rows();
+        // Forward: residuals r_i = s_i (p_i - onehot(y_i)) and per-row losses.
+        let mut resid = vec![0f64; n * k];
+        let mut losses = vec![0f64; n];
+        resid
+            .par_chunks_mut(k)
+            .zip(losses.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (r, loss))| {
+                r.copy_from_slice(b);
+                let row = self.x.outer_view(i).expect("row in range");
+                for (j, &v) in row.iter() {
+                    let v = v as f64;
+                    for (z, wj) in r.iter_mut().zip(&w[j * k..j * k + k]) {
+                        *z += v * wj;
+                    }
+                }
+                let yi = self.y[i];
+                let zy = r[yi];
+                let max = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let mut sum = 0.0;
+                for z in r.iter_mut() {
+                    *z = (*z - max).exp();
+                    sum += *z;
+                }
+                let s = self.sw[i];
+                *loss = s * (max + sum.ln() - zy);
+                let inv = s / sum;
+                for z in r.iter_mut() {
+                    *z *= inv;
+                }
+                r[yi] -= s;
+            });
+        // Backward over features: each gradient entry is one ordered sum over its column.
+        let (gw, gb) = grad.split_at_mut(d * k);
+        let l2 = self.l2;
+        gw.par_chunks_mut(k)
+            .zip(w.par_chunks(k))
+            .enumerate()
+            .for_each(|(j, (g, wj))| {
+                for (gc, wc) in g.iter_mut().zip(wj) {
+                    *gc = l2 * wc;
+                }
+                let col = self.xt.outer_view(j).expect("feature in range");
+                for (i, &v) in col.iter() {
+                    let v = v as f64;
+                    for (gc, rc) in g.iter_mut().zip(&resid[i * k..i * k + k]) {
+                        *gc += v * rc;
+                    }
+                }
+            });
+        gb.iter_mut().for_each(|g| *g = 0.0);
+        if self.fit_intercept {
+            for r in resid.chunks(k) {
+                for (g, rc) in gb.iter_mut().zip(r) {
+                    *g += rc;
+                }
+            }
+        }
+        let loss: f64 = losses.iter().sum();
+        loss + 0.5 * l2 * pdot(w, w)
     }
-    /// Placeholder.
-    pub fn n_classes(&self) -> usize {
-        0
+}
+
+/// Outcome of an L-BFGS run.
+pub(crate) struct LbfgsResult {
+    pub theta: Vec<f64>,
+    pub n_iter: usize,
+}
+
+/// Minimises `f` by L-BFGS (two-loop recursion) with a strong-Wolfe line search.
+///
+/// `eval(theta, grad) -> f`. Stops when `max |g| <= tol`, when the relative decrease of `f`
+/// is below 64 machine epsilons (scipy's setting in scikit-learn), or after `max_iter`
+/// iterations. Correction pairs are stored in f32 to halve the memory of large problems.
+pub(crate) fn lbfgs<F>(
+    eval: F,
+    mut theta: Vec<f64>,
+    max_iter: usize,
+    tol: f64,
+    history: usize,
+) -> LbfgsResult
+where
+    F: Fn(&[f64], &mut [f64]) -> f64,
+{
+    let n = theta.len();
+    let mut g = vec![0f64; n];
+    let mut f = eval(&theta, &mut g);
+    let mut hist: VecDeque<(Vec<f32>, Vec<f32>, f64)> = VecDeque::new();
+    let mut d = vec![0f64; n];
+    let ftol = 64.0 * f64::EPSILON;
+    let mut iter = 0;
+    while iter < max_iter {
+        if max_abs(&g) <= tol {
+            break;
+        }
+        iter += 1;
+        // Two-loop recursion: d = -H g.
+        d.par_iter_mut()
+            .zip(g.par_iter())
+            .for_each(|(a, b)| *a = -b);
+        let mut alphas = vec![0f64; hist.len()];
+        for (idx, (s, y, rho)) in hist.iter().enumerate().rev() {
+            let a = rho * pdot32(s, &d);
+            alphas[idx] = a;
+            paxpy32(-a, y, &mut d);
+        }
+        if let Some((s, y, _)) = hist.back() {
+            let sy: f64 = s
+                .par_chunks(CHUNK)
+                .zip(y.par_chunks(CHUNK))
+                .map(|(a, b)| {
+                    a.iter()
+                        .zip(b)
+                        .map(|(p, q)| *p as f64 * *q as f64)
+                        .sum::<f64>()
+                })
+                .collect::<Vec<f64>>()
+                .iter()
+                .sum();
+            let yy: f64 = y
+                .par_chunks(CHUNK)
+                .map(|a| a.iter().map(|p| (*p as f64) * (*p as f64)).sum::<f64>())
+                .collect::<Vec<f64>>()
+                .iter()
+                .sum();
+            let gamma = sy / yy;
+            d.par_iter_mut().for_each(|v| *v *= gamma);
+        }
+        for (idx, (s, y, rho)) in hist.iter().enumerate() {
+            let beta = rho * pdot32(y, &d);
+            paxpy32(alphas[idx] - beta, s, &mut d);
+        }
+        let mut gtd = pdot(&g, &d);
+        if !(gtd < 0.0) {
+            // Not a descent direction (rounding in the stored pairs): restart from steepest descent.
+            hist.clear();
+            d.par_iter_mut()
+                .zip(g.par_iter())
+                .for_each(|(a, b)| *a = -b);
+            gtd = pdot(&g, &d);
+        }
+        let a0 = if hist.is_empty() {
+            (1.0 / pdot(&d, &d).sqrt()).min(1.0)
+        } else {
+            1.0
+        };
+        let Some((step, f_new, theta_new, g_new)) = wolfe_search(&eval, &theta, f, gtd, &d, a0)
+        else {
+            if hist.is_empty() {
+                break;
+            }
+            hist.clear();
+            continue;
+        };
+        let _ = step;
+        let mut s32 = vec![0f32; n];
+        let mut y32 = vec![0f32; n];
+        s32.par_iter_mut()
+            .zip(y32.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (s, y))| {
+                *s = (theta_new[i] - theta[i]) as f32;
+                *y = (g_new[i] - g[i]) as f32;
+            });
+        let sy: f64 = s32
+            .par_chunks(CHUNK)
+            .zip(y32.par_chunks(CHUNK))
+            .map(|(a, b)| {
+                a.iter()
+                    .zip(b)
+                    .map(|(p, q)| *p as f64 * *q as f64)
+                    .sum::<f64>()
+            })
+            .collect::<Vec<f64>>()
+            .iter()
+            .sum();
+        if sy > 1e-12 {
+            if hist.len() == history {
+                hist.pop_front();
+            }
+            hist.push_back((s32, y32, 1.0 / sy));
+        }
+        let f_old = f;
+        theta = theta_new;
+        g = g_new;
+        f = f_new;
+        if (f_old - f) / f_old.abs().max(f.abs()).max(1.0) <= ftol {
+            break;
+        }
     }
-    /// Placeholder.
-    pub fn n_features(&self) -> usize {
-        0
+    LbfgsResult {
+        theta,
+        n_iter: iter,
     }
-    /// Placeholder: empty.
-    pub fn feature_weights(&self) -> Array2<f32> {
-        Array2::zeros((0, 0))
+}
+
+fn max_abs(g: &[f64]) -> f64 {
+    g.iter().fold(0.0f64, |m, v| m.max(v.abs()))
+}
+
+/// Minimiser of the cubic through (a, fa, ga) and (b, fb, gb), kept inside the interval
+/// away from its ends; bisection when the cubic has no usable minimiser.
+fn cubic_step(a: f64, fa: f64, ga: f64, b: f64, fb: f64, gb: f64) -> f64 {
+    let (lo, hi) = (a.min(b), a.max(b));
+    let width = hi - lo;
+    let d1 = ga + gb - 3.0 * (fa - fb) / (a - b);
+    let disc = d1 * d1 - ga * gb;
+    let mid = 0.5 * (lo + hi);
+    if disc < 0.0 || !disc.is_finite() {
+        return mid;
+    }
+    let d2 = (b - a).signum() * disc.sqrt();
+    let t = b - (b - a) * (gb + d2 - d1) / (gb - ga + 2.0 * d2);
+    if t.is_finite() && t > lo + 0.1 * width && t < hi - 0.1 * width {
+        t
+    } else {
+        mid
+    }
+}
+
+type Trial = (f64, f64, Vec<f64>, Vec<f64>);
+
+/// Line search for a step meeting the strong Wolfe conditions (Nocedal & Wright, alg. 3.5–3.6).
+/// Returns (step, f, theta, grad), or None when no decrease was found.
+fn wolfe_search<F>(
+    eval: &F,
+    theta: &[f64],
+    f0: f64,
+    gtd0: f64,
+    d: &[f64],
+    a_init: f64,
+) -> Option<Trial>
+where
+    F: Fn(&[f64], &mut [f64]) -> f64,
+{
+    const C1: f64 = 1e-4;
+    const C2: f64 = 0.9;
+    let n = theta.len();
+    let try_step = |a: f64| -> (f64, f64, Vec<f64>, Vec<f64>) {
+        let mut x = vec![0f64; n];
+        x.par_iter_mut()
+            .zip(theta.par_iter().zip(d.par_iter()))
+            .for_each(|(xi, (t, di))| *xi = t + a * di);
+        let mut g = vec![0f64; n];
+        let f = eval(&x, &mut g);
+        let gtd = pdot(&g, d);
+        (f, gtd, x, g)
+    };
+    // Best point with sufficient decrease seen so far, a fallback when the search stalls.
+    let mut best: Option<Trial> = None;
+    let keep = |a: f64, f: f64, x: &Vec<f64>, g: &Vec<f64>, best: &mut Option<Trial>| {
+        if f <= f0 + C1 * a * gtd0 && best.as_ref().map_or(true, |b| f < b.1) {
+            *best = Some((a, f, x.clone(), g.clone()));
+        }
+    };
+    let (mut a_prev, mut f_prev, mut gtd_prev) = (0.0, f0, gtd0);
+    let mut a = a_init;
+    let (mut lo, mut hi);
+    let mut i = 0;
+    loop {
+        let (f, gtd, x, g) = try_step(a);
+        if !f.is_finite() {
+            // Overshot into overflow: shrink.
+            lo = (a_prev, f_prev, gtd_prev);
+            hi = (a, f64::INFINITY, f64::NAN);
+            break;
+        }
+        if f > f0 + C1 * a * gtd0 || (i > 0 && f >= f_prev) {
+            lo = (a_prev, f_prev, gtd_prev);
+            hi = (a, f, gtd);
+            break;
+        }
+        if gtd.abs() <= -C2 * gtd0 {
+            return Some((a, f, x, g));
+        }
+        keep(a, f, &x, &g, &mut best);
+        if gtd >= 0.0 {
+            lo = (a, f, gtd);
+            hi = (a_prev, f_prev, gtd_prev);
+            break;
+        }
+        a_prev = a;
+        f_prev = f;
+        gtd_prev = gtd;
+        a *= 2.0;
+        i += 1;
+        if i >= 20 {
+            return best;
+        }
+    }
+    for _ in 0..30 {
+        let aj = if hi.1.is_finite() && hi.2.is_finite() {
+            cubic_step(lo.0, lo.1, lo.2, hi.0, hi.1, hi.2)
+        } else {
+            0.5 * (lo.0 + hi.0)
+        };
+        if (hi.0 - lo.0).abs() < 1e-16 * lo.0.abs().max(1e-300) {
+            break;
+        }
+        let (f, gtd, x, g) = try_step(aj);
+        if !f.is_finite() || f > f0 + C1 * aj * gtd0 || f >= lo.1 {
+            hi = (aj, f, gtd);
+        } else {
+            if gtd.abs() <= -C2 * gtd0 {
+                return Some((aj, f, x, g));
+            }
+            keep(aj, f, &x, &g, &mut best);
+            if gtd * (hi.0 - lo.0) >= 0.0 {
+                hi = lo;
+            }
+            lo = (aj, f, gtd);
+        }
+    }
+    best
+}
+
+impl Fit<SparseRecords, Array1<usize>, ModelError> for LogisticRegressionValidParams {
+    type Object = LogisticRegression;
+
+    fn fit(
+        &self,
+        data: &DatasetBase<SparseRecords, Array1<usize>>,
+    ) -> Result<LogisticRegression, ModelError> {
+        let k = self.n_classes;
+        check_data(data, k, "logreg")?;
+        let x = as_csr(&data.records.0);
+        let y: Vec<usize> = data.targets.iter().copied().collect();
+        let cw = self.class_weight.per_class(&y, k);
+        let sw: Vec<f64> = y.iter().map(|&c| cw[c] as f64).collect();
+        let obj = SoftmaxObjective::new(&x, &y, &sw, k, self.c, self.fit_intercept)?;
+        let dim = obj.dim();
+        // Keep the correction pairs (2 f32 vectors each) within about 1 GiB.
+        let per_pair = 2 * 4 * dim.max(1);
+        let m = self.history.min(((1usize << 30) / per_pair).max(3));
+        let res = lbfgs(
+            |t, g| obj.eval(t, g),
+            vec![0f64; dim],
+            self.max_iter,
+            self.tol,
+            m,
+        );
+        let d = obj.d;
+        let mut weights = vec![0f32; k * d];
+        for j in 0..d {
+            for c in 0..k {
+                weights[c * d + j] = res.theta[j * k + c] as f32;
+            }
+        }
+        let intercept = res.theta[d * k..].iter().map(|&v| v as f32).collect();
+        Ok(LogisticRegression {
+            n_classes: k,
+            n_features: d,
+            weights,
+            intercept,
+            n_iter: res.n_iter,
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use linfa::traits::Predict;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Builds a CSR matrix from dense rows.
+    pub(crate) fn csr(rows: &[Vec<f32>]) -> SparseRecords {
+        let d = rows.first().map_or(0, |r| r.len());
+        let mut tri = sprs::TriMatI::<f32, u32>::new((rows.len(), d));
+        for (i, r) in rows.iter().enumerate() {
+            for (j, &v) in r.iter().enumerate() {
+                if v != 0.0 {
+                    tri.add_triplet(i, j, v);
+                }
+            }
+        }
+        SparseRecords(tri.to_csr())
+    }
+
+    /// A random sparse text-like problem whose classes own disjoint "topic" features plus
+    /// shared noise, so it is learnable but not trivially separable.
+    pub(crate) fn random_problem(
+        n: usize,
+        d: usize,
+        k: usize,
+        nnz: usize,
+        seed: u64,
+    ) -> DatasetBase<SparseRecords, Array1<usize>> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut tri = sprs::TriMatI::<f32, u32>::new((n, d));
+        let mut y = Vec::with_capacity(n);
+        let block = d / (2 * k);
+        for i in 0..n {
+            let c = rng.random_range(0..k);
+            y.push(c);
+            let mut cols: Vec<usize> = (0..nnz)
+                .map(|t| {
+                    if t % 3 == 0 {
+                        c * block + rng.random_range(0..block)
+                    } else {
+                        rng.random_range(0..d)
+                    }
+                })
+                .collect();
+            cols.sort_unstable();
+            cols.dedup();
+            let norm = (cols.len() as f32).sqrt();
+            for j in cols {
+                tri.add_triplet(i, j, rng.random_range(0.5f32..1.5) / norm);
+            }
+        }
+        DatasetBase::new(SparseRecords(tri.to_csr()), Array1::from(y))
+    }
+
+    /// The fixture of tests/fixtures/logreg_reference.py.
+    fn sklearn_fixture() -> DatasetBase<SparseRecords, Array1<usize>> {
+        let rows: Vec<Vec<f32>> = (0..12)
+            .map(|i| {
+                (0..6)
+                    .map(|j| {
+                        if (i * 7 + j * 3) % 4 != 0 {
+                            ((i * 5 + j * 11) % 9 + 1) as f32 / 10.0
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let y: Vec<usize> = (0..12).map(|i| (i * 5) % 3).collect();
+        DatasetBase::new(csr(&rows), Array1::from(y))
+    }
+
+    #[test]
+    fn param_guard_rejects_bad_values() {
+        let bad = [
+            LogisticRegressionParams::new(3).c(0.0),
+            LogisticRegressionParams::new(3).c(-1.0),
+            LogisticRegressionParams::new(3).c(f64::NAN),
+            LogisticRegressionParams::new(3).tol(0.0),
+            LogisticRegressionParams::new(3).tol(f64::INFINITY),
+            LogisticRegressionParams::new(3).max_iter(0),
+            LogisticRegressionParams::new(1),
+            LogisticRegressionParams::new(3).history(0),
+            LogisticRegressionParams::new(3).class_weight(ClassWeight::Explicit(vec![1.0, -2.0])),
+        ];
+        for p in bad {
+            let err = p
+                .clone()
+                .check()
+                .expect_err(&format!("{p:?} should be rejected"));
+            assert!(matches!(err, ModelError::InvalidParam(_)), "{err}");
+        }
+        let msg = LogisticRegressionParams::new(3)
+            .c(-1.0)
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("C must be") && msg.contains("-1"), "{msg}");
+        assert!(LogisticRegressionParams::new(3).check().is_ok());
+    }
+
+    #[test]
+    fn rejects_out_of_range_targets() {
+        let data = DatasetBase::new(
+            csr(&[vec![1.0, 0.0], vec![0.0, 1.0]]),
+            Array1::from(vec![0, 3]),
+        );
+        let err = LogisticRegressionParams::new(2).fit(&data).unwrap_err();
+        assert!(err.to_string().contains("sample 1 is class 3"), "{err}");
+    }
+
+    #[test]
+    fn learns_a_separable_problem() {
+        let rows = vec![
+            vec![1.0, 0.2, 0.0, 0.0],
+            vec![0.9, 0.0, 0.1, 0.0],
+            vec![0.0, 1.0, 0.0, 0.3],
+            vec![0.1, 0.8, 0.0, 0.0],
+            vec![0.0, 0.0, 1.0, 0.2],
+            vec![0.0, 0.1, 0.7, 0.0],
+        ];
+        let y = Array1::from(vec![0, 0, 1, 1, 2, 2]);
+        // Class 3 is absent from the data: the model still has 4 outputs.
+        let data = DatasetBase::new(csr(&rows), y.clone());
+        let m = LogisticRegressionParams::new(4)
+            .c(100.0)
+            .fit(&data)
+            .unwrap();
+        assert_eq!(m.n_classes(), 4);
+        assert_eq!(m.n_features(), 4);
+        assert_eq!(m.predict(&data.records), y);
+        let p = m.predict_proba(&data.records);
+        for (i, &c) in y.iter().enumerate() {
+            assert!(p[[i, c]] > 0.8, "row {i}: {:?}", p.row(i));
+            assert!(p[[i, 3]] < 0.05);
+        }
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let data = random_problem(40, 12, 3, 5, 7);
+        let x = &data.records.0;
+        let y: Vec<usize> = data.targets.to_vec();
+        let sw: Vec<f64> = (0..40).map(|i| 0.5 + (i % 3) as f64).collect();
+        let obj = SoftmaxObjective::new(x, &y, &sw, 3, 0.7, true).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let theta: Vec<f64> = (0..obj.dim())
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
+        let mut g = vec![0.0; obj.dim()];
+        obj.eval(&theta, &mut g);
+        let mut scratch = vec![0.0; obj.dim()];
+        let h = 1e-6;
+        for i in 0..obj.dim() {
+            let mut tp = theta.clone();
+            tp[i] += h;
+            let fp = obj.eval(&tp, &mut scratch);
+            tp[i] -= 2.0 * h;
+            let fm = obj.eval(&tp, &mut scratch);
+            let fd = (fp - fm) / (2.0 * h);
+            assert!(
+                (fd - g[i]).abs() < 1e-7 + 1e-5 * fd.abs(),
+                "param {i}: analytic {} vs fd {fd}",
+                g[i]
+            );
+        }
+    }
+
+    #[test]
+    fn matches_sklearn_probabilities() {
+        // From tests/fixtures/logreg_reference.py (scikit-learn 1.9.1, C=2, tol=1e-10).
+        let plain = [
+            0.336637, 0.432870, 0.230493, 0.279342, 0.242040, 0.478617, 0.321256, 0.344393,
+            0.334351, 0.451881, 0.255461, 0.292658, 0.218543, 0.461374, 0.320083, 0.262575,
+            0.382920, 0.354505, 0.375417, 0.284479, 0.340104, 0.347767, 0.238761, 0.413472,
+            0.255587, 0.479429, 0.264985, 0.569214, 0.219489, 0.211297, 0.228692, 0.226345,
+            0.544963, 0.353090, 0.432437, 0.214474,
+        ];
+        let weighted = [
+            0.278469, 0.332071, 0.389460, 0.149120, 0.131405, 0.719475, 0.221702, 0.222572,
+            0.555726, 0.335342, 0.191759, 0.472899, 0.140605, 0.271162, 0.588233, 0.177225,
+            0.274492, 0.548282, 0.272104, 0.205136, 0.522760, 0.187245, 0.130701, 0.682054,
+            0.195898, 0.350346, 0.453756, 0.492404, 0.186114, 0.321483, 0.100576, 0.099299,
+            0.800125, 0.294218, 0.339805, 0.365977,
+        ];
+        let data = sklearn_fixture();
+        for (cw, want) in [
+            (ClassWeight::None, &plain),
+            (ClassWeight::Explicit(vec![1.0, 1.0, 3.0]), &weighted),
+        ] {
+            let m = LogisticRegressionParams::new(3)
+                .c(2.0)
+                .tol(1e-8)
+                .max_iter(1000)
+                .class_weight(cw.clone())
+                .fit(&data)
+                .unwrap();
+            let p = m.predict_proba(&data.records);
+            for (got, want) in p.iter().zip(want.iter()) {
+                assert!((got - want).abs() < 1e-3, "{cw:?}: {got} vs sklearn {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn identical_weights_at_one_and_two_threads() {
+        // dim > CHUNK so the chunked reductions really split.
+        let data = random_problem(400, 3000, 8, 30, 3);
+        let fit = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| LogisticRegressionParams::new(8).c(10.0).fit(&data).unwrap())
+        };
+        let (a, b) = (fit(1), fit(2));
+        assert!(a.n_iter() > 5);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn class_weights_shift_predictions() {
+        let data = random_problem(300, 200, 3, 8, 11);
+        let count = |cw: ClassWeight| {
+            let m = LogisticRegressionParams::new(3)
+                .class_weight(cw)
+                .fit(&data)
+                .unwrap();
+            m.predict(&data.records).iter().filter(|&&c| c == 1).count()
+        };
+        let base = count(ClassWeight::None);
+        let up = count(ClassWeight::Explicit(vec![1.0, 10.0, 1.0]));
+        assert!(
+            up > base + 20,
+            "class 1 predicted {base} times unweighted, {up} up-weighted"
+        );
+    }
+
+    #[test]
+    fn probabilities_are_finite_and_sum_to_one() {
+        let data = random_problem(200, 300, 5, 10, 5);
+        let m = LogisticRegressionParams::new(5)
+            .c(100.0)
+            .fit(&data)
+            .unwrap();
+        // Extreme inputs, and columns beyond the training width, must not break anything.
+        let x = csr(&[vec![1e6; 400], vec![0.0; 400], vec![-1e6; 400]]);
+        for p in [m.predict_proba(&data.records), m.predict_proba(&x)] {
+            for row in p.rows() {
+                assert!(row.iter().all(|v| v.is_finite() && *v >= 0.0));
+                assert!((row.sum() - 1.0).abs() < 1e-5, "{row:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn postcard_round_trip_predicts_identically() {
+        let data = random_problem(150, 100, 4, 8, 9);
+        let m = LogisticRegressionParams::new(4).fit(&data).unwrap();
+        let bytes = postcard::to_stdvec(&m).unwrap();
+        let back: LogisticRegression = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(m, back);
+        assert_eq!(
+            m.decision_function(&data.records),
+            back.decision_function(&data.records)
+        );
+    }
+
+    #[test]
+    fn params_from_settings() {
+        let mut s = ModelSettings::new(super::super::ClassifierKind::Logreg);
+        s.c = 5.0;
+        s.max_iter = 7;
+        let p = LogisticRegression::params_from(&s, 4).check().unwrap();
+        assert_eq!((p.c, p.max_iter, p.n_classes), (5.0, 7, 4));
     }
 }
