@@ -198,7 +198,11 @@ pub enum FoldWarning {
     /// Fewer members than folds (scikit-learn's "The least populated class in y has only
     /// N members" warning): some test folds have none of this class, and their per-class
     /// figures for it are 0 by the zero_division = 0 rule.
-    ClassSmallerThanFolds { class: usize, members: usize, k: usize },
+    ClassSmallerThanFolds {
+        class: usize,
+        members: usize,
+        k: usize,
+    },
     /// Every member is in this one fold, so the model tested on it never saw the class.
     ClassMissingFromTraining { class: usize, fold: usize },
     /// The class has at least k members but a grouping kept it out of these test folds.
@@ -354,10 +358,9 @@ mod tests {
             class: 2,
             fold: folds[8]
         }));
-        assert!(!w.iter().any(|w| matches!(
-            w,
-            FoldWarning::ClassSmallerThanFolds { class: 0, .. }
-        )));
+        assert!(!w
+            .iter()
+            .any(|w| matches!(w, FoldWarning::ClassSmallerThanFolds { class: 0, .. })));
         let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
         assert!(w[0].describe(&labels).contains("'b'"));
         // A well-populated split has nothing to say.
@@ -424,6 +427,64 @@ mod tests {
             }
         }
         assert_eq!(folds, grouped_stratified_folds(&y, &groups, k, 3).unwrap());
+    }
+
+    /// On the real FNC-1 training set, grouped by Body ID: no body in two folds, fold sizes
+    /// within 0.5% of n/k, and every stance's share within 0.5 percentage points of its
+    /// corpus share in every fold.
+    #[test]
+    fn grouped_folds_on_fnc1_bodies() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/datasets/fnc1/train_stances.csv");
+        if !path.is_file() {
+            eprintln!("skipping: {} not found", path.display());
+            return;
+        }
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        let stances = ["agree", "disagree", "discuss", "unrelated"];
+        let (mut y, mut groups) = (Vec::new(), Vec::new());
+        for rec in reader.records() {
+            let rec = rec.unwrap();
+            groups.push(rec[1].to_string());
+            y.push(stances.iter().position(|s| *s == &rec[2]).unwrap());
+        }
+        let k = 5;
+        let folds = grouped_stratified_folds(&y, &groups, k, 42).unwrap();
+        let mut fold_of_group: FxHashMap<&str, usize> = FxHashMap::default();
+        for (g, &f) in groups.iter().zip(&folds) {
+            assert_eq!(*fold_of_group.entry(g).or_insert(f), f, "body {g} split");
+        }
+        let m = counts(&y, &folds, k);
+        let n = y.len() as f64;
+        let mut worst_size = 0f64;
+        let mut worst_share = 0f64;
+        for row in &m {
+            let size: usize = row.iter().sum();
+            worst_size = worst_size.max((size as f64 / (n / k as f64) - 1.0).abs());
+            for (c, &cnt) in row.iter().enumerate() {
+                let total: usize = m.iter().map(|r| r[c]).sum();
+                let dev = (cnt as f64 / size as f64 - total as f64 / n).abs();
+                worst_share = worst_share.max(dev);
+            }
+        }
+        eprintln!(
+            "FNC-1 grouped 5-fold: {} rows, {} bodies, worst size deviation {:.2}%, \
+             worst stance-share deviation {:.2} pp",
+            y.len(),
+            fold_of_group.len(),
+            100.0 * worst_size,
+            100.0 * worst_share
+        );
+        assert!(
+            worst_size <= 0.005,
+            "fold sizes off by {:.2}%",
+            100.0 * worst_size
+        );
+        assert!(
+            worst_share <= 0.005,
+            "stance shares off by {:.2} pp",
+            100.0 * worst_share
+        );
     }
 
     #[test]

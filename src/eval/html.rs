@@ -144,20 +144,30 @@ fn heatmap_svg(run: &EvalRun) -> Result<(String, Option<String>), Box<dyn std::e
         .collect();
     let n_rows = shown.len();
     let n_cols = col_names.len();
-    let cell = (560 / n_cols.max(1)).clamp(14, 96) as i32;
+    let cell = (560 / n_cols.max(1)).clamp(14, 72) as i32;
     let label_px = (cell as f64 * 0.75).clamp(9.0, 13.0);
     let count_px = (cell as f64 * 0.3).clamp(8.0, 15.0);
     let show_counts = cell >= 22;
-    let left = 12 + row_names.iter().map(|l| text_width(l, label_px)).max().unwrap_or(0);
+    let left = 12
+        + row_names
+            .iter()
+            .map(|l| text_width(l, label_px))
+            .max()
+            .unwrap_or(0);
     let top = 34;
-    let bottom_labels = col_names.iter().map(|l| text_width(l, label_px)).max().unwrap_or(0);
+    let bottom_labels = col_names
+        .iter()
+        .map(|l| text_width(l, label_px))
+        .max()
+        .unwrap_or(0);
     let legend_w = 70;
     let width = (left + n_cols as i32 * cell + legend_w + 10).max(360);
     let height = top + n_rows as i32 * cell + 10 + bottom_labels + 28;
 
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width as u32, height as u32)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (width as u32, height as u32)).into_drawing_area();
         root.fill(&WHITE)?;
         root.draw(&Text::new(
             "Confusion matrix (share of each true class; counts in cells)",
@@ -283,7 +293,12 @@ fn f1_bars_svg(run: &EvalRun) -> Result<String, Box<dyn std::error::Error>> {
     let step: i32 = if labels.len() > 40 { 15 } else { 24 };
     let label_px = if labels.len() > 40 { 11.0 } else { 13.0 };
     let bar_h = step - if step > 20 { 8 } else { 4 };
-    let left = 12 + names.iter().map(|l| text_width(l, label_px)).max().unwrap_or(0);
+    let left = 12
+        + names
+            .iter()
+            .map(|l| text_width(l, label_px))
+            .max()
+            .unwrap_or(0);
     let plot_w: i32 = 340;
     let top = 34;
     let width = left + plot_w + 60;
@@ -291,7 +306,8 @@ fn f1_bars_svg(run: &EvalRun) -> Result<String, Box<dyn std::error::Error>> {
 
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width as u32, height as u32)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (width as u32, height as u32)).into_drawing_area();
         root.fill(&WHITE)?;
         root.draw(&Text::new(
             "Per-class F1 (mean across folds, whisker ± std)",
@@ -319,12 +335,18 @@ fn f1_bars_svg(run: &EvalRun) -> Result<String, Box<dyn std::error::Error>> {
             let yc = y + step / 2;
             let m = f1[c];
             root.draw(&Rectangle::new(
-                [(left, yc - bar_h / 2), (x_of(m.mean).max(left + 1), yc + bar_h / 2)],
+                [
+                    (left, yc - bar_h / 2),
+                    (x_of(m.mean).max(left + 1), yc + bar_h / 2),
+                ],
                 bar.filled(),
             ))?;
             if m.std > 0.0 {
                 let (a, b) = (x_of(m.mean - m.std), x_of(m.mean + m.std));
-                root.draw(&PathElement::new(vec![(a, yc), (b, yc)], whisker.stroke_width(1)))?;
+                root.draw(&PathElement::new(
+                    vec![(a, yc), (b, yc)],
+                    whisker.stroke_width(1),
+                ))?;
                 for x in [a, b] {
                     root.draw(&PathElement::new(
                         vec![(x, yc - bar_h / 3), (x, yc + bar_h / 3)],
@@ -351,7 +373,10 @@ fn f1_bars_svg(run: &EvalRun) -> Result<String, Box<dyn std::error::Error>> {
 fn chart_or_note(result: Result<String, Box<dyn std::error::Error>>) -> String {
     match result {
         Ok(svg) => format!("<figure>{svg}</figure>\n"),
-        Err(e) => format!("<p class=\"note\">chart unavailable: {}</p>\n", esc(&e.to_string())),
+        Err(e) => format!(
+            "<p class=\"note\">chart unavailable: {}</p>\n",
+            esc(&e.to_string())
+        ),
     }
 }
 
@@ -384,7 +409,7 @@ fn run_details(run: &EvalRun) -> String {
     s.push_str(&html_table(&folds_grid(run)));
     s.push_str("<details><summary>Settings of this run</summary><pre>");
     s.push_str(&esc(
-        &serde_json::to_string_pretty(&run.settings).unwrap_or_default(),
+        &serde_json::to_string_pretty(&run.settings).unwrap_or_default()
     ));
     s.push_str("</pre></details>\n");
     s
@@ -420,12 +445,16 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow-x: auto; f
 /// F1 bar chart and a confusion heat map for each task's best classifier (the other
 /// classifiers' details are in collapsed `<details>` blocks, which need no script).
 pub fn render_html(report: &EvalReport) -> String {
-    let mut s = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let mut s =
+        String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     s.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     s.push_str("<title>textclf evaluation report</title>\n<style>");
     s.push_str(CSS);
     s.push_str("</style>\n</head>\n<body>\n<h1>Evaluation report</h1>\n");
-    s.push_str(&format!("<p class=\"meta\">{}</p>\n", esc(&corpus_line(report))));
+    s.push_str(&format!(
+        "<p class=\"meta\">{}</p>\n",
+        esc(&corpus_line(report))
+    ));
     let mut made = format!("Made by {}", esc(&report.tool));
     if let Some(created) = &report.created {
         made.push_str(&format!(" on {}", esc(created)));
@@ -461,7 +490,7 @@ pub fn render_html(report: &EvalReport) -> String {
     }
     s.push_str("<details><summary>Evaluation settings</summary><pre>");
     s.push_str(&esc(
-        &serde_json::to_string_pretty(&report.settings).unwrap_or_default(),
+        &serde_json::to_string_pretty(&report.settings).unwrap_or_default()
     ));
     s.push_str("</pre></details>\n</body>\n</html>\n");
     s
@@ -479,31 +508,48 @@ mod tests {
         let html = render_html(&r);
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(!html.contains("<script"));
-        assert!(!html.contains("http://") && !html.contains("https://") || {
-            // The only URLs allowed are SVG namespace declarations.
-            html.matches("http").count() == html.matches("http://www.w3.org/2000/svg").count()
-        });
+        assert!(
+            !html.contains("http://") && !html.contains("https://") || {
+                // The only URLs allowed are SVG namespace declarations.
+                html.matches("http").count() == html.matches("http://www.w3.org/2000/svg").count()
+            }
+        );
         assert_eq!(html.matches("<svg").count(), 6, "2 charts × 3 runs");
         let best = &r.leaderboard()[0].runs[0];
         assert!(html.contains(&crate::eval::render::mean_std(&best.summary.macro_f1)));
-        assert!(html.contains("sport | games"), "labels are escaped, not dropped");
+        assert!(
+            html.contains("sport | games"),
+            "labels are escaped, not dropped"
+        );
         assert!(html.contains("<details><summary>nb — details</summary>"));
         assert!(html.contains("Confusion matrix (share of each true class"));
     }
 
     #[test]
     fn many_classes_are_capped_with_a_note() {
-        let labels: Vec<String> = (0..108).map(|i| format!("topic_number_{i:03}_long_name")).collect();
+        let labels: Vec<String> = (0..108)
+            .map(|i| format!("topic_number_{i:03}_long_name"))
+            .collect();
         let y: Vec<usize> = (0..2000).map(|i| (i * i + i) % 108).collect();
-        let p: Vec<usize> = y.iter().enumerate().map(|(i, &c)| if i % 4 == 0 { (c + 5) % 108 } else { c }).collect();
+        let p: Vec<usize> = y
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| if i % 4 == 0 { (c + 5) % 108 } else { c })
+            .collect();
         let f = FoldResult::new(0, 10, &y, &p, &labels, Timings::default()).unwrap();
         let pooled = f.report.clone();
         let run = EvalRun::new("topic", "x", serde_json::Value::Null, vec![f], pooled);
         let (svg, note) = heatmap_svg(&run).unwrap();
         assert!(note.unwrap().contains("40 most frequent of 108"));
         assert!(svg.contains("(other)"));
-        assert!(svg.contains("topic_number_000_long…"));
-        assert!(!svg.contains("_long_name"), "chart labels are abbreviated");
+        assert!(
+            svg.contains("topic_number_…ong_name"),
+            "middle cut, both ends kept"
+        );
+        assert!(
+            !svg.contains("topic_number_000_long_name"),
+            "chart labels are abbreviated"
+        );
         let bars = f1_bars_svg(&run).unwrap();
         // Every class has a bar label.
         assert_eq!(bars.matches("topic_number_").count(), 108);

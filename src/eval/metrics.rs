@@ -88,7 +88,10 @@ impl ClassificationReport {
 
     /// Rebuilds all figures from a square confusion matrix (`rows = true`,
     /// `columns = predicted`) whose size matches `labels`.
-    pub fn from_confusion(labels: Vec<String>, confusion: Vec<Vec<u64>>) -> Result<Self, EvalError> {
+    pub fn from_confusion(
+        labels: Vec<String>,
+        confusion: Vec<Vec<u64>>,
+    ) -> Result<Self, EvalError> {
         let n = labels.len();
         if n == 0 {
             return Err(EvalError::NoLabels);
@@ -271,11 +274,18 @@ mod tests {
         // tp=2 fp=1 fn=1 for class 1; class 0: tp=1 fp=1 fn=1.
         let r = ClassificationReport::new(&[1, 1, 1, 0, 0], &[1, 1, 0, 1, 0], &names(2)).unwrap();
         assert_eq!(r.confusion, vec![vec![1, 1], vec![1, 2]]);
-        assert_row(&r.per_class[1], [2.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0, 3.0], "c1");
+        assert_row(
+            &r.per_class[1],
+            [2.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0, 3.0],
+            "c1",
+        );
         assert_row(&r.per_class[0], [0.5, 0.5, 0.5, 2.0], "c0");
         assert!(close(r.accuracy, 0.6));
         assert!(close(r.macro_avg.f1, (0.5 + 2.0 / 3.0) / 2.0));
-        assert!(close(r.weighted_avg.f1, (0.5 * 2.0 + 2.0 / 3.0 * 3.0) / 5.0));
+        assert!(close(
+            r.weighted_avg.f1,
+            (0.5 * 2.0 + 2.0 / 3.0 * 3.0) / 5.0
+        ));
         assert_row(&r.micro_avg, [0.6, 0.6, 0.6, 5.0], "micro");
         let norm = r.normalized_confusion();
         assert!(close(norm[0][0], 0.5) && close(norm[1][2 - 1], 2.0 / 3.0));
@@ -305,7 +315,12 @@ mod tests {
                     [0.5, 0.6666666666666666, 0.5714285714285714, 3.0],
                     [0.75, 0.6, 0.6666666666666666, 5.0],
                 ],
-                macro_: [0.6666666666666666, 0.6722222222222222, 0.6626984126984127, 12.0],
+                macro_: [
+                    0.6666666666666666,
+                    0.6722222222222222,
+                    0.6626984126984127,
+                    12.0,
+                ],
                 weighted: [0.6875, 0.6666666666666666, 0.6706349206349206, 12.0],
                 accuracy: 0.6666666666666666,
                 confusion: &[&[3, 1, 0], &[0, 2, 1], &[1, 1, 3]],
@@ -324,7 +339,12 @@ mod tests {
                     [0.0, 0.0, 0.0, 3.0],
                 ],
                 macro_: [0.3375, 0.375, 0.35416666666666663, 11.0],
-                weighted: [0.49090909090909096, 0.5454545454545454, 0.5151515151515151, 11.0],
+                weighted: [
+                    0.49090909090909096,
+                    0.5454545454545454,
+                    0.5151515151515151,
+                    11.0,
+                ],
                 accuracy: 0.5454545454545454,
                 confusion: &[&[3, 1, 0, 0], &[0, 0, 0, 0], &[1, 0, 3, 0], &[1, 1, 1, 0]],
             },
@@ -336,12 +356,22 @@ mod tests {
                 y_pred: &[0, 1, 0, 0, 1, 3, 1, 1],
                 n: 4,
                 per_class: &[
-                    [0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 3.0],
+                    [
+                        0.6666666666666666,
+                        0.6666666666666666,
+                        0.6666666666666666,
+                        3.0,
+                    ],
                     [0.5, 0.6666666666666666, 0.5714285714285714, 3.0],
                     [0.0, 0.0, 0.0, 0.0],
                     [1.0, 0.5, 0.6666666666666666, 2.0],
                 ],
-                macro_: [0.5416666666666666, 0.4583333333333333, 0.47619047619047616, 8.0],
+                macro_: [
+                    0.5416666666666666,
+                    0.4583333333333333,
+                    0.47619047619047616,
+                    8.0,
+                ],
                 weighted: [0.6875, 0.625, 0.6309523809523809, 8.0],
                 accuracy: 0.625,
                 confusion: &[&[2, 1, 0, 0], &[1, 2, 0, 0], &[0, 0, 0, 0], &[0, 1, 0, 1]],
@@ -399,8 +429,12 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         let (agree, disagree, discuss, unrelated) = (0, 1, 2, 3);
-        let y_true = [agree, agree, disagree, discuss, unrelated, unrelated, unrelated, discuss];
-        let y_pred = [agree, discuss, unrelated, discuss, unrelated, agree, unrelated, disagree];
+        let y_true = [
+            agree, agree, disagree, discuss, unrelated, unrelated, unrelated, discuss,
+        ];
+        let y_pred = [
+            agree, discuss, unrelated, discuss, unrelated, agree, unrelated, disagree,
+        ];
         // Scores: 1, 0.25, 0, 1, 0.25, 0, 0.25, 0.25 = 3.0.
         // Maximum: 5 related × 1 + 3 unrelated × 0.25 = 5.75.
         let s = fnc_score(&y_true, &y_pred, &labels).unwrap();

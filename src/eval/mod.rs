@@ -23,8 +23,8 @@ pub use html::render_html;
 pub use metrics::{fnc_score, ClassMetrics, ClassificationReport};
 pub use render::{render_json, render_markdown, render_terminal};
 pub use report::{
-    cross_validate, CorpusInfo, EvalReport, EvalRun, FoldPrediction, FoldResult, MeanStd,
-    Summary, Timings,
+    cross_validate, CorpusInfo, EvalReport, EvalRun, FoldPrediction, FoldResult, MeanStd, Summary,
+    Timings,
 };
 
 /// What can go wrong when splitting or scoring; every variant says which input was bad
@@ -50,7 +50,9 @@ pub enum EvalError {
         got: usize,
     },
     /// A label index does not name one of the given labels.
-    #[error("{what}[{position}] = {index} is not a valid label index (there are {n_labels} labels)")]
+    #[error(
+        "{what}[{position}] = {index} is not a valid label index (there are {n_labels} labels)"
+    )]
     LabelOutOfRange {
         what: &'static str,
         position: usize,
@@ -66,7 +68,11 @@ pub enum EvalError {
 }
 
 /// Checks that every index in `y` names one of `n_labels` labels.
-pub(crate) fn check_labels(what: &'static str, y: &[usize], n_labels: usize) -> Result<(), EvalError> {
+pub(crate) fn check_labels(
+    what: &'static str,
+    y: &[usize],
+    n_labels: usize,
+) -> Result<(), EvalError> {
     match y.iter().position(|&c| c >= n_labels) {
         Some(position) => Err(EvalError::LabelOutOfRange {
             what,

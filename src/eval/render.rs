@@ -45,25 +45,37 @@ pub(crate) fn seconds(s: f64) -> String {
     }
 }
 
-/// Shortens a label for matrix headers, keeping the start (most distinctive for names
-/// like `elections`, `white_house`).
+/// Shortens a label for charts and matrix headers by cutting out its middle, so both the
+/// start and the end survive (labels such as `immigration_2019` / `immigration_2020`
+/// often differ only at the end).
 pub(crate) fn abbreviate(label: &str, max_chars: usize) -> String {
-    if label.chars().count() <= max_chars {
-        label.to_string()
-    } else {
-        let mut s: String = label.chars().take(max_chars.saturating_sub(1)).collect();
-        s.push('…');
-        s
+    let chars: Vec<char> = label.chars().collect();
+    if chars.len() <= max_chars || max_chars < 4 {
+        return label.to_string();
     }
+    let keep = max_chars - 1;
+    let tail = keep * 2 / 5;
+    let head = keep - tail;
+    let mut s: String = chars[..head].iter().collect();
+    s.push('…');
+    s.extend(&chars[chars.len() - tail..]);
+    s
 }
 
 /// Ranking of one task: mean ± std across folds of the headline figures, best first.
 pub(crate) fn leaderboard_grid(board: &TaskBoard<'_>) -> Grid {
     let has_fnc = board.runs.iter().any(|r| r.summary.fnc_score.is_some());
-    let mut header: Vec<String> = ["#", "classifier", "macro-F1", "accuracy", "weighted-F1", "micro-F1"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut header: Vec<String> = [
+        "#",
+        "classifier",
+        "macro-F1",
+        "accuracy",
+        "weighted-F1",
+        "micro-F1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     if has_fnc {
         header.push("FNC score".into());
     }
@@ -83,9 +95,11 @@ pub(crate) fn leaderboard_grid(board: &TaskBoard<'_>) -> Grid {
                 mean_std(&s.micro_f1),
             ];
             if has_fnc {
-                row.push(s.fnc_score.as_ref().map_or("—".into(), |m| {
-                    format!("{:.2} ± {:.2}", m.mean, m.std)
-                }));
+                row.push(
+                    s.fnc_score
+                        .as_ref()
+                        .map_or("—".into(), |m| format!("{:.2} ± {:.2}", m.mean, m.std)),
+                );
             }
             row.push(seconds(s.timings_mean.total_s()));
             row
@@ -104,10 +118,17 @@ pub(crate) fn leaderboard_grid(board: &TaskBoard<'_>) -> Grid {
 /// Per-class precision/recall/F1/support over the pooled out-of-fold predictions, with
 /// the across-fold F1 mean ± std, then the accuracy and the three averages.
 pub(crate) fn per_class_grid(run: &EvalRun) -> Grid {
-    let header: Vec<String> = ["class", "precision", "recall", "F1", "support", "F1 across folds"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header: Vec<String> = [
+        "class",
+        "precision",
+        "recall",
+        "F1",
+        "support",
+        "F1 across folds",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let p = &run.pooled;
     let mut rows: Vec<Vec<String>> = p
         .labels
@@ -236,7 +257,14 @@ pub(crate) fn top_confusions_grid(run: &EvalRun, top: usize) -> Grid {
 pub(crate) fn folds_grid(run: &EvalRun) -> Grid {
     let has_fnc = run.folds.iter().any(|f| f.fnc_score.is_some());
     let mut header: Vec<String> = [
-        "fold", "train", "test", "accuracy", "macro-F1", "weighted-F1", "vectorize s", "fit s",
+        "fold",
+        "train",
+        "test",
+        "accuracy",
+        "macro-F1",
+        "weighted-F1",
+        "vectorize s",
+        "fit s",
         "predict s",
     ]
     .iter()
@@ -443,32 +471,28 @@ fn md_table(grid: &Grid) -> String {
     let mut s = String::new();
     let row = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
     s.push_str(&row(grid.header.iter().map(|h| md_escape(h)).collect()));
-    s.push_str(&row(
-        (0..grid.header.len())
-            .map(|i| {
-                if grid.numeric.get(i).copied().unwrap_or(false) {
-                    "---:".to_string()
-                } else {
-                    "---".to_string()
-                }
-            })
-            .collect(),
-    ));
+    s.push_str(&row((0..grid.header.len())
+        .map(|i| {
+            if grid.numeric.get(i).copied().unwrap_or(false) {
+                "---:".to_string()
+            } else {
+                "---".to_string()
+            }
+        })
+        .collect()));
     for (r, cells) in grid.rows.iter().enumerate() {
         let emph = grid.emphasis.contains(&r);
-        s.push_str(&row(
-            cells
-                .iter()
-                .map(|c| {
-                    let c = md_escape(c);
-                    if emph && !c.is_empty() {
-                        format!("**{c}**")
-                    } else {
-                        c
-                    }
-                })
-                .collect(),
-        ));
+        s.push_str(&row(cells
+            .iter()
+            .map(|c| {
+                let c = md_escape(c);
+                if emph && !c.is_empty() {
+                    format!("**{c}**")
+                } else {
+                    c
+                }
+            })
+            .collect()));
     }
     s
 }
@@ -478,7 +502,11 @@ pub fn render_markdown(report: &EvalReport) -> String {
     let mut out = String::from("# Evaluation report\n\n");
     out.push_str(&format!("{}\n", md_escape(&corpus_line(report))));
     if let Some(created) = &report.created {
-        out.push_str(&format!("\nCreated {} by {}.\n", md_escape(created), report.tool));
+        out.push_str(&format!(
+            "\nCreated {} by {}.\n",
+            md_escape(created),
+            report.tool
+        ));
     }
     if !report.warnings.is_empty() {
         out.push_str("\n**Warnings**\n\n");
@@ -596,19 +624,28 @@ pub(crate) mod tests {
                     "stance",
                     "nb",
                     &stances,
-                    &[(t1, &[0, 3, 2, 3, 3, 2, 2, 0]), (t2, &[2, 2, 2, 3, 3, 3, 3, 3])],
+                    &[
+                        (t1, &[0, 3, 2, 3, 3, 2, 2, 0]),
+                        (t2, &[2, 2, 2, 3, 3, 3, 3, 3]),
+                    ],
                 ),
                 run(
                     "stance",
                     "logreg",
                     &stances,
-                    &[(t1, &[0, 1, 2, 3, 3, 3, 2, 2]), (t2, &[0, 2, 2, 3, 3, 3, 1, 3])],
+                    &[
+                        (t1, &[0, 1, 2, 3, 3, 3, 2, 2]),
+                        (t2, &[0, 2, 2, 3, 3, 3, 1, 3]),
+                    ],
                 ),
                 run(
                     "topic",
                     "logreg",
                     &topics,
-                    &[(&[0, 1, 2, 0], &[0, 1, 2, 1]), (&[1, 2, 0, 2], &[1, 2, 0, 2])],
+                    &[
+                        (&[0, 1, 2, 0], &[0, 1, 2, 1]),
+                        (&[1, 2, 0, 2], &[1, 2, 0, 2]),
+                    ],
                 ),
             ],
         }
@@ -678,11 +715,20 @@ pub(crate) mod tests {
     fn many_classes_list_top_confusions() {
         let labels: Vec<String> = (0..30).map(|i| format!("topic_{i:02}")).collect();
         let y: Vec<usize> = (0..300).map(|i| i % 30).collect();
-        let p: Vec<usize> = y.iter().map(|&c| if c % 3 == 0 { (c + 1) % 30 } else { c }).collect();
+        let p: Vec<usize> = y
+            .iter()
+            .map(|&c| if c % 3 == 0 { (c + 1) % 30 } else { c })
+            .collect();
         let f = FoldResult::new(0, 1, &y, &p, &labels, Timings::default()).unwrap();
         let pooled = f.report.clone();
         let mut r = sample_report();
-        r.runs = vec![EvalRun::new("topic", "x", serde_json::Value::Null, vec![f], pooled)];
+        r.runs = vec![EvalRun::new(
+            "topic",
+            "x",
+            serde_json::Value::Null,
+            vec![f],
+            pooled,
+        )];
         let out = render_terminal(&r, false);
         assert!(out.contains("Most frequent confusions (30 classes"));
         assert!(out.contains("100.0%"));
@@ -692,6 +738,8 @@ pub(crate) mod tests {
     #[test]
     fn abbreviation_keeps_short_labels() {
         assert_eq!(abbreviate("tech", 12), "tech");
-        assert_eq!(abbreviate("international_news", 8), "interna…");
+        assert_eq!(abbreviate("international_news", 8), "inter…ws");
+        assert_eq!(abbreviate("international_news", 18), "international_news");
+        assert_eq!(abbreviate("abcdef", 3), "abcdef");
     }
 }

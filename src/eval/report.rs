@@ -126,9 +126,8 @@ pub struct Summary {
 impl Summary {
     /// Summarises fold results; `n_labels` sizes `per_class_f1` even with no folds.
     pub fn of(folds: &[FoldResult], n_labels: usize) -> Summary {
-        let col = |f: &dyn Fn(&FoldResult) -> f64| {
-            MeanStd::of(&folds.iter().map(f).collect::<Vec<_>>())
-        };
+        let col =
+            |f: &dyn Fn(&FoldResult) -> f64| MeanStd::of(&folds.iter().map(f).collect::<Vec<_>>());
         let fnc: Option<Vec<f64>> = folds.iter().map(|f| f.fnc_score).collect();
         let total = folds
             .iter()
@@ -358,7 +357,10 @@ mod tests {
             |fold, train, test| {
                 assert_eq!(train.len() + test.len(), 10);
                 Ok(FoldPrediction {
-                    predictions: test.iter().map(|&i| if fold == 2 { 0 } else { y[i] }).collect(),
+                    predictions: test
+                        .iter()
+                        .map(|&i| if fold == 2 { 0 } else { y[i] })
+                        .collect(),
                     timings: Timings {
                         vectorize_s: 1.0,
                         fit_s: 2.0,
@@ -419,7 +421,11 @@ mod tests {
         let boards = report.leaderboard();
         assert_eq!(boards.len(), 2);
         assert_eq!(boards[0].task, "topic");
-        let order: Vec<&str> = boards[0].runs.iter().map(|r| r.classifier.as_str()).collect();
+        let order: Vec<&str> = boards[0]
+            .runs
+            .iter()
+            .map(|r| r.classifier.as_str())
+            .collect();
         assert_eq!(order, vec!["perfect-a", "perfect-b", "strong", "weak"]);
         assert_eq!(boards[1].runs[0].classifier, "only");
     }
