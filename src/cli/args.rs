@@ -126,8 +126,7 @@ impl FeatureArgs {
             sublinear_tf: !self.no_sublinear_tf,
             ..TfidfParams::default()
         };
-        params.check()?;
-        Ok(params)
+        Ok(params.check()?)
     }
 }
 

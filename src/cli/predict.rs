@@ -271,7 +271,7 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
                 (path.display().to_string(), bytes)
             };
             let (text, _) = decode_lenient(&bytes);
-            let preds = scorer.score(&[text.as_ref()], args.top_k).pop().expect("one document scored");
+            let preds = scorer.score(&[text.as_str()], args.top_k).pop().expect("one document scored");
             sink.write(Row { id: &id, result: Ok(&preds) })?;
         }
     }

@@ -18,6 +18,8 @@ mod dir;
 mod join;
 mod jsonl;
 mod source;
+
+pub use source::decode_lenient;
 #[cfg(test)]
 mod tests;
 

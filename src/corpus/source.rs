@@ -205,7 +205,7 @@ impl Drop for ChunkReader {
 
 /// Decodes bytes as UTF-8, or as Latin-1 when they are not valid UTF-8 (every byte maps
 /// to U+0000..U+00FF, so this never fails). The flag tells whether the fallback was used.
-pub(crate) fn decode_lenient(bytes: &[u8]) -> (String, bool) {
+pub fn decode_lenient(bytes: &[u8]) -> (String, bool) {
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_owned(), false),
         Err(_) => (latin1(bytes), true),

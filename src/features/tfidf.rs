@@ -39,6 +39,17 @@ impl std::fmt::Debug for TfidfVectorizer {
     }
 }
 
+/// Two vectorizers are equal when they produce the same features: same analyzer, settings,
+/// vocabulary and IDF (the index is derived from the vocabulary).
+impl PartialEq for TfidfVectorizer {
+    fn eq(&self, other: &Self) -> bool {
+        self.analyzer.config() == other.analyzer.config()
+            && self.params == other.params
+            && self.idf == other.idf
+            && self.vocabulary == other.vocabulary
+    }
+}
+
 /// The stored form (owned, for deserializing).
 #[derive(Deserialize)]
 struct TfidfRepr {
