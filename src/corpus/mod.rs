@@ -7,8 +7,8 @@
 //! Decoding is lenient: a field (or a directory file) that is not valid UTF-8 is read as
 //! Latin-1 and counted in [`ReadSummary::latin1_fallbacks`], so one odd file never aborts a
 //! corpus. A UTF-8 BOM at the start of a file is dropped, and Windows line ends inside
-//! text and pair fields become `\n`. NUL bytes are kept as they are: they are rare, and
-//! the tokenizer treats them as separators anyway.
+//! text and pair fields become `\n`. NUL bytes are kept as they are (the analyzer, not
+//! the reader, decides what is a word).
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -241,6 +241,45 @@ fn ragged_row_names_file_and_line_and_can_be_skipped() {
 }
 
 #[test]
+fn skip_examples_keep_only_the_first_five() {
+    let dir = TempDir::new().unwrap();
+    let path = write(
+        &dir,
+        "k.csv",
+        b"text\nok\na,1\nb,2\nc,3\nd,4\ne,5\nf,6\ng,7\n",
+    );
+    let mut o = opts(&[], &[]);
+    o.skip_bad = true;
+    let (docs, summary) = read_corpus(&path, &o).unwrap();
+    assert_eq!(docs, vec![doc("1", "ok", &[])]);
+    assert_eq!(summary.skipped_bad, 7);
+    assert_eq!(summary.skip_examples.len(), 5);
+    assert!(
+        summary.skip_examples[4].contains("k.csv:7:"),
+        "{:?}",
+        summary.skip_examples
+    );
+}
+
+#[test]
+fn unbalanced_quote_is_a_bad_record() {
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "q.csv", b"text,y\n\"unclosed,a\nnext,b\n");
+    let err = read_corpus(&path, &opts(&[], &["y"])).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("q.csv:2:") && msg.contains("unbalanced quote"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn streams_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<DocumentStream>();
+}
+
+#[test]
 fn truncated_gzip_is_a_clear_error() {
     let dir = TempDir::new().unwrap();
     let mut body = Vec::new();
