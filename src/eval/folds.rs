@@ -199,14 +199,27 @@ pub enum FoldWarning {
     /// N members" warning): some test folds have none of this class, and their per-class
     /// figures for it are 0 by the zero_division = 0 rule.
     ClassSmallerThanFolds {
+        /// Class index.
         class: usize,
+        /// Its number of samples.
         members: usize,
+        /// Number of folds.
         k: usize,
     },
     /// Every member is in this one fold, so the model tested on it never saw the class.
-    ClassMissingFromTraining { class: usize, fold: usize },
+    ClassMissingFromTraining {
+        /// Class index.
+        class: usize,
+        /// The only fold holding it.
+        fold: usize,
+    },
     /// The class has at least k members but a grouping kept it out of these test folds.
-    ClassAbsentFromTestFolds { class: usize, folds: Vec<usize> },
+    ClassAbsentFromTestFolds {
+        /// Class index.
+        class: usize,
+        /// Folds without any member of the class.
+        folds: Vec<usize>,
+    },
 }
 
 impl FoldWarning {

@@ -19,8 +19,11 @@ use super::{check_labels, EvalError};
 /// Precision, recall, F1 and support of one class or one average.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct ClassMetrics {
+    /// tp / (tp + fp): how many predictions of the class were right (0 if never predicted).
     pub precision: f64,
+    /// tp / (tp + fn): how many members of the class were found (0 if never true).
     pub recall: f64,
+    /// Harmonic mean of precision and recall, 2tp / (2tp + fp + fn).
     pub f1: f64,
     /// Number of true samples of the class (for an average: of all classes averaged).
     pub support: u64,

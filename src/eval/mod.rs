@@ -33,11 +33,16 @@ pub use report::{
 pub enum EvalError {
     /// k-fold needs at least two folds (one to test, one to train).
     #[error("cross-validation needs at least 2 folds, got k = {k}")]
-    TooFewFolds { k: usize },
+    TooFewFolds {
+        /// The number of folds asked for.
+        k: usize,
+    },
     /// More folds than samples (or groups) would leave some folds empty.
     #[error("cannot split {n} {unit} into k = {k} folds: k must not exceed the number of {unit}")]
     TooManyFolds {
+        /// The number of folds asked for.
         k: usize,
+        /// How many samples (or groups) there are.
         n: usize,
         /// "samples" or "groups".
         unit: &'static str,
@@ -45,8 +50,11 @@ pub enum EvalError {
     /// Two inputs that must be parallel differ in length.
     #[error("{what}: expected {expected} entries, got {got}")]
     LengthMismatch {
+        /// Which input was wrong.
         what: &'static str,
+        /// The length it should have had.
         expected: usize,
+        /// Its length.
         got: usize,
     },
     /// A label index does not name one of the given labels.
@@ -54,14 +62,23 @@ pub enum EvalError {
         "{what}[{position}] = {index} is not a valid label index (there are {n_labels} labels)"
     )]
     LabelOutOfRange {
+        /// Which input (`y_true`, `y_pred`).
         what: &'static str,
+        /// Position of the bad entry.
         position: usize,
+        /// Its value.
         index: usize,
+        /// How many labels there are.
         n_labels: usize,
     },
     /// A fold index does not exist.
     #[error("fold {fold} does not exist (folds run from 0 to {max})")]
-    NoSuchFold { fold: usize, max: usize },
+    NoSuchFold {
+        /// The fold asked for.
+        fold: usize,
+        /// The last existing fold.
+        max: usize,
+    },
     /// Scoring needs at least one label.
     #[error("no labels given: at least one class is needed to score predictions")]
     NoLabels,

@@ -1,7 +1,7 @@
 //! Text renderings of an [`EvalReport`]: terminal tables, GitHub Markdown and JSON.
 //!
 //! The terminal, Markdown and HTML outputs share one content model: the table builders
-//! here produce [`Grid`]s (header, rows, alignment), and each renderer only decides how
+//! here produce `Grid`s (header, rows, alignment), and each renderer only decides how
 //! to draw them, so the three always show the same figures with the same rounding.
 
 use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};

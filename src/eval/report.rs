@@ -47,11 +47,15 @@ impl Timings {
 pub struct FoldResult {
     /// Fold index, from 0.
     pub fold: usize,
+    /// Training samples (all other folds).
     pub n_train: usize,
+    /// Test samples (this fold).
     pub n_test: usize,
+    /// Metrics of this fold's predictions.
     pub report: ClassificationReport,
     /// FNC-1 score of this fold, when the labels are the FNC-1 stances.
     pub fnc_score: Option<f64>,
+    /// Time spent on this fold.
     pub timings: Timings,
 }
 
@@ -85,7 +89,9 @@ impl FoldResult {
 /// 1.118× for k = 5.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct MeanStd {
+    /// Arithmetic mean across folds.
     pub mean: f64,
+    /// Population standard deviation across folds (ddof = 0).
     pub std: f64,
 }
 
@@ -108,10 +114,15 @@ impl MeanStd {
 /// Across-fold summary of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// Number of folds summarised.
     pub n_folds: usize,
+    /// Accuracy across folds.
     pub accuracy: MeanStd,
+    /// Macro-averaged F1 across folds (the leaderboard's key).
     pub macro_f1: MeanStd,
+    /// Support-weighted F1 across folds.
     pub weighted_f1: MeanStd,
+    /// Micro F1 across folds (equals accuracy for single-label data).
     pub micro_f1: MeanStd,
     /// Only for the FNC-1 label set.
     pub fnc_score: Option<MeanStd>,
@@ -162,11 +173,13 @@ pub struct EvalRun {
     /// Every setting used (analyzer, vectorizer, classifier hyper-parameters, k, seed,
     /// grouping), enough to reproduce the run.
     pub settings: serde_json::Value,
+    /// Each fold's figures, in fold order.
     pub folds: Vec<FoldResult>,
     /// Metrics over all out-of-fold predictions pooled together.
     pub pooled: ClassificationReport,
     /// FNC-1 score of the pooled predictions, when applicable.
     pub pooled_fnc_score: Option<f64>,
+    /// Mean ± std across folds.
     pub summary: Summary,
 }
 
@@ -201,7 +214,9 @@ impl EvalRun {
 /// long each stage took.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FoldPrediction {
+    /// Predicted class index of each test sample, in the order of the test indices.
     pub predictions: Vec<usize>,
+    /// Time spent on the fold.
     pub timings: Timings,
 }
 
@@ -280,18 +295,22 @@ pub struct EvalReport {
     /// When the report was made, as the caller formats it; `None` keeps output
     /// byte-for-byte reproducible.
     pub created: Option<String>,
+    /// The evaluated corpus.
     pub corpus: CorpusInfo,
     /// Settings shared by all runs (folds, seed, grouping, analyzer...).
     pub settings: serde_json::Value,
     /// Notes for the reader, e.g. [`super::FoldWarning::describe`] lines.
     pub warnings: Vec<String>,
+    /// Every classifier on every task, in the order they ran.
     pub runs: Vec<EvalRun>,
 }
 
 /// The runs of one task, best first.
 #[derive(Debug, Clone)]
 pub struct TaskBoard<'a> {
+    /// The task's name.
     pub task: &'a str,
+    /// Its runs, best first.
     pub runs: Vec<&'a EvalRun>,
 }
 
