@@ -53,7 +53,10 @@ pub struct ModelBundle {
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: not a textclf model file (wrong magic bytes)")]
     Foreign { path: PathBuf },
     #[error("{path}: model file format v{found} was written by a newer textclf; this build reads up to v{FORMAT_VERSION}")]
@@ -68,7 +71,11 @@ impl ModelBundle {
     /// Checks the parts agree with each other; a decoded file that fails this is corrupt.
     fn validate(&self) -> Result<(), String> {
         if self.labels.len() != self.model.n_classes() {
-            return Err(format!("{} label names for a model of {} classes", self.labels.len(), self.model.n_classes()));
+            return Err(format!(
+                "{} label names for a model of {} classes",
+                self.labels.len(),
+                self.model.n_classes()
+            ));
         }
         if self.vectorizer.vocabulary().len() != self.model.n_features() {
             return Err(format!(
@@ -95,11 +102,20 @@ impl ModelBundle {
     /// Parses the file format; `path` only names the source in errors.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self, BundleError> {
         let path = path.to_path_buf();
-        let truncated = |detail: String| BundleError::Truncated { path: path.clone(), detail };
-        let corrupt = |detail: String| BundleError::Corrupt { path: path.clone(), detail };
+        let truncated = |detail: String| BundleError::Truncated {
+            path: path.clone(),
+            detail,
+        };
+        let corrupt = |detail: String| BundleError::Corrupt {
+            path: path.clone(),
+            detail,
+        };
         if bytes.len() < MAGIC.len() {
             if MAGIC.starts_with(bytes) && !bytes.is_empty() {
-                return Err(truncated(format!("{} bytes, shorter than the header", bytes.len())));
+                return Err(truncated(format!(
+                    "{} bytes, shorter than the header",
+                    bytes.len()
+                )));
             }
             return Err(BundleError::Foreign { path });
         }
@@ -107,7 +123,10 @@ impl ModelBundle {
             return Err(BundleError::Foreign { path });
         }
         if bytes.len() < HEADER_LEN {
-            return Err(truncated(format!("{} bytes, shorter than the {HEADER_LEN}-byte header", bytes.len())));
+            return Err(truncated(format!(
+                "{} bytes, shorter than the {HEADER_LEN}-byte header",
+                bytes.len()
+            )));
         }
         let mut at = MAGIC.len();
         let mut take = |n: usize| {
@@ -119,25 +138,35 @@ impl ModelBundle {
         let payload_len = u64::from_le_bytes(take(8).try_into().unwrap());
         let crc = u32::from_le_bytes(take(4).try_into().unwrap());
         if version > FORMAT_VERSION {
-            return Err(BundleError::NewerVersion { path, found: version });
+            return Err(BundleError::NewerVersion {
+                path,
+                found: version,
+            });
         }
         if version == 0 {
             return Err(corrupt("format version 0".into()));
         }
         let available = (bytes.len() - HEADER_LEN) as u64;
         if payload_len > available {
-            return Err(truncated(format!("header promises {payload_len} payload bytes, file holds {available}")));
+            return Err(truncated(format!(
+                "header promises {payload_len} payload bytes, file holds {available}"
+            )));
         }
         if payload_len < available {
-            return Err(corrupt(format!("{} bytes after the {payload_len}-byte payload", available - payload_len)));
+            return Err(corrupt(format!(
+                "{} bytes after the {payload_len}-byte payload",
+                available - payload_len
+            )));
         }
         let payload = &bytes[HEADER_LEN..];
         let actual = crc32fast::hash(payload);
         if actual != crc {
-            return Err(corrupt(format!("checksum mismatch (stored {crc:08x}, computed {actual:08x})")));
+            return Err(corrupt(format!(
+                "checksum mismatch (stored {crc:08x}, computed {actual:08x})"
+            )));
         }
-        let bundle: ModelBundle =
-            postcard::from_bytes(payload).map_err(|e| corrupt(format!("cannot decode payload: {e}")))?;
+        let bundle: ModelBundle = postcard::from_bytes(payload)
+            .map_err(|e| corrupt(format!("cannot decode payload: {e}")))?;
         bundle.validate().map_err(corrupt)?;
         Ok(bundle)
     }
@@ -145,13 +174,20 @@ impl ModelBundle {
     /// Writes the file atomically: a temporary file in the same directory, synced, then
     /// renamed over `path`, so an interrupted save leaves any previous model intact.
     pub fn save(&self, path: &Path) -> Result<(), BundleError> {
-        let io = |source| BundleError::Io { path: path.to_path_buf(), source };
+        let io = |source| BundleError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
         std::fs::create_dir_all(dir).map_err(io)?;
-        let mut tmp = tempfile::Builder::new().prefix(".textclf-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".textclf-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(io)?;
         tmp.write_all(&self.to_bytes()).map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist(path).map_err(|e| io(e.error))?;
@@ -160,19 +196,29 @@ impl ModelBundle {
 
     /// Reads and checks a model file.
     pub fn load(path: &Path) -> Result<Self, BundleError> {
-        let bytes = std::fs::read(path).map_err(|source| BundleError::Io { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_bytes(&bytes, path)
     }
 
     /// The training label counts by name, for summaries.
     pub fn label_counts(&self) -> BTreeMap<&str, usize> {
-        self.labels.iter().map(String::as_str).zip(self.info.label_counts.iter().copied()).collect()
+        self.labels
+            .iter()
+            .map(String::as_str)
+            .zip(self.info.label_counts.iter().copied())
+            .collect()
     }
 }
 
 /// The model files in `dir` (`*.model`), sorted by name.
 pub fn model_files(dir: &Path) -> Result<Vec<PathBuf>, BundleError> {
-    let io = |source| BundleError::Io { path: dir.to_path_buf(), source };
+    let io = |source| BundleError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))

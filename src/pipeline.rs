@@ -29,14 +29,21 @@ pub struct LabelledTask {
 impl LabelledTask {
     /// Collects label column `column` (an index into `Document::labels`) named `name`.
     pub fn from_documents(docs: &[Document], column: usize, name: &str) -> Result<Self> {
-        let set: BTreeSet<&str> = docs.iter().filter_map(|d| d.labels.get(column)?.as_deref()).collect();
+        let set: BTreeSet<&str> = docs
+            .iter()
+            .filter_map(|d| d.labels.get(column)?.as_deref())
+            .collect();
         let labels: Vec<String> = set.into_iter().map(str::to_owned).collect();
         let (mut rows, mut y, mut unlabelled) = (Vec::new(), Vec::new(), 0);
         for (i, d) in docs.iter().enumerate() {
             match d.labels.get(column).and_then(|l| l.as_deref()) {
                 Some(l) => {
                     rows.push(i);
-                    y.push(labels.binary_search_by(|x| x.as_str().cmp(l)).expect("label collected above"));
+                    y.push(
+                        labels
+                            .binary_search_by(|x| x.as_str().cmp(l))
+                            .expect("label collected above"),
+                    );
                 }
                 None => unlabelled += 1,
             }
@@ -46,13 +53,21 @@ impl LabelledTask {
             1 => bail!("label column '{name}': every labelled document has the same label '{}'; a classifier needs at least two classes", labels[0]),
             _ => {}
         }
-        Ok(LabelledTask { name: name.to_owned(), labels, rows, y, unlabelled })
+        Ok(LabelledTask {
+            name: name.to_owned(),
+            labels,
+            rows,
+            y,
+            unlabelled,
+        })
     }
 
     /// Documents per class, in label order.
     pub fn counts(&self) -> Vec<usize> {
         let mut c = vec![0; self.labels.len()];
-        for &k in &self.y { c[k] += 1; }
+        for &k in &self.y {
+            c[k] += 1;
+        }
         c
     }
 }
@@ -63,7 +78,11 @@ pub fn select_rows(x: &SparseRecords, rows: &[usize]) -> SparseRecords {
     let (indptr, indices, data) = (m.indptr(), m.indices(), m.data());
     let indptr = indptr.raw_storage();
     let nnz: usize = rows.iter().map(|&r| indptr[r + 1] - indptr[r]).sum();
-    let (mut ptr, mut idx, mut val) = (Vec::with_capacity(rows.len() + 1), Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+    let (mut ptr, mut idx, mut val) = (
+        Vec::with_capacity(rows.len() + 1),
+        Vec::with_capacity(nnz),
+        Vec::with_capacity(nnz),
+    );
     ptr.push(0usize);
     for &r in rows {
         let (a, b) = (indptr[r] - indptr[0], indptr[r + 1] - indptr[0]);
@@ -75,11 +94,17 @@ pub fn select_rows(x: &SparseRecords, rows: &[usize]) -> SparseRecords {
 }
 
 /// Fits one classifier on the rows of a task.
-pub fn fit_task(x: &SparseRecords, task: &LabelledTask, rows: &[usize], settings: &ModelSettings) -> Result<Model> {
+pub fn fit_task(
+    x: &SparseRecords,
+    task: &LabelledTask,
+    rows: &[usize],
+    settings: &ModelSettings,
+) -> Result<Model> {
     let xs = select_rows(x, &rows.iter().map(|&i| task.rows[i]).collect::<Vec<_>>());
     let y: Array1<usize> = rows.iter().map(|&i| task.y[i]).collect();
     let data = DatasetBase::new(xs, y);
-    Model::fit(settings, &data, task.labels.len()).with_context(|| format!("fitting the {} model for '{}'", settings.kind, task.name))
+    Model::fit(settings, &data, task.labels.len())
+        .with_context(|| format!("fitting the {} model for '{}'", settings.kind, task.name))
 }
 
 /// Wall-clock time of each training stage.
@@ -117,7 +142,11 @@ pub fn train(
     for (task, settings) in tasks.iter().zip(settings) {
         // Re-express the task's rows as rows of `x` (documents in `used` order).
         let local = LabelledTask {
-            rows: task.rows.iter().map(|r| used.binary_search(r).expect("row is used")).collect(),
+            rows: task
+                .rows
+                .iter()
+                .map(|r| used.binary_search(r).expect("row is used"))
+                .collect(),
             ..task.clone()
         };
         let start = Instant::now();
@@ -165,9 +194,62 @@ pub fn predict_features(bundle: &ModelBundle, x: &SparseRecords, top_k: usize) -
         .map(|row| {
             let mut order: Vec<usize> = (0..row.len()).collect();
             // Stable sort keeps the lower class index first on ties, matching argmax.
-            order.sort_by(|&a, &b| row[b].partial_cmp(&row[a]).unwrap_or(std::cmp::Ordering::Equal));
-            let top: Vec<(String, f32)> = order.iter().take(top_k.max(1)).map(|&k| (bundle.labels[k].clone(), row[k])).collect();
-            Prediction { label: top[0].0.clone(), probability: top[0].1, top }
+            order.sort_by(|&a, &b| {
+                row[b]
+                    .partial_cmp(&row[a])
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            let top: Vec<(String, f32)> = order
+                .iter()
+                .take(top_k.max(1))
+                .map(|&k| (bundle.labels[k].clone(), row[k]))
+                .collect();
+            Prediction {
+                label: top[0].0.clone(),
+                probability: top[0].1,
+                top,
+            }
+        })
+        .collect()
+}
+
+/// Fits the vectorizer on `train_texts` only (no leakage from the test part), then fits
+/// each of `settings` on it and predicts `test_texts`. One fold of cross-validation, or a
+/// train → test evaluation. Returns, per classifier, the predicted class of each test text.
+pub fn fit_and_predict(
+    train_texts: &[&str],
+    train_y: &[usize],
+    test_texts: &[&str],
+    n_classes: usize,
+    analyzer: &AnalyzerConfig,
+    tfidf: &TfidfParams,
+    settings: &[ModelSettings],
+) -> Result<Vec<crate::eval::FoldPrediction>> {
+    let start = Instant::now();
+    let (vectorizer, x_train) =
+        TfidfVectorizer::fit_transform(Analyzer::new(analyzer.clone())?, tfidf, train_texts)?;
+    let x_test = vectorizer.transform(test_texts);
+    let vectorize_s = start.elapsed().as_secs_f64();
+    let y: Array1<usize> = train_y.iter().copied().collect();
+    let data = DatasetBase::new(x_train, y);
+    settings
+        .iter()
+        .map(|s| {
+            let start = Instant::now();
+            let model =
+                Model::fit(s, &data, n_classes).with_context(|| format!("fitting {}", s.kind))?;
+            let fit_s = start.elapsed().as_secs_f64();
+            let start = Instant::now();
+            let predictions = model.predict(&x_test).to_vec();
+            let predict_s = start.elapsed().as_secs_f64();
+            Ok(crate::eval::FoldPrediction {
+                predictions,
+                timings: crate::eval::Timings {
+                    vectorize_s,
+                    fit_s,
+                    predict_s,
+                },
+            })
         })
         .collect()
 }

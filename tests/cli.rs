@@ -14,7 +14,16 @@ fn textclf() -> Command {
 /// Trains topic and stance on the sample corpus into `dir`.
 fn train_sample(dir: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
     textclf()
-        .args(["train", "--text-col", "title,text", "--label", "topic", "--label", "stance", "--data"])
+        .args([
+            "train",
+            "--text-col",
+            "title,text",
+            "--label",
+            "topic",
+            "--label",
+            "stance",
+            "--data",
+        ])
         .arg(common::sample_corpus())
         .arg("--model-dir")
         .arg(dir)
@@ -23,7 +32,9 @@ fn train_sample(dir: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
 }
 
 fn example(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("datasets")
+        .join(name)
 }
 
 #[test]
@@ -32,8 +43,12 @@ fn quick_start_trains_both_tasks_and_scores_the_example() {
     train_sample(dir.path(), &[])
         .success()
         .stdout(predicate::str::contains("read 324 documents"))
-        .stdout(predicate::str::contains("task 'topic': 324 documents, 6 classes"))
-        .stdout(predicate::str::contains("task 'stance': 324 documents, 3 classes"));
+        .stdout(predicate::str::contains(
+            "task 'topic': 324 documents, 6 classes",
+        ))
+        .stdout(predicate::str::contains(
+            "task 'stance': 324 documents, 3 classes",
+        ));
     assert!(dir.path().join("topic.model").is_file());
     assert!(dir.path().join("stance.model").is_file());
 
@@ -53,15 +68,29 @@ fn predict_batch_formats() {
     let dir = TempDir::new().unwrap();
     train_sample(dir.path(), &["--quiet"]).success();
     let out = textclf()
-        .args(["predict", "--format", "jsonl", "--top-k", "2", "--model-dir"])
+        .args([
+            "predict",
+            "--format",
+            "jsonl",
+            "--top-k",
+            "2",
+            "--model-dir",
+        ])
         .arg(dir.path())
         .arg("--input")
         .arg(example("example_batch.jsonl"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 6);
     for (i, v) in lines.iter().enumerate() {
         assert_eq!(v["id"], format!("b{}", i + 1));
@@ -74,7 +103,14 @@ fn predict_batch_formats() {
     }
 
     let out = textclf()
-        .args(["predict", "--format", "csv", "--task", "topic", "--model-dir"])
+        .args([
+            "predict",
+            "--format",
+            "csv",
+            "--task",
+            "topic",
+            "--model-dir",
+        ])
         .arg(dir.path())
         .arg("--input")
         .arg(example("example_batch.jsonl"))
@@ -103,7 +139,15 @@ fn same_seed_same_model_file_at_any_thread_count() {
     for (dir, threads) in [(&a, "1"), (&b, "2")] {
         textclf()
             .env("RAYON_NUM_THREADS", threads)
-            .args(["train", "--quiet", "--text-col", "title,text", "--label", "topic", "--data"])
+            .args([
+                "train",
+                "--quiet",
+                "--text-col",
+                "title,text",
+                "--label",
+                "topic",
+                "--data",
+            ])
             .arg(common::sample_corpus())
             .arg("--model-dir")
             .arg(dir.path())
@@ -125,18 +169,24 @@ fn damaged_model_files_are_refused_with_clear_errors() {
 
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (good[..good.len() / 2].to_vec(), "truncated model file"),
-        ({
-            let mut b = good.clone();
-            let i = b.len() - 10;
-            b[i] ^= 0x40;
-            b
-        }, "checksum mismatch"),
+        (
+            {
+                let mut b = good.clone();
+                let i = b.len() - 10;
+                b[i] ^= 0x40;
+                b
+            },
+            "checksum mismatch",
+        ),
         (b"id,text\n1,hello\n".to_vec(), "not a textclf model file"),
-        ({
-            let mut b = good.clone();
-            b[9] = 99;
-            b
-        }, "newer textclf"),
+        (
+            {
+                let mut b = good.clone();
+                b[9] = 99;
+                b
+            },
+            "newer textclf",
+        ),
     ];
     for (bytes, expected) in cases {
         std::fs::write(&path, &bytes).unwrap();
@@ -174,22 +224,40 @@ fn bad_corpora_give_clear_errors_and_exit_codes() {
 
     // A ragged row: error names file and line; --skip-bad skips and counts it.
     let ragged = write("ragged.csv", b"text,label\nthe cat sat,a\nthe dog ran,b\nbroken row,b,extra\nthe cow ate,a\nthe pig slept,b\n");
-    train(&ragged, &[]).code(3).stderr(predicate::str::contains("ragged.csv:4"));
-    train(&ragged, &["--skip-bad"]).success().stdout(predicate::str::contains("1 bad records skipped"));
+    train(&ragged, &[])
+        .code(3)
+        .stderr(predicate::str::contains("ragged.csv:4"));
+    train(&ragged, &["--skip-bad"])
+        .success()
+        .stdout(predicate::str::contains("1 bad records skipped"));
 
     // Latin-1 text is decoded, not fatal.
-    let latin1 = write("latin1.csv", b"text,label\ncaf\xe9 au lait,a\nthe dog ran,b\nna\xefve cat,a\nthe pig slept,b\n");
-    train(&latin1, &["--min-df", "1"]).success().stdout(predicate::str::contains("decoded as Latin-1"));
+    let latin1 = write(
+        "latin1.csv",
+        b"text,label\ncaf\xe9 au lait,a\nthe dog ran,b\nna\xefve cat,a\nthe pig slept,b\n",
+    );
+    train(&latin1, &["--min-df", "1"])
+        .success()
+        .stdout(predicate::str::contains("decoded as Latin-1"));
 
     // An empty corpus, a header only, one class, a missing column.
     let header_only = write("header.csv", b"text,label\n");
-    train(&header_only, &[]).code(3).stderr(predicate::str::contains("no documents"));
+    train(&header_only, &[])
+        .code(3)
+        .stderr(predicate::str::contains("no documents"));
     let empty = write("empty.csv", b"");
-    train(&empty, &[]).code(3).stderr(predicate::str::contains("empty.csv"));
+    train(&empty, &[])
+        .code(3)
+        .stderr(predicate::str::contains("empty.csv"));
     let one_class = write("one.csv", b"text,label\nthe cat,a\nthe dog,a\n");
-    train(&one_class, &[]).code(3).stderr(predicate::str::contains("at least two classes"));
+    train(&one_class, &[])
+        .code(3)
+        .stderr(predicate::str::contains("at least two classes"));
     let no_label = write("nolabel.csv", b"text,topic\nthe cat,a\nthe dog,b\n");
-    train(&no_label, &[]).code(3).stderr(predicate::str::contains("label")).stderr(predicate::str::contains("topic"));
+    train(&no_label, &[])
+        .code(3)
+        .stderr(predicate::str::contains("label"))
+        .stderr(predicate::str::contains("topic"));
 
     // A missing model directory.
     textclf()
@@ -204,7 +272,15 @@ fn bad_corpora_give_clear_errors_and_exit_codes() {
 #[test]
 fn help_shows_examples_and_version_works() {
     for cmd in ["train", "predict", "eval"] {
-        textclf().args([cmd, "--help"]).assert().success().stdout(predicate::str::contains("Example"));
+        textclf()
+            .args([cmd, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
     }
-    textclf().arg("--version").assert().success().stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+    textclf()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
 }

@@ -10,11 +10,21 @@ use std::path::PathBuf;
 
 /// Corpus file formats accepted by `--data-format`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DataFormat { Csv, Tsv, Jsonl, Dir }
+pub enum DataFormat {
+    Csv,
+    Tsv,
+    Jsonl,
+    Dir,
+}
 
 impl From<DataFormat> for Format {
     fn from(f: DataFormat) -> Format {
-        match f { DataFormat::Csv => Format::Csv, DataFormat::Tsv => Format::Tsv, DataFormat::Jsonl => Format::Jsonl, DataFormat::Dir => Format::Dir }
+        match f {
+            DataFormat::Csv => Format::Csv,
+            DataFormat::Tsv => Format::Tsv,
+            DataFormat::Jsonl => Format::Jsonl,
+            DataFormat::Dir => Format::Dir,
+        }
     }
 }
 
@@ -46,9 +56,18 @@ pub struct CorpusArgs {
 
 impl CorpusArgs {
     /// Reading options for these arguments; `labels` are the label columns wanted.
-    pub fn read_options(&self, labels: &[String], require_labels: bool, group_col: Option<&str>) -> Result<ReadOptions> {
+    pub fn read_options(
+        &self,
+        labels: &[String],
+        require_labels: bool,
+        group_col: Option<&str>,
+    ) -> Result<ReadOptions> {
         if self.join.len() != self.on.len() {
-            bail!("each --join FILE needs its own --on COLUMN ({} --join, {} --on)", self.join.len(), self.on.len());
+            bail!(
+                "each --join FILE needs its own --on COLUMN ({} --join, {} --on)",
+                self.join.len(),
+                self.on.len()
+            );
         }
         Ok(ReadOptions {
             format: self.data_format.map(Format::from),
@@ -59,7 +78,15 @@ impl CorpusArgs {
             pair_col: self.pair_col.clone(),
             group_col: group_col.map(str::to_owned),
             skip_bad: self.skip_bad,
-            joins: self.join.iter().zip(&self.on).map(|(path, on)| JoinSpec { path: path.clone(), on: on.clone() }).collect(),
+            joins: self
+                .join
+                .iter()
+                .zip(&self.on)
+                .map(|(path, on)| JoinSpec {
+                    path: path.clone(),
+                    on: on.clone(),
+                })
+                .collect(),
         })
     }
 }
@@ -131,7 +158,11 @@ impl FeatureArgs {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum LossArg { Hinge, Log, ModifiedHuber }
+pub enum LossArg {
+    Hinge,
+    Log,
+    ModifiedHuber,
+}
 
 /// Classifier choice and hyperparameters.
 #[derive(Debug, Clone, Args)]
@@ -169,15 +200,31 @@ impl ModelArgs {
     /// Settings for `kind`, with the class weights resolved against `labels`.
     pub fn settings(&self, kind: ClassifierKind, labels: &[String]) -> Result<ModelSettings> {
         let mut s = ModelSettings::new(kind);
-        if let Some(c) = self.c { s.c = c; }
-        if let Some(a) = self.alpha { s.alpha = a; }
-        if let Some(t) = self.tol { s.tol = t; }
-        if let Some(m) = self.max_iter { s.max_iter = m; }
-        if let Some(e) = self.epochs { s.epochs = e; }
-        if let Some(l) = self.loss {
-            s.sgd_loss = match l { LossArg::Hinge => SgdLoss::Hinge, LossArg::Log => SgdLoss::Log, LossArg::ModifiedHuber => SgdLoss::ModifiedHuber };
+        if let Some(c) = self.c {
+            s.c = c;
         }
-        if self.hinge { s.squared_hinge = false; }
+        if let Some(a) = self.alpha {
+            s.alpha = a;
+        }
+        if let Some(t) = self.tol {
+            s.tol = t;
+        }
+        if let Some(m) = self.max_iter {
+            s.max_iter = m;
+        }
+        if let Some(e) = self.epochs {
+            s.epochs = e;
+        }
+        if let Some(l) = self.loss {
+            s.sgd_loss = match l {
+                LossArg::Hinge => SgdLoss::Hinge,
+                LossArg::Log => SgdLoss::Log,
+                LossArg::ModifiedHuber => SgdLoss::ModifiedHuber,
+            };
+        }
+        if self.hinge {
+            s.squared_hinge = false;
+        }
         s.seed = self.seed;
         s.class_weight = parse_class_weight(&self.class_weight, labels)?;
         Ok(s)
@@ -195,10 +242,20 @@ fn parse_class_weight(spec: &str, labels: &[String]) -> Result<ClassWeight> {
         let Some((name, w)) = part.split_once('=') else {
             bail!("--class-weight '{part}': expected LABEL=WEIGHT, 'balanced' or 'none'");
         };
-        let w: f32 = w.trim().parse().ok().filter(|w: &f32| w.is_finite() && *w > 0.0)
-            .with_context(|| format!("--class-weight '{part}': the weight must be a positive number"))?;
+        let w: f32 = w
+            .trim()
+            .parse()
+            .ok()
+            .filter(|w: &f32| w.is_finite() && *w > 0.0)
+            .with_context(|| {
+                format!("--class-weight '{part}': the weight must be a positive number")
+            })?;
         let Some(i) = labels.iter().position(|l| l == name.trim()) else {
-            bail!("--class-weight: no class named '{}' (classes: {})", name.trim(), labels.join(", "));
+            bail!(
+                "--class-weight: no class named '{}' (classes: {})",
+                name.trim(),
+                labels.join(", ")
+            );
         };
         weights[i] = w;
     }
@@ -207,7 +264,10 @@ fn parse_class_weight(spec: &str, labels: &[String]) -> Result<ClassWeight> {
 
 /// Parses a comma-separated `--classifier` list.
 pub fn parse_classifiers(spec: &str) -> Result<Vec<ClassifierKind>> {
-    let kinds: Vec<ClassifierKind> = spec.split(',').map(|s| s.parse().map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
+    let kinds: Vec<ClassifierKind> = spec
+        .split(',')
+        .map(|s| s.parse().map_err(anyhow::Error::msg))
+        .collect::<Result<_>>()?;
     if kinds.is_empty() {
         bail!("--classifier needs at least one name");
     }

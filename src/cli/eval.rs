@@ -1,11 +1,322 @@
-//! `textclf eval`: cross-validation and train → test reports.
-use anyhow::Result;
+//! `textclf eval`: stratified k-fold cross-validation, or train → test, of one or more
+//! classifiers on the very same folds, reported side by side.
+
+use super::args::{parse_classifiers, CorpusArgs, FeatureArgs, ModelArgs};
+use super::output::{bar, spinner};
+use crate::corpus::{read_corpus, Document};
+use crate::eval::{
+    cross_validate, fold_warnings, grouped_stratified_folds, render_html, render_json,
+    render_markdown, render_terminal, stratified_folds, train_test_indices, ClassificationReport,
+    CorpusInfo, EvalReport, EvalRun, FoldPrediction, FoldResult,
+};
+use crate::models::ModelSettings;
+use crate::pipeline::{fit_and_predict, LabelledTask};
+use anyhow::{bail, Context, Result};
 use clap::Args;
+use rayon::prelude::*;
+use serde_json::json;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
-/// Cross-validate classifiers and report per-class quality
+/// Cross-validate classifiers (or train on one corpus and test on another) and report quality
 #[derive(Debug, Args)]
-pub struct EvalArgs {}
+#[command(
+    after_help = "Examples:\n  textclf eval --data datasets/sample_news.csv --text-col title,text --label topic --label stance --classifier svm,logreg,cnb\n  textclf eval --data bbc/ --label topic --folds 5 --html bbc-report.html\n  textclf eval --data train_stances.csv --join train_bodies.csv --on 'Body ID' --text-col articleBody --label Stance --group-col 'Body ID' --folds 5"
+)]
+pub struct EvalArgs {
+    /// Labelled corpus (same formats as train)
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Label column(s) to evaluate
+    #[arg(long, default_value = "label")]
+    pub label: Vec<String>,
+    /// Classifiers to compare on the same folds, comma-separated
+    #[arg(long, default_value = "svm")]
+    pub classifier: String,
+    /// Number of stratified folds
+    #[arg(long, default_value_t = 10)]
+    pub folds: usize,
+    /// Evaluate on this corpus instead of cross-validating (train on all of --data)
+    #[arg(long, conflicts_with = "group_col")]
+    pub test: Option<PathBuf>,
+    /// Keep rows sharing a value of this column in one fold (e.g. FNC-1's "Body ID")
+    #[arg(long)]
+    pub group_col: Option<String>,
+    /// Also write every figure, per fold, with the settings, as JSON
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Also write the report as Markdown
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+    /// Also write a self-contained HTML page with charts
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
+    #[command(flatten)]
+    pub features: FeatureArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
 
-pub fn run(_args: EvalArgs, _quiet: bool) -> Result<()> {
-    anyhow::bail!("not yet")
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
+    let kinds =
+        parse_classifiers(&args.classifier).map_err(|e| super::UsageError(e.to_string()))?;
+    let analyzer = args.features.analyzer_config()?;
+    let tfidf = args.features.tfidf_params()?;
+    let opts = args
+        .corpus
+        .read_options(&args.label, true, args.group_col.as_deref())?;
+    let pb = spinner(&format!("reading {}", args.data.display()), quiet);
+    let (docs, _) = read_corpus(&args.data, &opts)?;
+    let test_docs = match &args.test {
+        Some(p) => Some(read_corpus(p, &opts)?.0),
+        None => None,
+    };
+    pb.finish_and_clear();
+    if docs.is_empty() {
+        bail!("{}: the corpus holds no documents", args.data.display());
+    }
+
+    let mut runs = Vec::new();
+    let mut warnings = Vec::new();
+    let mut n_documents = 0;
+    for (column, name) in args.label.iter().enumerate() {
+        let mut runs_for_task = match &test_docs {
+            None => {
+                let task = LabelledTask::from_documents(&docs, column, name)
+                    .with_context(|| args.data.display().to_string())?;
+                n_documents = n_documents.max(task.rows.len());
+                let settings = kinds
+                    .iter()
+                    .map(|&k| args.model.settings(k, &task.labels))
+                    .collect::<Result<Vec<_>>>()?;
+                cross_validate_task(
+                    &args,
+                    &docs,
+                    &task,
+                    &settings,
+                    &analyzer,
+                    &tfidf,
+                    &mut warnings,
+                    quiet,
+                )?
+            }
+            Some(test) => {
+                let (task, n) = train_test_task(&docs, test, column, name)?;
+                n_documents = n_documents.max(n);
+                let settings = kinds
+                    .iter()
+                    .map(|&k| args.model.settings(k, &task.labels))
+                    .collect::<Result<Vec<_>>>()?;
+                evaluate_on_test(
+                    &args, &docs, test, column, &task, &settings, &analyzer, &tfidf,
+                )?
+            }
+        };
+        runs.append(&mut runs_for_task);
+    }
+
+    let report = EvalReport {
+        tool: format!("textclf {}", env!("CARGO_PKG_VERSION")),
+        created: None,
+        corpus: CorpusInfo {
+            source: args.data.display().to_string(),
+            n_documents,
+        },
+        settings: json!({
+            "mode": if args.test.is_some() { "train-test" } else { "k-fold" },
+            "folds": if args.test.is_some() { None } else { Some(args.folds) },
+            "test": args.test.as_ref().map(|p| p.display().to_string()),
+            "group_col": args.group_col,
+            "seed": args.model.seed,
+            "text_cols": args.corpus.text_col,
+            "analyzer": analyzer,
+            "tfidf": tfidf,
+        }),
+        warnings,
+        runs,
+    };
+    if let Some(p) = &args.json {
+        write_file(p, &render_json(&report))?;
+    }
+    if let Some(p) = &args.markdown {
+        write_file(p, &render_markdown(&report))?;
+    }
+    if let Some(p) = &args.html {
+        write_file(p, &render_html(&report))?;
+    }
+    if !quiet {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print!("{}", render_terminal(&report, color));
+    }
+    Ok(())
+}
+
+fn settings_json(s: &ModelSettings, task: &LabelledTask) -> serde_json::Value {
+    json!({ "classifier": s, "labels": task.labels })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cross_validate_task(
+    args: &EvalArgs,
+    docs: &[Document],
+    task: &LabelledTask,
+    settings: &[ModelSettings],
+    analyzer: &crate::text::AnalyzerConfig,
+    tfidf: &crate::features::TfidfParams,
+    warnings: &mut Vec<String>,
+    quiet: bool,
+) -> Result<Vec<EvalRun>> {
+    let folds = match &args.group_col {
+        None => stratified_folds(&task.y, args.folds, args.model.seed)?,
+        Some(col) => {
+            let groups: Vec<String> = task
+                .rows
+                .iter()
+                .map(|&r| {
+                    docs[r].group.clone().with_context(|| {
+                        format!(
+                            "document '{}' has no value in --group-col '{col}'",
+                            docs[r].id
+                        )
+                    })
+                })
+                .collect::<Result<_>>()?;
+            grouped_stratified_folds(&task.y, &groups, args.folds, args.model.seed)?
+        }
+    };
+    for w in fold_warnings(&task.y, &folds, args.folds) {
+        warnings.push(format!("{}: {}", task.name, w.describe(&task.labels)));
+    }
+    let pb = bar(args.folds as u64, &format!("{}: folds", task.name), quiet);
+    // Folds run in parallel; each is deterministic, so the report does not depend on threads.
+    let per_fold: Vec<Vec<FoldPrediction>> = (0..args.folds)
+        .into_par_iter()
+        .map(|fold| {
+            let (train, test) = train_test_indices(&folds, fold);
+            let texts = |idx: &[usize]| {
+                idx.iter()
+                    .map(|&i| docs[task.rows[i]].text.as_str())
+                    .collect::<Vec<_>>()
+            };
+            let y_train: Vec<usize> = train.iter().map(|&i| task.y[i]).collect();
+            let out = fit_and_predict(
+                &texts(&train),
+                &y_train,
+                &texts(&test),
+                task.labels.len(),
+                analyzer,
+                tfidf,
+                settings,
+            )
+            .with_context(|| format!("task '{}', fold {}", task.name, fold + 1));
+            pb.inc(1);
+            out
+        })
+        .collect::<Result<_>>()?;
+    pb.finish_and_clear();
+    settings
+        .iter()
+        .enumerate()
+        .map(|(c, s)| {
+            cross_validate(
+                &task.name,
+                s.kind.name(),
+                settings_json(s, task),
+                &task.y,
+                &task.labels,
+                &folds,
+                |fold, _, _| Ok::<_, anyhow::Error>(per_fold[fold][c].clone()),
+            )
+        })
+        .collect()
+}
+
+fn as_str(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Label indices over the union of training and test labels, so a test label never seen
+/// in training is still scored (as always wrong) rather than dropped.
+fn train_test_task(
+    train: &[Document],
+    test: &[Document],
+    column: usize,
+    name: &str,
+) -> Result<(LabelledTask, usize)> {
+    let both: Vec<Document> = train.iter().chain(test).cloned().collect();
+    let task = LabelledTask::from_documents(&both, column, name)?;
+    let n = task.rows.len();
+    Ok((task, n))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate_on_test(
+    args: &EvalArgs,
+    train: &[Document],
+    test: &[Document],
+    column: usize,
+    task: &LabelledTask,
+    settings: &[ModelSettings],
+    analyzer: &crate::text::AnalyzerConfig,
+    tfidf: &crate::features::TfidfParams,
+) -> Result<Vec<EvalRun>> {
+    let pick = |docs: &[Document]| -> (Vec<String>, Vec<usize>) {
+        docs.iter()
+            .filter_map(|d| {
+                let l = d.labels.get(column)?.as_deref()?;
+                Some((
+                    d.text.clone(),
+                    task.labels
+                        .binary_search_by(|x| x.as_str().cmp(l))
+                        .expect("label in union"),
+                ))
+            })
+            .unzip()
+    };
+    let (train_texts, train_y) = pick(train);
+    let (test_texts, test_y) = pick(test);
+    if test_texts.is_empty() {
+        bail!(
+            "{}: no labelled test documents for '{}'",
+            args.test.as_ref().unwrap().display(),
+            task.name
+        );
+    }
+    let out = fit_and_predict(
+        &as_str(&train_texts),
+        &train_y,
+        &as_str(&test_texts),
+        task.labels.len(),
+        analyzer,
+        tfidf,
+        settings,
+    )?;
+    settings
+        .iter()
+        .zip(out)
+        .map(|(s, p)| {
+            let fold = FoldResult::new(
+                0,
+                train_texts.len(),
+                &test_y,
+                &p.predictions,
+                &task.labels,
+                p.timings,
+            )?;
+            let pooled = ClassificationReport::new(&test_y, &p.predictions, &task.labels)?;
+            Ok(EvalRun::new(
+                &task.name,
+                s.kind.name(),
+                settings_json(s, task),
+                vec![fold],
+                pooled,
+            ))
+        })
+        .collect()
 }

@@ -12,7 +12,13 @@ use std::process::ExitCode;
 
 /// Learn the topic and stance of news articles: TF-IDF features and sparse linear models.
 #[derive(Debug, Parser)]
-#[command(name = "textclf", version, about, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "textclf",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Print only errors
     #[arg(long, short, global = true)]
@@ -54,7 +60,11 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if let Some(e) = cause.downcast_ref::<crate::bundle::BundleError>() {
             return match e {
-                crate::bundle::BundleError::Io { source, .. } if source.kind() != std::io::ErrorKind::NotFound => exit::IO,
+                crate::bundle::BundleError::Io { source, .. }
+                    if source.kind() != std::io::ErrorKind::NotFound =>
+                {
+                    exit::IO
+                }
                 _ => exit::MODEL,
             };
         }
@@ -88,7 +98,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            if err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) {
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("textclf: error: {err:#}");

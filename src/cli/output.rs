@@ -10,7 +10,9 @@ pub fn spinner(message: &str, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"),
+    );
     pb.set_message(message.to_owned());
     pb.enable_steady_tick(Duration::from_millis(100));
     pb
@@ -22,7 +24,10 @@ pub fn bar(len: u64, message: &str, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    pb.set_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} [{elapsed}]").expect("valid template"));
+    pb.set_style(
+        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} [{elapsed}]")
+            .expect("valid template"),
+    );
     pb.set_message(message.to_owned());
     pb
 }

@@ -11,11 +11,18 @@ use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat { Text, Json, Jsonl, Csv }
+pub enum OutputFormat {
+    Text,
+    Json,
+    Jsonl,
+    Csv,
+}
 
 /// Score articles with the models in a directory
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  textclf predict datasets/example_article.txt\n  cat article.txt | textclf predict --task topic -\n  textclf predict --input datasets/example_batch.jsonl --format jsonl --top-k 3")]
+#[command(
+    after_help = "Examples:\n  textclf predict datasets/example_article.txt\n  cat article.txt | textclf predict --task topic -\n  textclf predict --input datasets/example_batch.jsonl --format jsonl --top-k 3"
+)]
 pub struct PredictArgs {
     /// Text files to score; `-` (or nothing, without --input) reads one article from stdin
     pub files: Vec<PathBuf>,
@@ -55,16 +62,29 @@ impl Scorer {
             if files.is_empty() {
                 bail!(crate::bundle::BundleError::Io {
                     path: args.model_dir.clone(),
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no .model files here; run `textclf train` first"),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no .model files here; run `textclf train` first"
+                    ),
                 });
             }
             files
         } else {
-            args.task.iter().map(|t| args.model_dir.join(format!("{t}.model"))).collect()
+            args.task
+                .iter()
+                .map(|t| args.model_dir.join(format!("{t}.model")))
+                .collect()
         };
-        let bundles: Vec<ModelBundle> = paths.iter().map(|p| ModelBundle::load(p)).collect::<Result<_, _>>()?;
+        let bundles: Vec<ModelBundle> = paths
+            .iter()
+            .map(|p| ModelBundle::load(p))
+            .collect::<Result<_, _>>()?;
         let shares = (0..bundles.len())
-            .map(|i| (0..i).find(|&j| bundles[j].vectorizer == bundles[i].vectorizer).unwrap_or(i))
+            .map(|i| {
+                (0..i)
+                    .find(|&j| bundles[j].vectorizer == bundles[i].vectorizer)
+                    .unwrap_or(i)
+            })
             .collect();
         Ok(Scorer { bundles, shares })
     }
@@ -74,12 +94,20 @@ impl Scorer {
         let mut per_bundle: Vec<Vec<Prediction>> = Vec::with_capacity(self.bundles.len());
         let mut features = Vec::with_capacity(self.bundles.len());
         for (i, b) in self.bundles.iter().enumerate() {
-            let x = if self.shares[i] == i { Some(b.vectorizer.transform(texts)) } else { None };
+            let x = if self.shares[i] == i {
+                Some(b.vectorizer.transform(texts))
+            } else {
+                None
+            };
             features.push(x);
-            let x = features[self.shares[i]].as_ref().expect("shared features computed earlier");
+            let x = features[self.shares[i]]
+                .as_ref()
+                .expect("shared features computed earlier");
             per_bundle.push(predict_features(b, x, top_k));
         }
-        (0..texts.len()).map(|d| per_bundle.iter().map(|p| p[d].clone()).collect()).collect()
+        (0..texts.len())
+            .map(|d| per_bundle.iter().map(|p| p[d].clone()).collect())
+            .collect()
     }
 }
 
@@ -101,7 +129,14 @@ struct Sink<W: Write> {
 
 impl<W: Write> Sink<W> {
     fn new(out: W, format: OutputFormat, tasks: Vec<String>, top_k: usize) -> Result<Self> {
-        let mut sink = Sink { format, tasks, top_k, plain: None, csv: None, written: 0 };
+        let mut sink = Sink {
+            format,
+            tasks,
+            top_k,
+            plain: None,
+            csv: None,
+            written: 0,
+        };
         if format == OutputFormat::Csv {
             let mut w = csv::Writer::from_writer(out);
             let mut header = vec!["id".to_owned()];
@@ -134,7 +169,13 @@ impl<W: Write> Sink<W> {
                     t.insert("label".into(), json!(p.label));
                     t.insert("probability".into(), json!(round6(p.probability)));
                     if self.top_k > 1 {
-                        t.insert("top".into(), p.top.iter().map(|(l, q)| json!({"label": l, "probability": round6(*q)})).collect());
+                        t.insert(
+                            "top".into(),
+                            p.top
+                                .iter()
+                                .map(|(l, q)| json!({"label": l, "probability": round6(*q)}))
+                                .collect(),
+                        );
                     }
                     obj.insert(task.clone(), Value::Object(t));
                 }
@@ -156,13 +197,22 @@ impl<W: Write> Sink<W> {
                             rec.push(p.label.clone());
                             rec.push(format!("{:.6}", p.probability));
                             if self.top_k > 1 {
-                                rec.push(p.top.iter().map(|(l, q)| format!("{l}:{q:.4}")).collect::<Vec<_>>().join(" "));
+                                rec.push(
+                                    p.top
+                                        .iter()
+                                        .map(|(l, q)| format!("{l}:{q:.4}"))
+                                        .collect::<Vec<_>>()
+                                        .join(" "),
+                                );
                             }
                         }
                         rec.push(String::new());
                     }
                     Err(e) => {
-                        rec.extend(std::iter::repeat_n(String::new(), self.tasks.len() * if self.top_k > 1 { 3 } else { 2 }));
+                        rec.extend(std::iter::repeat_n(
+                            String::new(),
+                            self.tasks.len() * if self.top_k > 1 { 3 } else { 2 },
+                        ));
                         rec.push(e.to_owned());
                     }
                 }
@@ -170,7 +220,11 @@ impl<W: Write> Sink<W> {
             }
             OutputFormat::Json | OutputFormat::Jsonl => {
                 let v = self.json(&row);
-                let sep = if self.format == OutputFormat::Json && self.written > 0 { ",\n" } else { "" };
+                let sep = if self.format == OutputFormat::Json && self.written > 0 {
+                    ",\n"
+                } else {
+                    ""
+                };
                 let out = self.plain.as_mut().unwrap();
                 write!(out, "{sep}{v}")?;
                 if self.format == OutputFormat::Jsonl {
@@ -184,7 +238,12 @@ impl<W: Write> Sink<W> {
                         for (task, p) in self.tasks.iter().zip(preds) {
                             line.push_str(&format!("\t{task}: {} ({:.3})", p.label, p.probability));
                             if self.top_k > 1 {
-                                let rest: Vec<String> = p.top.iter().skip(1).map(|(l, q)| format!("{l} {q:.3}")).collect();
+                                let rest: Vec<String> = p
+                                    .top
+                                    .iter()
+                                    .skip(1)
+                                    .map(|(l, q)| format!("{l} {q:.3}"))
+                                    .collect();
                                 line.push_str(&format!(" [then {}]", rest.join(", ")));
                             }
                         }
@@ -216,10 +275,18 @@ fn round6(p: f32) -> f64 {
     (p as f64 * 1e6).round() / 1e6
 }
 
-fn score_batch<W: Write>(scorer: &Scorer, sink: &mut Sink<W>, batch: &[Document], top_k: usize) -> Result<()> {
+fn score_batch<W: Write>(
+    scorer: &Scorer,
+    sink: &mut Sink<W>,
+    batch: &[Document],
+    top_k: usize,
+) -> Result<()> {
     let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
     for (doc, preds) in batch.iter().zip(scorer.score(&texts, top_k)) {
-        sink.write(Row { id: &doc.id, result: Ok(&preds) })?;
+        sink.write(Row {
+            id: &doc.id,
+            result: Ok(&preds),
+        })?;
     }
     Ok(())
 }
@@ -231,7 +298,12 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
     let scorer = Scorer::load(&args)?;
     let tasks: Vec<String> = scorer.bundles.iter().map(|b| b.task.clone()).collect();
     let stdout = std::io::stdout();
-    let mut sink = Sink::new(BufWriter::new(stdout.lock()), args.format, tasks, args.top_k)?;
+    let mut sink = Sink::new(
+        BufWriter::new(stdout.lock()),
+        args.format,
+        tasks,
+        args.top_k,
+    )?;
 
     let mut failed = 0usize;
     if let Some(input) = &args.input {
@@ -253,33 +325,57 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
                     batch.clear();
                     failed += 1;
                     let id = format!("line {line}");
-                    sink.write(Row { id: &id, result: Err(&message) })?;
+                    sink.write(Row {
+                        id: &id,
+                        result: Err(&message),
+                    })?;
                 }
                 Err(e) => return Err(e.into()),
             }
         }
         score_batch(&scorer, &mut sink, &batch, args.top_k)?;
     } else {
-        let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
+        let files = if args.files.is_empty() {
+            vec![PathBuf::from("-")]
+        } else {
+            args.files.clone()
+        };
         for path in &files {
             let (id, bytes) = if path.as_os_str() == "-" {
                 let mut buf = Vec::new();
-                std::io::stdin().read_to_end(&mut buf).context("reading stdin")?;
+                std::io::stdin()
+                    .read_to_end(&mut buf)
+                    .context("reading stdin")?;
                 ("-".to_owned(), buf)
             } else {
-                let bytes = std::fs::read(path).map_err(|source| CorpusError::Io { path: path.clone(), source })?;
+                let bytes = std::fs::read(path).map_err(|source| CorpusError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
                 (path.display().to_string(), bytes)
             };
             let (text, _) = decode_lenient(&bytes);
-            let preds = scorer.score(&[text.as_str()], args.top_k).pop().expect("one document scored");
-            sink.write(Row { id: &id, result: Ok(&preds) })?;
+            let preds = scorer
+                .score(&[text.as_str()], args.top_k)
+                .pop()
+                .expect("one document scored");
+            sink.write(Row {
+                id: &id,
+                result: Ok(&preds),
+            })?;
         }
     }
     sink.finish()?;
     if failed > 0 {
-        let msg = format!("{failed} record(s) of {} could not be read; their output lines carry the error", args.input.as_ref().unwrap().display());
+        let msg = format!(
+            "{failed} record(s) of {} could not be read; their output lines carry the error",
+            args.input.as_ref().unwrap().display()
+        );
         if !args.corpus.skip_bad {
-            bail!(crate::corpus::CorpusError::Invalid { path: args.input.clone().unwrap(), message: msg });
+            bail!(crate::corpus::CorpusError::Invalid {
+                path: args.input.clone().unwrap(),
+                message: msg
+            });
         }
         eprintln!("textclf: {msg}");
     }

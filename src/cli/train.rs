@@ -13,7 +13,9 @@ use std::time::Instant;
 
 /// Train one model per label column and save each as <model-dir>/<label>.model
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  textclf train --data datasets/sample_news.csv --text-col title,text --label topic --label stance\n  textclf train --data bbc/ --label topic            (one folder per class)\n  textclf train --data articles.jsonl.gz --text-col title,content_original --label topic --label bias_text")]
+#[command(
+    after_help = "Examples:\n  textclf train --data datasets/sample_news.csv --text-col title,text --label topic --label stance\n  textclf train --data bbc/ --label topic            (one folder per class)\n  textclf train --data articles.jsonl.gz --text-col title,content_original --label topic --label bias_text"
+)]
 pub struct TrainArgs {
     /// Labelled corpus: .csv, .tsv, .jsonl (optionally .gz), or a folder with one sub-folder per class
     #[arg(long)]
@@ -38,7 +40,10 @@ pub struct TrainArgs {
 pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let mut labels = args.label.clone();
     labels.dedup();
-    if labels.iter().any(|l| l.is_empty() || l.contains(['/', '\\'])) {
+    if labels
+        .iter()
+        .any(|l| l.is_empty() || l.contains(['/', '\\']))
+    {
         bail!(super::UsageError("--label names become file names: they must be non-empty and contain no path separators".into()));
     }
     let analyzer = args.features.analyzer_config()?;
@@ -56,12 +61,25 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let tasks: Vec<LabelledTask> = labels
         .iter()
         .enumerate()
-        .map(|(i, name)| LabelledTask::from_documents(&docs, i, name).with_context(|| args.data.display().to_string()))
+        .map(|(i, name)| {
+            LabelledTask::from_documents(&docs, i, name)
+                .with_context(|| args.data.display().to_string())
+        })
         .collect::<Result<_>>()?;
-    let settings = tasks.iter().map(|t| args.model.settings(args.classifier, &t.labels)).collect::<Result<Vec<_>>>()?;
+    let settings = tasks
+        .iter()
+        .map(|t| args.model.settings(args.classifier, &t.labels))
+        .collect::<Result<Vec<_>>>()?;
 
     let pb = spinner("vectorizing and fitting", quiet);
-    let (bundles, times) = train(&docs, &tasks, analyzer, &tfidf, &settings, &args.data.display().to_string())?;
+    let (bundles, times) = train(
+        &docs,
+        &tasks,
+        analyzer,
+        &tfidf,
+        &settings,
+        &args.data.display().to_string(),
+    )?;
     pb.finish_and_clear();
 
     let t_save = Instant::now();
@@ -81,19 +99,39 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         summary.documents,
         args.data.display(),
         secs(read_time),
-        if summary.latin1_fallbacks > 0 { format!(", {} decoded as Latin-1", summary.latin1_fallbacks) } else { String::new() },
-        if summary.skipped_bad > 0 { format!(", {} bad records skipped", summary.skipped_bad) } else { String::new() },
+        if summary.latin1_fallbacks > 0 {
+            format!(", {} decoded as Latin-1", summary.latin1_fallbacks)
+        } else {
+            String::new()
+        },
+        if summary.skipped_bad > 0 {
+            format!(", {} bad records skipped", summary.skipped_bad)
+        } else {
+            String::new()
+        },
     );
     for ex in &summary.skip_examples {
         println!("  skipped: {ex}");
     }
-    println!("{} features ({} n-grams {}-{}), vectorized in {}", bundles[0].vectorizer.vocabulary().len(),
-        if bundles[0].vectorizer.analyzer().config().stemmer.is_some() { "stemmed" } else { "word" },
-        bundles[0].vectorizer.analyzer().config().ngram_range.0, bundles[0].vectorizer.analyzer().config().ngram_range.1,
-        secs(times.vectorize));
-    for ((task, bundle), (path, fit)) in tasks.iter().zip(&bundles).zip(paths.iter().zip(&times.fit)) {
+    println!(
+        "{} features ({} n-grams {}-{}), vectorized in {}",
+        bundles[0].vectorizer.vocabulary().len(),
+        if bundles[0].vectorizer.analyzer().config().stemmer.is_some() {
+            "stemmed"
+        } else {
+            "word"
+        },
+        bundles[0].vectorizer.analyzer().config().ngram_range.0,
+        bundles[0].vectorizer.analyzer().config().ngram_range.1,
+        secs(times.vectorize)
+    );
+    for ((task, bundle), (path, fit)) in
+        tasks.iter().zip(&bundles).zip(paths.iter().zip(&times.fit))
+    {
         let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_header(vec!["class", "documents"]);
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_header(vec!["class", "documents"]);
         for (label, n) in task.labels.iter().zip(task.counts()) {
             table.add_row(vec![label.clone(), n.to_string()]);
         }
@@ -102,13 +140,22 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
             task.name,
             task.rows.len(),
             task.labels.len(),
-            if task.unlabelled > 0 { format!(" ({} without a label left out)", task.unlabelled) } else { String::new() },
+            if task.unlabelled > 0 {
+                format!(" ({} without a label left out)", task.unlabelled)
+            } else {
+                String::new()
+            },
             bundle.model.kind(),
             secs(*fit),
             path.display()
         );
         println!("{table}");
     }
-    println!("\nsaved {} model(s) in {}; total {}", bundles.len(), secs(save_time), secs(t0.elapsed()));
+    println!(
+        "\nsaved {} model(s) in {}; total {}",
+        bundles.len(),
+        secs(save_time),
+        secs(t0.elapsed())
+    );
     Ok(())
 }

@@ -5,11 +5,16 @@ use std::path::PathBuf;
 
 /// `../shared/datasets/<sub>` beside the project, or `None` after printing why the test skips.
 pub fn shared_dataset(sub: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets").join(sub);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/datasets")
+        .join(sub);
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("SKIP: {} is absent (the real corpora live in ../shared/datasets)", path.display());
+        eprintln!(
+            "SKIP: {} is absent (the real corpora live in ../shared/datasets)",
+            path.display()
+        );
         None
     }
 }
