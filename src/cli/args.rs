@@ -62,6 +62,11 @@ impl CorpusArgs {
         require_labels: bool,
         group_col: Option<&str>,
     ) -> Result<ReadOptions> {
+        if self.pair_col.is_some() {
+            bail!(super::UsageError(
+                "--pair-col: paired (headline-body) stance models are not implemented yet; use --text-col with both columns for now".into()
+            ));
+        }
         if self.join.len() != self.on.len() {
             bail!(
                 "each --join FILE needs its own --on COLUMN ({} --join, {} --on)",

@@ -308,7 +308,7 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
     let mut failed = 0usize;
     if let Some(input) = &args.input {
         let opts = args.corpus.read_options(&[], false, None)?;
-        let mut stream = open_corpus(input, &opts)?;
+        let mut stream = open_corpus(input, &opts)?.yield_bad_records();
         let mut batch = Vec::with_capacity(args.batch_size);
         for item in stream.by_ref() {
             match item {

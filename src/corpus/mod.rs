@@ -203,6 +203,7 @@ pub fn open_corpus(path: &Path, opts: &ReadOptions) -> Result<DocumentStream, Co
         inner,
         summary,
         skip_bad: opts.skip_bad,
+        yield_bad: false,
         finished: false,
     })
 }
@@ -239,6 +240,8 @@ pub struct DocumentStream {
     inner: Inner,
     summary: ReadSummary,
     skip_bad: bool,
+    /// Yield bad records as errors and keep going (see [`DocumentStream::yield_bad_records`]).
+    yield_bad: bool,
     finished: bool,
 }
 
@@ -251,6 +254,14 @@ impl DocumentStream {
     /// Counts so far (complete once the stream is exhausted).
     pub fn summary(&self) -> &ReadSummary {
         &self.summary
+    }
+
+    /// Makes each malformed record an `Err` item after which the stream goes on, so a
+    /// scorer can give every input record an output line; other errors still end it.
+    pub fn yield_bad_records(mut self) -> Self {
+        self.yield_bad = true;
+        self.skip_bad = false;
+        self
     }
 }
 
@@ -272,6 +283,9 @@ impl Iterator for DocumentStream {
                 }
                 Some(Err(e @ CorpusError::BadRecord { .. })) if self.skip_bad => {
                     note_skip(&mut self.summary, &e);
+                }
+                Some(Err(e @ CorpusError::BadRecord { .. })) if self.yield_bad => {
+                    return Some(Err(e));
                 }
                 Some(Err(e)) => {
                     self.finished = true;
