@@ -1,5 +1,4 @@
 //! TF-IDF features on sparse CSR matrices, and the newtype that makes them linfa records.
-mod interner;
 pub mod svmlight;
 mod tfidf;
 

@@ -9,9 +9,8 @@
 //! mapped to final columns and weighted straight into the output arrays. Counts are
 //! integers and each row is weighted in column order, so the matrix is bit-identical at
 //! any thread count and for any chunking.
-use super::interner::Interner;
 use super::{Csr, FeatureError, SparseRecords, TfidfParams};
-use crate::text::{Analyzer, AnalyzerConfig};
+use crate::text::{Analyzer, AnalyzerConfig, Interner};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};

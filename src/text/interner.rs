@@ -1,4 +1,4 @@
-//! A string interner for the counting hot path: open addressing over `u32` ids, terms
+//! A string interner for the hot paths (term counting, stop words, stem cache): open addressing over `u32` ids, terms
 //! stored back to back in one arena string, the full hash kept per term.
 //!
 //! Compared with `FxHashMap<Box<str>, u32>` it makes no allocation per new term, keeps
@@ -33,11 +33,16 @@ fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     let mut ca = a.chunks_exact(8);
     let mut cb = b.chunks_exact(8);
     for (x, y) in (&mut ca).zip(&mut cb) {
+        let x = u64::from_ne_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
+        let y = u64::from_ne_bytes([y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]]);
         if x != y {
             return false;
         }
     }
-    ca.remainder() == cb.remainder()
+    ca.remainder()
+        .iter()
+        .zip(cb.remainder())
+        .all(|(x, y)| x == y)
 }
 
 impl Interner {
@@ -67,6 +72,28 @@ impl Interner {
         // Fibonacci hashing: the high bits of the product index the table.
         let bits = self.table.len().trailing_zeros();
         (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    }
+
+    /// The id of `s`, if it has been interned.
+    #[inline]
+    pub fn find(&self, s: &str) -> Option<u32> {
+        if self.table.is_empty() {
+            return None;
+        }
+        let h = hash(s);
+        let mask = self.table.len() - 1;
+        let mut i = self.slot(h);
+        loop {
+            let v = self.table[i];
+            if v == 0 {
+                return None;
+            }
+            let (eh, st, en) = self.entries[(v - 1) as usize];
+            if eh == h && eq_bytes(&self.arena.as_bytes()[st..en], s.as_bytes()) {
+                return Some(v - 1);
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     /// The id of `s`, interning it if new.
@@ -128,6 +155,9 @@ mod tests {
             assert_eq!(it.get(i as u32), w);
         }
         assert_eq!(it.len(), 5000);
+        assert_eq!(it.find("w3_xxx"), Some(3));
+        assert_eq!(it.find("nope"), None);
+        assert_eq!(Interner::default().find("x"), None);
         assert_eq!(it.intern(""), 5000);
         assert_eq!(it.intern(""), 5000);
         assert!(it.iter().eq(words.iter().map(String::as_str).chain([""])));
