@@ -10,18 +10,19 @@ use std::hash::Hasher;
 /// Interns strings to dense ids `0..len()` in first-seen order.
 #[derive(Debug, Default)]
 pub struct Interner {
-    /// Slot → id + 1 (0 = empty). Length is a power of two (or zero).
-    table: Vec<u32>,
-    /// Per id: full hash, start in `arena`, end in `arena`.
-    entries: Vec<(u64, usize, usize)>,
+    /// Slot → 32-bit hash << 32 | (id + 1); 0 = empty. Length is a power of two (or
+    /// zero). Keeping the hash in the slot rejects mismatches without touching `entries`.
+    table: Vec<u64>,
+    /// Per id: start and end in `arena`.
+    entries: Vec<(usize, usize)>,
     arena: String,
 }
 
 #[inline]
-fn hash(s: &str) -> u64 {
+fn hash(s: &str) -> u32 {
     let mut h = rustc_hash::FxHasher::default();
     h.write(s.as_bytes());
-    h.finish()
+    (h.finish() >> 32) as u32
 }
 
 /// Byte equality without a libc call for short strings.
@@ -58,20 +59,20 @@ impl Interner {
 
     /// The string with id `id`.
     pub fn get(&self, id: u32) -> &str {
-        let (_, s, e) = self.entries[id as usize];
+        let (s, e) = self.entries[id as usize];
         &self.arena[s..e]
     }
 
     /// All strings in id order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|&(_, s, e)| &self.arena[s..e])
+        self.entries.iter().map(|&(s, e)| &self.arena[s..e])
     }
 
     #[inline]
-    fn slot(&self, h: u64) -> usize {
+    fn slot(&self, h: u32) -> usize {
         // Fibonacci hashing: the high bits of the product index the table.
         let bits = self.table.len().trailing_zeros();
-        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+        (u64::from(h).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
     }
 
     /// The id of `s`, if it has been interned.
@@ -88,9 +89,8 @@ impl Interner {
             if v == 0 {
                 return None;
             }
-            let (eh, st, en) = self.entries[(v - 1) as usize];
-            if eh == h && eq_bytes(&self.arena.as_bytes()[st..en], s.as_bytes()) {
-                return Some(v - 1);
+            if (v >> 32) as u32 == h && self.matches(v, s) {
+                return Some(v as u32 - 1);
             }
             i = (i + 1) & mask;
         }
@@ -111,28 +111,33 @@ impl Interner {
                 let id = self.entries.len() as u32;
                 let start = self.arena.len();
                 self.arena.push_str(s);
-                self.entries.push((h, start, self.arena.len()));
-                self.table[i] = id + 1;
+                self.entries.push((start, self.arena.len()));
+                self.table[i] = u64::from(h) << 32 | u64::from(id + 1);
                 return id;
             }
-            let (eh, st, en) = self.entries[(v - 1) as usize];
-            if eh == h && eq_bytes(&self.arena.as_bytes()[st..en], s.as_bytes()) {
-                return v - 1;
+            if (v >> 32) as u32 == h && self.matches(v, s) {
+                return v as u32 - 1;
             }
             i = (i + 1) & mask;
         }
     }
 
+    #[inline]
+    fn matches(&self, slot: u64, s: &str) -> bool {
+        let (st, en) = self.entries[(slot as u32 - 1) as usize];
+        eq_bytes(&self.arena.as_bytes()[st..en], s.as_bytes())
+    }
+
     fn grow(&mut self) {
         let new_len = (self.table.len() * 2).max(1024);
-        self.table = vec![0; new_len];
         let mask = new_len - 1;
-        for (id, &(h, _, _)) in self.entries.iter().enumerate() {
-            let mut i = self.slot(h);
+        let old = std::mem::replace(&mut self.table, vec![0; new_len]);
+        for v in old.into_iter().filter(|&v| v != 0) {
+            let mut i = self.slot((v >> 32) as u32);
             while self.table[i] != 0 {
                 i = (i + 1) & mask;
             }
-            self.table[i] = id as u32 + 1;
+            self.table[i] = v;
         }
     }
 }
