@@ -188,3 +188,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod throughput;

@@ -10,7 +10,7 @@
 //! integers and each row is weighted in column order, so the matrix is bit-identical at
 //! any thread count and for any chunking.
 use super::{Csr, FeatureError, SparseRecords, TfidfParams};
-use crate::text::{Analyzer, AnalyzerConfig};
+use crate::text::{Analyzer, AnalyzerConfig, Interner};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -135,8 +135,8 @@ fn build_index(vocabulary: &[String]) -> FxHashMap<Box<str>, u32> {
 
 /// One chunk's counts against its own local vocabulary.
 struct ChunkCounts {
-    /// Term → local id.
-    terms: FxHashMap<Box<str>, u32>,
+    /// Term ↔ local id.
+    terms: Interner,
     /// Documents containing each local term.
     df: Vec<u32>,
     /// Occurrences of each local term.
@@ -148,7 +148,7 @@ struct ChunkCounts {
 }
 
 fn count_chunk(analyzer: &Analyzer, texts: &[&str]) -> ChunkCounts {
-    let mut terms: FxHashMap<Box<str>, u32> = FxHashMap::default();
+    let mut terms = Interner::default();
     let mut counts: Vec<u32> = Vec::new();
     let mut touched: Vec<u32> = Vec::new();
     let mut df: Vec<u32> = Vec::new();
@@ -157,15 +157,10 @@ fn count_chunk(analyzer: &Analyzer, texts: &[&str]) -> ChunkCounts {
     let mut doc_ends = Vec::with_capacity(texts.len());
     for text in texts {
         analyzer.for_each_term(text, |t| {
-            let id = match terms.get(t) {
-                Some(&id) => id,
-                None => {
-                    let id = counts.len() as u32;
-                    terms.insert(Box::from(t), id);
-                    counts.push(0);
-                    id
-                }
-            };
+            let id = terms.intern(t);
+            if id as usize == counts.len() {
+                counts.push(0);
+            }
             let c = &mut counts[id as usize];
             if *c == 0 {
                 touched.push(id);
@@ -293,30 +288,26 @@ impl TfidfVectorizer {
             .collect();
 
         // Phase 2: merge into global term ids (first-seen order, only an intermediate).
-        let mut gmap: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut gterms: Vec<&str> = Vec::new();
+        let mut gterms = Interner::default();
         let mut gdf: Vec<u32> = Vec::new();
         let mut gtf: Vec<u64> = Vec::new();
-        gmap.reserve(chunks.iter().map(|c| c.terms.len()).max().unwrap_or(0) * 2);
         let remaps: Vec<Vec<u32>> = chunks
             .iter()
             .map(|c| {
                 let mut remap = vec![0u32; c.terms.len()];
-                for (term, &lid) in &c.terms {
-                    let gid = *gmap.entry(&**term).or_insert_with(|| {
-                        gterms.push(term);
+                for (lid, term) in c.terms.iter().enumerate() {
+                    let gid = gterms.intern(term);
+                    if gid as usize == gdf.len() {
                         gdf.push(0);
                         gtf.push(0);
-                        (gterms.len() - 1) as u32
-                    });
-                    remap[lid as usize] = gid;
-                    gdf[gid as usize] += c.df[lid as usize];
-                    gtf[gid as usize] += c.tf[lid as usize];
+                    }
+                    remap[lid] = gid;
+                    gdf[gid as usize] += c.df[lid];
+                    gtf[gid as usize] += c.tf[lid];
                 }
                 remap
             })
             .collect();
-        drop(gmap);
         if gterms.is_empty() {
             return Err(FeatureError::Invalid(
                 "empty vocabulary: the documents contain no terms (only stop words, \
@@ -346,7 +337,7 @@ impl TfidfVectorizer {
                 kept.par_sort_unstable_by(|&a, &b| {
                     gtf[b as usize]
                         .cmp(&gtf[a as usize])
-                        .then_with(|| gterms[a as usize].cmp(gterms[b as usize]))
+                        .then_with(|| gterms.get(a).cmp(gterms.get(b)))
                 });
                 kept.truncate(limit);
             }
@@ -360,15 +351,12 @@ impl TfidfVectorizer {
                 params.max_df
             )));
         }
-        kept.par_sort_unstable_by(|&a, &b| gterms[a as usize].cmp(gterms[b as usize]));
+        kept.par_sort_unstable_by(|&a, &b| gterms.get(a).cmp(gterms.get(b)));
         let mut gid_to_col = vec![u32::MAX; gterms.len()];
         for (col, &g) in kept.iter().enumerate() {
             gid_to_col[g as usize] = col as u32;
         }
-        let vocabulary: Vec<String> = kept
-            .iter()
-            .map(|&g| gterms[g as usize].to_string())
-            .collect();
+        let vocabulary: Vec<String> = kept.iter().map(|&g| gterms.get(g).to_string()).collect();
         let idf: Vec<f32> = kept
             .iter()
             .map(|&g| idf_weight(params, n_docs, gdf[g as usize]))

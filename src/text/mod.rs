@@ -4,12 +4,14 @@
 //! together and runs them over a document with per-thread scratch buffers, so the hot path
 //! allocates nothing per token (only one lowercased copy per non-ASCII document, and one
 //! entry per new word in the stem cache).
+mod interner;
 mod lowercase;
 mod ngram;
 mod stem;
 mod stop_words;
 mod tokenize;
 
+pub use interner::Interner;
 pub use lowercase::lowercase_into;
 pub use ngram::{check_ngram_range, for_each_ngram, parse_ngram_range};
 pub use stem::{resolve_stemmer, stemmer_languages, StemFilter};

@@ -3,9 +3,9 @@
 //! News vocabulary is Zipfian: a few thousand words make most tokens, so caching the stem
 //! of each word seen on this thread avoids re-running the Snowball automaton. The cache is
 //! a pure memo (same input, same output), so results are identical with and without it.
+use super::Interner;
 use super::TextError;
 use rust_stemmers::{Algorithm, Stemmer};
-use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 
 /// Every rust-stemmers language, by lower-case name and ISO 639-1 code.
@@ -34,9 +34,17 @@ const STEMMERS: &[(&str, &str, Algorithm)] = &[
 /// corpora with huge vocabularies; a clear only costs recomputation).
 const CACHE_CAP: usize = 1 << 18;
 
+/// One language's memo: word id (interned) → stem span in `stems`.
+#[derive(Default)]
+struct Memo {
+    words: Interner,
+    stems: String,
+    spans: Vec<(usize, usize)>,
+}
+
 thread_local! {
-    static CACHE: RefCell<Vec<FxHashMap<Box<str>, Box<str>>>> =
-        RefCell::new((0..STEMMERS.len()).map(|_| FxHashMap::default()).collect());
+    static CACHE: RefCell<Vec<Memo>> =
+        RefCell::new((0..STEMMERS.len()).map(|_| Memo::default()).collect());
 }
 
 /// The stemmer language names, for messages and help text.
@@ -120,15 +128,19 @@ impl StemFilter {
         }
         CACHE.with(|cell| match cell.try_borrow_mut() {
             Ok(mut maps) => {
-                let map = &mut maps[self.index];
-                if let Some(stem) = map.get(word) {
-                    return f(stem);
+                let memo = &mut maps[self.index];
+                if let Some(id) = memo.words.find(word) {
+                    let (s, e) = memo.spans[id as usize];
+                    return f(&memo.stems[s..e]);
                 }
                 let stem = self.stemmer.stem(word);
-                if map.len() >= CACHE_CAP {
-                    map.clear();
+                if memo.words.len() >= CACHE_CAP {
+                    *memo = Memo::default();
                 }
-                map.insert(word.into(), stem.as_ref().into());
+                memo.words.intern(word);
+                let start = memo.stems.len();
+                memo.stems.push_str(&stem);
+                memo.spans.push((start, memo.stems.len()));
                 f(&stem)
             }
             // Re-entrant use from inside `f` on this thread: stem without the cache.

@@ -6,8 +6,8 @@
 //! contracted forms such as "don't" that the default tokenizer never produces). This is
 //! not scikit-learn's `ENGLISH_STOP_WORDS` (318 words). The resolved list is stored in the
 //! model, so a model never changes meaning with a crate upgrade.
+use super::Interner;
 use super::TextError;
-use rustc_hash::FxHashSet;
 use std::path::Path;
 
 /// Language names accepted for stop-word lists, with the `stop-words` crate code.
@@ -135,17 +135,29 @@ fn normalise(words: impl Iterator<Item = String>) -> Vec<String> {
 
 /// Drops tokens that are in the stop list (exact, case-sensitive match on the token as
 /// it comes out of the tokenizer, i.e. after lowercasing when that is on).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct StopFilter {
-    words: FxHashSet<Box<str>>,
+    words: Interner,
+}
+
+impl Clone for StopFilter {
+    fn clone(&self) -> Self {
+        let mut words = Interner::default();
+        for w in self.words.iter() {
+            words.intern(w);
+        }
+        StopFilter { words }
+    }
 }
 
 impl StopFilter {
     /// Builds the filter from a resolved list.
     pub fn new(words: &[String]) -> Self {
-        StopFilter {
-            words: words.iter().map(|w| w.as_str().into()).collect(),
+        let mut set = Interner::default();
+        for w in words {
+            set.intern(w);
         }
+        StopFilter { words: set }
     }
 
     /// Whether the filter removes nothing (lets the analyzer skip the lookup).
@@ -156,7 +168,7 @@ impl StopFilter {
     /// Whether `token` is a stop word.
     #[inline]
     pub fn is_stop(&self, token: &str) -> bool {
-        self.words.contains(token)
+        self.words.find(token).is_some()
     }
 }
 
