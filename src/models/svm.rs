@@ -18,6 +18,8 @@
 //! one-vs-rest probabilities normalised to sum to 1. The internal folds are solved to a looser
 //! tolerance and warm-started from the full model's dual variables, which keeps calibration
 //! cheap (see the crate's benchmark notes for measured costs).
+// `!(x > 0.0)` in the parameter checks is deliberate: it rejects NaN too.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::{
     argmax_rows, check_targets, linear_scores, softmax_rows, ClassWeight, ModelError, ModelSettings,
@@ -519,6 +521,7 @@ fn solve_block<const B: usize>(
 
 /// `x_r · w_b` for every problem `b` of a block (weights feature-major, constant feature last).
 #[inline]
+#[allow(clippy::needless_range_loop)]
 fn dot_block<const B: usize>(x: &Rows, w: &[f64], r: usize) -> [f64; B] {
     let (s, e) = (x.indptr[r], x.indptr[r + 1]);
     // Bounds-checked first: proves `w` holds (nf + 1) × B entries for the loop below.
@@ -540,6 +543,7 @@ fn dot_block<const B: usize>(x: &Rows, w: &[f64], r: usize) -> [f64; B] {
 
 /// `w_b += d_b x_r` for every problem `b` of a block.
 #[inline]
+#[allow(clippy::needless_range_loop)]
 fn axpy_block<const B: usize>(x: &Rows, d: &[f64; B], r: usize, w: &mut [f64]) {
     let (s, e) = (x.indptr[r], x.indptr[r + 1]);
     // Bounds-checked first: proves `w` holds (nf + 1) × B entries for the loop below.
