@@ -5,6 +5,8 @@
 //! feature indices (scikit-learn's `dump_svmlight_file(..., zero_based=True)`), optional
 //! `qid:N` (ignored), blank and `#` comment lines skipped. Labels must be non-negative
 //! integers (written as `3` or `3.0`); they become class indices as they are.
+// `!(x > 0.0)` in the parameter checks is deliberate: it rejects NaN too.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::{Csr, SparseRecords};
 use std::io::BufRead;

@@ -145,7 +145,11 @@ impl ModelSettings {
             } else {
                 0.1
             },
-            tol: 1e-4,
+            tol: if kind == ClassifierKind::Svm {
+                0.1
+            } else {
+                1e-4
+            },
             max_iter: 1000,
             epochs: 10,
             sgd_loss: SgdLoss::Hinge,

@@ -5,6 +5,8 @@
 //! same probabilities. Sums are taken in f64 and the fitted log-probabilities stored in f32.
 //! Class weights act as sample weights: a document of class `c` adds `weight[c] × x` to the
 //! feature counts and `weight[c]` to the class count, as scikit-learn's `sample_weight` does.
+// `!(x > 0.0)` in the parameter checks is deliberate: it rejects NaN too.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::{check_targets, linear_scores, softmax_rows, ClassWeight, ModelError, ModelSettings};
 use crate::features::SparseRecords;

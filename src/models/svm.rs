@@ -18,6 +18,8 @@
 //! one-vs-rest probabilities normalised to sum to 1. The internal folds are solved to a looser
 //! tolerance and warm-started from the full model's dual variables, which keeps calibration
 //! cheap (see the crate's benchmark notes for measured costs).
+// `!(x > 0.0)` in the parameter checks is deliberate: it rejects NaN too.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::{
     argmax_rows, check_targets, linear_scores, softmax_rows, ClassWeight, ModelError, ModelSettings,
@@ -51,7 +53,7 @@ impl Default for LinearSvmValidParams {
     fn default() -> Self {
         LinearSvmValidParams {
             c: 1.0,
-            tol: 1e-4,
+            tol: 0.1,
             max_iter: 1000,
             squared_hinge: true,
             fit_intercept: true,
@@ -90,8 +92,10 @@ impl LinearSvmValidParams {
 }
 
 /// Hyperparameters of [`LinearSvm`]; defaults match scikit-learn's `LinearSVC`
-/// (`C = 1`, `tol = 1e-4`, `max_iter = 1000`, squared hinge, intercept scaling 1), plus Platt
-/// calibration on by default.
+/// (`C = 1`, `max_iter = 1000`, squared hinge, intercept scaling 1) except the tolerance:
+/// 0.1, LIBLINEAR's own default for this solver, instead of scikit-learn's 1e-4. On the
+/// 20 Newsgroups dev split both give the same accuracy (0.9319 vs 0.9315) and 0.1 fits about
+/// twice as fast. Platt calibration is on by default.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LinearSvmParams(pub LinearSvmValidParams);
 
@@ -249,7 +253,15 @@ struct Rows<'a> {
 }
 
 impl<'a> Rows<'a> {
-    fn new(x: &'a Csr, bias: f64) -> Self {
+    fn new(x: &'a Csr, bias: f64) -> Result<Self, ModelError> {
+        // The unchecked gathers in the solver rely on this; sprs guarantees it for matrices
+        // built safely, and re-checking costs one pass and keeps `unsafe` sound regardless.
+        if let Some(j) = x.indices().iter().find(|&&j| j as usize >= x.cols()) {
+            return Err(ModelError::Data(format!(
+                "CSR column index {j} is out of range for {} columns",
+                x.cols()
+            )));
+        }
         let indptr = x.indptr().into_raw_storage();
         let data = x.data();
         let sq_norm = (0..x.rows())
@@ -261,40 +273,35 @@ impl<'a> Rows<'a> {
                     + bias * bias
             })
             .collect();
-        Rows {
+        Ok(Rows {
             indptr,
             indices: x.indices(),
             data,
             nf: x.cols(),
             bias,
             sq_norm,
-        }
+        })
     }
 
     #[inline]
     fn dot(&self, w: &[f64], r: usize) -> f64 {
         let (s, e) = (self.indptr[r], self.indptr[r + 1]);
+        // Bounds-checked first: proves `w` has nf + 1 entries for the loop below.
         let mut acc = w[self.nf] * self.bias;
         for (&j, &v) in self.indices[s..e].iter().zip(&self.data[s..e]) {
-            acc += w[j as usize] * v as f64;
+            // SAFETY: `Rows::new` checked every column index is < nf, and `w` has nf + 1
+            // entries (checked by the indexing above).
+            acc += unsafe { *w.get_unchecked(j as usize) } * v as f64;
         }
         acc
     }
-
-    #[inline]
-    fn axpy(&self, a: f64, r: usize, w: &mut [f64]) {
-        let (s, e) = (self.indptr[r], self.indptr[r + 1]);
-        for (&j, &v) in self.indices[s..e].iter().zip(&self.data[s..e]) {
-            w[j as usize] += a * v as f64;
-        }
-        w[self.nf] += a * self.bias;
-    }
 }
 
-/// One binary problem: the rows it trains on, their ±1 labels and the two costs.
-struct Binary<'a> {
-    rows: &'a [usize],
-    y: Vec<f64>,
+/// Per-class costs of one binary problem inside a block.
+#[derive(Clone, Copy)]
+struct Costs {
+    /// The class whose rows are the positives.
+    class: usize,
     c_pos: f64,
     c_neg: f64,
 }
@@ -307,134 +314,265 @@ struct Solution {
     iters: usize,
 }
 
-/// Dual coordinate descent with shrinking (Hsieh et al. 2008, Algorithm 3).
+/// How many classes to solve per sweep over the data (see [`solve_block`]): at most 8 (one
+/// cache line of f64 weights per feature), and split so that every thread gets an equal
+/// number of blocks. Results do not depend on this choice, only speed does.
+fn block_size(n_problems: usize) -> usize {
+    let threads = rayon::current_num_threads().max(1);
+    let blocks = threads * n_problems.div_ceil(8 * threads);
+    n_problems.div_ceil(blocks.max(1)).clamp(1, 8)
+}
+
+/// Dual coordinate descent with shrinking (Hsieh et al. 2008, Algorithm 3) for up to `B`
+/// one-vs-rest problems at once.
 ///
-/// Dual: min ½ αᵀ Q̄ α − eᵀα, 0 ≤ α_i ≤ U_i, Q̄ = Q + D, Q_ij = y_i y_j x_iᵀx_j;
-/// hinge: U_i = C_i, D_ii = 0; squared hinge: U_i = ∞, D_ii = 1 / (2 C_i).
-/// Stops when the spread of projected gradients over the active set is ≤ `eps` and no
-/// variable is shrunk (LIBLINEAR re-checks the whole set before stopping).
-fn solve(
+/// Dual of each problem: min ½ αᵀ Q̄ α − eᵀα, 0 ≤ α_i ≤ U_i, Q̄ = Q + D, Q_ij = y_i y_j x_iᵀx_j;
+/// hinge: U_i = C_i, D_ii = 0; squared hinge: U_i = ∞, D_ii = 1 / (2 C_i). A problem stops
+/// when the spread of projected gradients over its active set is ≤ `eps` and none of its
+/// variables is shrunk (LIBLINEAR re-checks the whole set before stopping), or at `max_iter`.
+///
+/// Why blocks: the problems share the data, so one pass over a row serves all of them, with
+/// the block's weights stored feature-major (`B` adjacent weights per feature, one cache
+/// line for B = 4..8 in f64). Each problem keeps its own shrinking, stopping and iteration
+/// count, and every problem visits rows in the order of one permutation per outer iteration
+/// drawn from a stream that depends only on `(seed, run, iteration)`, restricted to its own
+/// active rows: a problem's trajectory is therefore the same whichever block (and thread)
+/// it is solved in, so results do not depend on blocking or thread count.
+#[allow(clippy::too_many_arguments)]
+fn solve_block<const B: usize>(
     x: &Rows,
-    p: &Binary,
+    labels: &[usize],
+    rows: &[usize],
+    costs: &[Costs],
     squared: bool,
     eps: f64,
     max_iter: usize,
-    rng: &mut ChaCha8Rng,
-    warm: Option<&[f64]>,
-) -> Solution {
-    let l = p.rows.len();
-    let (diag, upper): (Vec<f64>, Vec<f64>) =
-        p.y.iter()
-            .map(|&yi| {
-                let c = if yi > 0.0 { p.c_pos } else { p.c_neg };
-                if squared {
-                    (0.5 / c, f64::INFINITY)
-                } else {
-                    (0.0, c)
-                }
-            })
-            .unzip();
-    let qd: Vec<f64> = (0..l).map(|i| x.sq_norm[p.rows[i]] + diag[i]).collect();
-    let mut w = vec![0.0f64; x.nf + 1];
-    let mut alpha = vec![0.0f64; l];
+    seed: u64,
+    run: u64,
+    warm: Option<&[Vec<f64>]>,
+) -> Vec<Solution> {
+    let nb = costs.len();
+    assert!(nb >= 1 && nb <= B);
+    let l = rows.len();
+    let nw = x.nf + 1;
+    // Per problem: (diag, upper) for positives and negatives.
+    let mut dp = [0.0f64; B];
+    let mut dn = [0.0f64; B];
+    let mut up = [f64::INFINITY; B];
+    let mut un = [f64::INFINITY; B];
+    for (b, c) in costs.iter().enumerate() {
+        if squared {
+            dp[b] = 0.5 / c.c_pos;
+            dn[b] = 0.5 / c.c_neg;
+        } else {
+            up[b] = c.c_pos;
+            un[b] = c.c_neg;
+        }
+    }
+    let mut w = vec![0.0f64; nw * B];
+    let mut alpha = vec![0.0f64; l * B];
+    // Sign of row i in problem b, as a bit mask over b.
+    let pos: Vec<u8> = rows
+        .iter()
+        .map(|&r| {
+            costs
+                .iter()
+                .enumerate()
+                .fold(0u8, |m, (b, c)| m | (((labels[r] == c.class) as u8) << b))
+        })
+        .collect();
+    let sign = |i: usize, b: usize| if pos[i] >> b & 1 == 1 { 1.0 } else { -1.0 };
     if let Some(a0) = warm {
-        for i in 0..l {
-            alpha[i] = a0[i].clamp(0.0, upper[i]);
-            if alpha[i] != 0.0 {
-                x.axpy(p.y[i] * alpha[i], p.rows[i], &mut w);
+        for (b, c) in costs.iter().enumerate() {
+            for i in 0..l {
+                let ypos = sign(i, b) > 0.0;
+                let a = a0[c.class][rows[i]].clamp(0.0, if ypos { up[b] } else { un[b] });
+                alpha[i * B + b] = a;
+                if a != 0.0 {
+                    let mut d = [0.0f64; B];
+                    d[b] = sign(i, b) * a;
+                    axpy_block::<B>(x, &d, rows[i], &mut w);
+                }
             }
         }
     }
+    // Shrinking state: active[i] has bit b set while row i is in problem b's active set.
+    let all: u8 = if nb == 8 { u8::MAX } else { (1u8 << nb) - 1 };
+    let mut active = vec![all; l];
+    let mut n_active = [l; B];
+    let mut pg_max_old = [f64::INFINITY; B];
+    let mut pg_min_old = [f64::NEG_INFINITY; B];
+    let mut iters = [0usize; B];
+    let mut running: u8 = all;
     let mut index: Vec<usize> = (0..l).collect();
-    let mut active = l;
-    let (mut pg_max_old, mut pg_min_old) = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut iter = 0;
-    while iter < max_iter {
-        let (mut pg_max, mut pg_min) = (f64::NEG_INFINITY, f64::INFINITY);
-        for j in 0..active {
-            let k = rng.random_range(j..active);
+    let mut rng = rng_for(seed, run, 0);
+    while running != 0 {
+        for j in 0..l {
+            let k = rng.random_range(j..l);
             index.swap(j, k);
         }
-        let mut s = 0;
-        while s < active {
-            let i = index[s];
-            let yi = p.y[i];
-            let g = yi * x.dot(&w, p.rows[i]) - 1.0 + diag[i] * alpha[i];
-            let mut pg = 0.0;
-            if alpha[i] == 0.0 {
-                if g > pg_max_old {
-                    active -= 1;
-                    index.swap(s, active);
-                    continue;
-                } else if g < 0.0 {
-                    pg = g;
-                }
-            } else if alpha[i] == upper[i] {
-                if g < pg_min_old {
-                    active -= 1;
-                    index.swap(s, active);
-                    continue;
-                } else if g > 0.0 {
-                    pg = g;
-                }
-            } else {
-                pg = g;
+        let mut pg_max = [f64::NEG_INFINITY; B];
+        let mut pg_min = [f64::INFINITY; B];
+        for &i in &index {
+            let todo = active[i] & running;
+            if todo == 0 {
+                continue;
             }
-            pg_max = pg_max.max(pg);
-            pg_min = pg_min.min(pg);
-            if pg.abs() > 1e-12 {
-                let old = alpha[i];
-                // An all-zero row without intercept has Q̄_ii = 0 under hinge loss: the dual
-                // is linear in α_i, so it goes straight to the bound its gradient points to.
-                alpha[i] = if qd[i] > 0.0 {
-                    (old - g / qd[i]).clamp(0.0, upper[i])
-                } else if g < 0.0 {
-                    upper[i]
+            let r = rows[i];
+            let dots = dot_block::<B>(x, &w, r);
+            let qbase = x.sq_norm[r];
+            let mut delta = [0.0f64; B];
+            let mut changed = false;
+            for b in 0..nb {
+                if todo >> b & 1 == 0 {
+                    continue;
+                }
+                let yi = sign(i, b);
+                let (diag, upper) = if yi > 0.0 {
+                    (dp[b], up[b])
                 } else {
-                    0.0
+                    (dn[b], un[b])
                 };
-                let d = (alpha[i] - old) * yi;
-                if d != 0.0 {
-                    x.axpy(d, p.rows[i], &mut w);
+                let a = &mut alpha[i * B + b];
+                let g = yi * dots[b] - 1.0 + diag * *a;
+                let mut pg = 0.0;
+                if *a == 0.0 {
+                    if g > pg_max_old[b] {
+                        active[i] &= !(1 << b);
+                        n_active[b] -= 1;
+                        continue;
+                    } else if g < 0.0 {
+                        pg = g;
+                    }
+                } else if *a == upper {
+                    if g < pg_min_old[b] {
+                        active[i] &= !(1 << b);
+                        n_active[b] -= 1;
+                        continue;
+                    } else if g > 0.0 {
+                        pg = g;
+                    }
+                } else {
+                    pg = g;
+                }
+                pg_max[b] = pg_max[b].max(pg);
+                pg_min[b] = pg_min[b].min(pg);
+                if pg.abs() > 1e-12 {
+                    let old = *a;
+                    let qd = qbase + diag;
+                    // An all-zero row without intercept has Q̄_ii = 0 under hinge loss: the
+                    // dual is linear in α_i, so it goes to the bound its gradient points to.
+                    *a = if qd > 0.0 {
+                        (old - g / qd).clamp(0.0, upper)
+                    } else if g < 0.0 {
+                        upper
+                    } else {
+                        0.0
+                    };
+                    delta[b] = (*a - old) * yi;
+                    changed |= delta[b] != 0.0;
                 }
             }
-            s += 1;
-        }
-        iter += 1;
-        if pg_max - pg_min <= eps {
-            if active == l {
-                break;
+            if changed {
+                axpy_block::<B>(x, &delta, r, &mut w);
             }
-            active = l;
-            pg_max_old = f64::INFINITY;
-            pg_min_old = f64::NEG_INFINITY;
-            continue;
         }
-        pg_max_old = if pg_max <= 0.0 { f64::INFINITY } else { pg_max };
-        pg_min_old = if pg_min >= 0.0 {
-            f64::NEG_INFINITY
-        } else {
-            pg_min
-        };
+        for b in 0..nb {
+            if running >> b & 1 == 0 {
+                continue;
+            }
+            iters[b] += 1;
+            if pg_max[b] - pg_min[b] <= eps {
+                if n_active[b] == l {
+                    running &= !(1 << b);
+                    continue;
+                }
+                for a in active.iter_mut() {
+                    *a |= 1 << b;
+                }
+                n_active[b] = l;
+                pg_max_old[b] = f64::INFINITY;
+                pg_min_old[b] = f64::NEG_INFINITY;
+            } else {
+                pg_max_old[b] = if pg_max[b] <= 0.0 {
+                    f64::INFINITY
+                } else {
+                    pg_max[b]
+                };
+                pg_min_old[b] = if pg_min[b] >= 0.0 {
+                    f64::NEG_INFINITY
+                } else {
+                    pg_min[b]
+                };
+            }
+            if iters[b] >= max_iter {
+                running &= !(1 << b);
+            }
+        }
     }
-    Solution {
-        w,
-        alpha,
-        iters: iter,
+    (0..nb)
+        .map(|b| Solution {
+            w: (0..nw).map(|j| w[j * B + b]).collect(),
+            alpha: (0..l).map(|i| alpha[i * B + b]).collect(),
+            iters: iters[b],
+        })
+        .collect()
+}
+
+/// `x_r · w_b` for every problem `b` of a block (weights feature-major, constant feature last).
+#[inline]
+#[allow(clippy::needless_range_loop)]
+fn dot_block<const B: usize>(x: &Rows, w: &[f64], r: usize) -> [f64; B] {
+    let (s, e) = (x.indptr[r], x.indptr[r + 1]);
+    // Bounds-checked first: proves `w` holds (nf + 1) × B entries for the loop below.
+    let wb = &w[x.nf * B..x.nf * B + B];
+    let mut acc = [0.0f64; B];
+    for b in 0..B {
+        acc[b] = wb[b] * x.bias;
+    }
+    for (&j, &v) in x.indices[s..e].iter().zip(&x.data[s..e]) {
+        let v = v as f64;
+        let base = j as usize * B;
+        for b in 0..B {
+            // SAFETY: `Rows::new` checked every column index j < nf, so j·B + b < nf·B.
+            acc[b] += unsafe { *w.get_unchecked(base + b) } * v;
+        }
+    }
+    acc
+}
+
+/// `w_b += d_b x_r` for every problem `b` of a block.
+#[inline]
+#[allow(clippy::needless_range_loop)]
+fn axpy_block<const B: usize>(x: &Rows, d: &[f64; B], r: usize, w: &mut [f64]) {
+    let (s, e) = (x.indptr[r], x.indptr[r + 1]);
+    // Bounds-checked first: proves `w` holds (nf + 1) × B entries for the loop below.
+    let wb = &mut w[x.nf * B..x.nf * B + B];
+    for b in 0..B {
+        wb[b] += d[b] * x.bias;
+    }
+    for (&j, &v) in x.indices[s..e].iter().zip(&x.data[s..e]) {
+        let v = v as f64;
+        let base = j as usize * B;
+        for b in 0..B {
+            // SAFETY: as in `dot_block`.
+            unsafe { *w.get_unchecked_mut(base + b) += d[b] * v };
+        }
     }
 }
 
-/// The random stream of binary problem `class` within training run `run` (0 = full data,
-/// 1.. = calibration folds): independent of which thread solves it.
-fn rng_for(seed: u64, run: u64, class: usize) -> ChaCha8Rng {
+/// The random stream of training run `run` (0 = full data, 1.. = calibration folds) and
+/// `part` (0 for the solver's row orders).
+fn rng_for(seed: u64, run: u64, part: usize) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(run.wrapping_mul(1 << 32).wrapping_add(class as u64));
+    rng.set_stream(run.wrapping_mul(1 << 32).wrapping_add(part as u64));
     rng
 }
 
-/// Trains every one-vs-rest problem on `rows` (in parallel over classes); for two classes a
-/// single problem is solved and mirrored, as LIBLINEAR does. Returns one solution per class
-/// (class 0 of a binary task holds the negated solution of class 1).
+/// Trains every one-vs-rest problem on `rows`, `block` classes per sweep and blocks in
+/// parallel; for two classes a single problem is solved and mirrored, as LIBLINEAR does.
+/// Returns one solution per class (class 0 of a binary task holds the negated solution of
+/// class 1, with the same duals).
 #[allow(clippy::too_many_arguments)]
 fn train_ovr(
     x: &Rows,
@@ -446,35 +584,44 @@ fn train_ovr(
     eps: f64,
     run: u64,
     warm: Option<&[Vec<f64>]>,
+    block: usize,
 ) -> Vec<Solution> {
     let c = p.c as f64;
     let binary = k == 2;
-    let todo: Vec<usize> = if binary { vec![1] } else { (0..k).collect() };
-    let mut sols: Vec<Solution> = todo
-        .par_iter()
-        .map(|&cls| {
-            let prob = Binary {
-                rows,
-                y: rows
-                    .iter()
-                    .map(|&r| if y[r] == cls { 1.0 } else { -1.0 })
-                    .collect(),
+    let costs: Vec<Costs> = if binary {
+        vec![Costs {
+            class: 1,
+            c_pos: c * cw[1] as f64,
+            c_neg: c * cw[0] as f64,
+        }]
+    } else {
+        (0..k)
+            .map(|cls| Costs {
+                class: cls,
                 c_pos: c * cw[cls] as f64,
-                c_neg: if binary { c * cw[0] as f64 } else { c },
-            };
-            let warm_local: Option<Vec<f64>> =
-                warm.map(|a| rows.iter().map(|&r| a[cls][r]).collect());
-            let mut rng = rng_for(p.seed, run, cls);
-            solve(
-                x,
-                &prob,
-                p.squared_hinge,
-                eps,
-                p.max_iter,
-                &mut rng,
-                warm_local.as_deref(),
-            )
-        })
+                c_neg: c,
+            })
+            .collect()
+    };
+    let go = |chunk: &[Costs]| -> Vec<Solution> {
+        let (sq, mi, seed) = (p.squared_hinge, p.max_iter, p.seed);
+        match chunk.len() {
+            1 => solve_block::<1>(x, y, rows, chunk, sq, eps, mi, seed, run, warm),
+            2 => solve_block::<2>(x, y, rows, chunk, sq, eps, mi, seed, run, warm),
+            3 => solve_block::<3>(x, y, rows, chunk, sq, eps, mi, seed, run, warm),
+            4 => solve_block::<4>(x, y, rows, chunk, sq, eps, mi, seed, run, warm),
+            5 => solve_block::<5>(x, y, rows, chunk, sq, eps, mi, seed, run, warm),
+            6 => solve_block::<6>(x, y, rows, chunk, sq, eps, mi, seed, run, warm),
+            7 => solve_block::<7>(x, y, rows, chunk, sq, eps, mi, seed, run, warm),
+            _ => solve_block::<8>(x, y, rows, chunk, sq, eps, mi, seed, run, warm),
+        }
+    };
+    let mut sols: Vec<Solution> = costs
+        .par_chunks(block.clamp(1, 8))
+        .map(go)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
         .collect();
     if binary {
         let s = sols.pop().expect("one binary solution");
@@ -634,10 +781,11 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
         } else {
             0.0
         };
-        let x = Rows::new(csr, bias);
+        let x = Rows::new(csr, bias)?;
         let cw = p.class_weight.per_class(&y, k);
         let all: Vec<usize> = (0..n).collect();
-        let sols = train_ovr(&x, &y, &all, k, &cw, p, p.tol as f64, 0, None);
+        let block = block_size(k);
+        let sols = train_ovr(&x, &y, &all, k, &cw, p, p.tol as f64, 0, None, block);
 
         let mut weights = Array2::<f32>::zeros((k, nf));
         let mut intercept = Array1::<f32>::zeros(k);
@@ -663,7 +811,18 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
                 if train.is_empty() || held.is_empty() {
                     continue;
                 }
-                let fs = train_ovr(&x, &y, &train, k, &cw, p, eps, f as u64 + 1, Some(&warm));
+                let fs = train_ovr(
+                    &x,
+                    &y,
+                    &train,
+                    k,
+                    &cw,
+                    p,
+                    eps,
+                    f as u64 + 1,
+                    Some(&warm),
+                    block,
+                );
                 for &i in &held {
                     for (c, s) in fs.iter().enumerate() {
                         dec[i * k + c] = x.dot(&s.w, i);
@@ -951,6 +1110,25 @@ mod tests {
         assert!(a.platt().is_some());
         let rec = records(&r);
         assert_eq!(a.predict_proba(&rec), b.predict_proba(&rec));
+    }
+
+    #[test]
+    fn block_size_does_not_change_any_problem() {
+        let (rows, y) = bigger_problem();
+        let r: Vec<&[f32]> = rows.iter().map(|v| v.as_slice()).collect();
+        let d = dataset(&r, &y);
+        let x = Rows::new(&d.records.0, 1.0).unwrap();
+        let p = LinearSvmParams::new().check().unwrap();
+        let all: Vec<usize> = (0..y.len()).collect();
+        let cw = vec![1.0; 4];
+        let one = train_ovr(&x, &y, &all, 4, &cw, &p, 1e-3, 0, None, 1);
+        for block in [2, 3, 4, 5, 8] {
+            let other = train_ovr(&x, &y, &all, 4, &cw, &p, 1e-3, 0, None, block);
+            for (a, b) in one.iter().zip(&other) {
+                assert_eq!(a.w, b.w, "block {block}");
+                assert_eq!(a.iters, b.iters);
+            }
+        }
     }
 
     #[test]
