@@ -118,9 +118,14 @@ fn main() {
     let (xdv, ydv) = load("20ng_dev.svm", Some(xtr.0.cols()));
     let k = 20;
     let train = DatasetBase::new(xtr, ytr);
-    if only.is_empty() || only == "logreg" {
-        let mut best = (0.0, 0.0);
-        for c in [1.0, 10.0, 30.0, 100.0] {
+    if only.is_empty() || only == "logreg" || only == "full" {
+        let mut best = (1.0, 0.0);
+        let cs: &[f64] = if only == "full" {
+            &[]
+        } else {
+            &[1.0, 10.0, 30.0, 100.0]
+        };
+        for &c in cs {
             let t = Instant::now();
             let m: LogisticRegression = LogisticRegressionParams::new(k).c(c).fit(&train).unwrap();
             let secs = t.elapsed().as_secs_f64();
