@@ -292,26 +292,48 @@ fn predict_gives_every_input_record_a_line_even_a_bad_one() {
     let input = dir.path().join("batch.jsonl");
     std::fs::write(&input, "{\"id\": \"a\", \"text\": \"The goalkeeper saved a penalty in the cup final.\"}\n[1, 2]\n{\"id\": \"c\", \"text\": \"Hospital waiting lists fell after the new clinic opened.\"}\n").unwrap();
     let out = textclf()
-        .args(["predict", "--format", "jsonl", "--task", "topic", "--model-dir"])
+        .args([
+            "predict",
+            "--format",
+            "jsonl",
+            "--task",
+            "topic",
+            "--model-dir",
+        ])
         .arg(dir.path())
         .arg("--input")
         .arg(&input)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["id"], "a");
     assert_eq!(lines[0]["topic"]["label"], "sport");
-    assert!(lines[1]["error"].as_str().unwrap().contains("object"), "{}", lines[1]);
+    assert!(
+        lines[1]["error"].as_str().unwrap().contains("object"),
+        "{}",
+        lines[1]
+    );
     assert_eq!(lines[2]["id"], "c");
     assert_eq!(lines[2]["topic"]["label"], "health");
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 record(s)"));
 
     // Under --skip-bad the same run succeeds, still with three lines.
     textclf()
-        .args(["predict", "--format", "jsonl", "--skip-bad", "--task", "topic", "--model-dir"])
+        .args([
+            "predict",
+            "--format",
+            "jsonl",
+            "--skip-bad",
+            "--task",
+            "topic",
+            "--model-dir",
+        ])
         .arg(dir.path())
         .arg("--input")
         .arg(&input)

@@ -2,16 +2,22 @@
 
 mod common;
 
+use std::path::Path;
 use textclf::bundle::{BundleError, ModelBundle};
 use textclf::corpus::{read_corpus, ReadOptions};
 use textclf::features::TfidfParams;
 use textclf::models::{ClassifierKind, ModelSettings};
 use textclf::pipeline::{predict, train, LabelledTask};
 use textclf::text::AnalyzerConfig;
-use std::path::Path;
 
 fn analyzer() -> AnalyzerConfig {
-    AnalyzerConfig { lowercase: true, token_pattern: None, stop_words: vec![], stemmer: None, ngram_range: (1, 1) }
+    AnalyzerConfig {
+        lowercase: true,
+        token_pattern: None,
+        stop_words: vec![],
+        stemmer: None,
+        ngram_range: (1, 1),
+    }
 }
 
 /// A real bundle trained on the sample corpus with `kind`.
@@ -24,14 +30,29 @@ fn sample_bundle(kind: ClassifierKind) -> ModelBundle {
     };
     let (docs, _) = read_corpus(&common::sample_corpus(), &opts).unwrap();
     let task = LabelledTask::from_documents(&docs, 0, "topic").unwrap();
-    let params = TfidfParams { min_df: textclf::features::DfLimit::Count(2), ..TfidfParams::default() };
-    let (mut bundles, _) = train(&docs, &[task], analyzer(), &params, &[ModelSettings::new(kind)], "sample").unwrap();
+    let params = TfidfParams {
+        min_df: textclf::features::DfLimit::Count(2),
+        ..TfidfParams::default()
+    };
+    let (mut bundles, _) = train(
+        &docs,
+        &[task],
+        analyzer(),
+        &params,
+        &[ModelSettings::new(kind)],
+        "sample",
+    )
+    .unwrap();
     bundles.pop().unwrap()
 }
 
 #[test]
 fn round_trip_gives_identical_predictions_for_every_classifier() {
-    let texts = ["The league match ended in a draw after extra time.", "Interest rates rose again, lenders said.", ""];
+    let texts = [
+        "The league match ended in a draw after extra time.",
+        "Interest rates rose again, lenders said.",
+        "",
+    ];
     for kind in ClassifierKind::ALL {
         let bundle = sample_bundle(kind);
         let dir = tempfile::TempDir::new().unwrap();
@@ -39,7 +60,11 @@ fn round_trip_gives_identical_predictions_for_every_classifier() {
         bundle.save(&path).unwrap();
         let loaded = ModelBundle::load(&path).unwrap();
         assert_eq!(loaded, bundle, "{kind}");
-        assert_eq!(predict(&loaded, &texts, 3), predict(&bundle, &texts, 3), "{kind}");
+        assert_eq!(
+            predict(&loaded, &texts, 3),
+            predict(&bundle, &texts, 3),
+            "{kind}"
+        );
         // Saving again gives the same bytes.
         assert_eq!(loaded.to_bytes(), std::fs::read(&path).unwrap(), "{kind}");
     }
@@ -69,14 +94,18 @@ fn bit_flips_and_forged_headers_are_refused() {
         for bit in 0..8 {
             let mut b = bytes.clone();
             b[i] ^= 1 << bit;
-            let err = ModelBundle::from_bytes(&b, path).expect_err(&format!("flip of bit {bit} at byte {i} accepted"));
+            let err = ModelBundle::from_bytes(&b, path)
+                .expect_err(&format!("flip of bit {bit} at byte {i} accepted"));
             assert!(err.to_string().starts_with("m.model: "), "{err}");
         }
     }
     // A length field claiming terabytes.
     let mut b = bytes.clone();
     b[13..21].copy_from_slice(&(1u64 << 42).to_le_bytes());
-    assert!(matches!(ModelBundle::from_bytes(&b, path), Err(BundleError::Truncated { .. })));
+    assert!(matches!(
+        ModelBundle::from_bytes(&b, path),
+        Err(BundleError::Truncated { .. })
+    ));
     // A newer format version.
     let mut b = bytes.clone();
     b[9..13].copy_from_slice(&2u32.to_le_bytes());
@@ -88,7 +117,10 @@ fn bit_flips_and_forged_headers_are_refused() {
     b[13..21].copy_from_slice(&(payload.len() as u64).to_le_bytes());
     b[21..25].copy_from_slice(&crc32fast::hash(&payload).to_le_bytes());
     b.extend_from_slice(&payload);
-    assert!(matches!(ModelBundle::from_bytes(&b, path), Err(BundleError::Corrupt { .. })));
+    assert!(matches!(
+        ModelBundle::from_bytes(&b, path),
+        Err(BundleError::Corrupt { .. })
+    ));
 }
 
 #[test]
@@ -100,7 +132,21 @@ fn interrupted_saves_leave_the_previous_model_intact() {
     let bin = env!("CARGO_BIN_EXE_textclf");
     let run = |wait_ms: Option<u64>| {
         let mut child = std::process::Command::new(bin)
-            .args(["train", "--quiet", "--text-col", "title,text", "--label", "topic", "--ngrams", "1-3", "--min-df", "1", "--classifier", "nb", "--data"])
+            .args([
+                "train",
+                "--quiet",
+                "--text-col",
+                "title,text",
+                "--label",
+                "topic",
+                "--ngrams",
+                "1-3",
+                "--min-df",
+                "1",
+                "--classifier",
+                "nb",
+                "--data",
+            ])
             .arg(common::sample_corpus())
             .arg("--model-dir")
             .arg(dir.path())
@@ -120,7 +166,8 @@ fn interrupted_saves_leave_the_previous_model_intact() {
     for ms in [1, 3, 5, 8, 12, 20, 30, 50] {
         run(Some(ms));
         let bytes = std::fs::read(&path).unwrap();
-        ModelBundle::from_bytes(&bytes, &path).unwrap_or_else(|e| panic!("after a kill at {ms} ms: {e}"));
+        ModelBundle::from_bytes(&bytes, &path)
+            .unwrap_or_else(|e| panic!("after a kill at {ms} ms: {e}"));
         assert_eq!(bytes, original, "same settings must write the same model");
     }
 }

@@ -91,10 +91,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
                 let task = LabelledTask::from_documents(&docs, column, name)
                     .with_context(|| args.data.display().to_string())?;
                 n_documents = n_documents.max(task.rows.len());
-                let settings = kinds
-                    .iter()
-                    .map(|&k| args.model.settings(k, &task.labels))
-                    .collect::<Result<Vec<_>>>()?;
+                let settings = eval_settings(&args, &kinds, &task.labels)?;
                 cross_validate_task(
                     &args,
                     &docs,
@@ -109,10 +106,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
             Some(test) => {
                 let (task, n) = train_test_task(&docs, test, column, name)?;
                 n_documents = n_documents.max(n);
-                let settings = kinds
-                    .iter()
-                    .map(|&k| args.model.settings(k, &task.labels))
-                    .collect::<Result<Vec<_>>>()?;
+                let settings = eval_settings(&args, &kinds, &task.labels)?;
                 evaluate_on_test(
                     &args, &docs, test, column, &task, &settings, &analyzer, &tfidf,
                 )?
@@ -155,6 +149,22 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         print!("{}", render_terminal(&report, color));
     }
     Ok(())
+}
+
+/// Settings per classifier; evaluation scores labels only, so probabilities need no calibration.
+fn eval_settings(
+    args: &EvalArgs,
+    kinds: &[crate::models::ClassifierKind],
+    labels: &[String],
+) -> Result<Vec<ModelSettings>> {
+    kinds
+        .iter()
+        .map(|&k| {
+            let mut s = args.model.settings(k, labels)?;
+            s.calibrate = false;
+            Ok(s)
+        })
+        .collect()
 }
 
 fn settings_json(s: &ModelSettings, task: &LabelledTask) -> serde_json::Value {

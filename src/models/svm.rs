@@ -864,6 +864,7 @@ impl LinearSvm {
             .class_weight(settings.class_weight.clone())
             .seed(settings.seed)
             .n_classes(n_classes)
+            .calibrate(settings.calibrate)
     }
 
     /// Signed distance to each class's hyperplane, `X·Wᵀ + b` (n_samples × n_classes).
