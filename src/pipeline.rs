@@ -213,6 +213,20 @@ pub fn predict_features(bundle: &ModelBundle, x: &SparseRecords, top_k: usize) -
         .collect()
 }
 
+/// The features of one evaluation split: the vectorizer is fitted on `train_texts` only, so
+/// nothing of the test part (its terms, their document frequencies) leaks into training.
+pub fn fold_features(
+    train_texts: &[&str],
+    test_texts: &[&str],
+    analyzer: &AnalyzerConfig,
+    tfidf: &TfidfParams,
+) -> Result<(TfidfVectorizer, SparseRecords, SparseRecords)> {
+    let (vectorizer, x_train) =
+        TfidfVectorizer::fit_transform(Analyzer::new(analyzer.clone())?, tfidf, train_texts)?;
+    let x_test = vectorizer.transform(test_texts);
+    Ok((vectorizer, x_train, x_test))
+}
+
 /// Fits the vectorizer on `train_texts` only (no leakage from the test part), then fits
 /// each of `settings` on it and predicts `test_texts`. One fold of cross-validation, or a
 /// train → test evaluation. Returns, per classifier, the predicted class of each test text.
@@ -226,9 +240,7 @@ pub fn fit_and_predict(
     settings: &[ModelSettings],
 ) -> Result<Vec<crate::eval::FoldPrediction>> {
     let start = Instant::now();
-    let (vectorizer, x_train) =
-        TfidfVectorizer::fit_transform(Analyzer::new(analyzer.clone())?, tfidf, train_texts)?;
-    let x_test = vectorizer.transform(test_texts);
+    let (_, x_train, x_test) = fold_features(train_texts, test_texts, analyzer, tfidf)?;
     let vectorize_s = start.elapsed().as_secs_f64();
     let y: Array1<usize> = train_y.iter().copied().collect();
     let data = DatasetBase::new(x_train, y);
@@ -252,4 +264,79 @@ pub fn fit_and_predict(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer() -> AnalyzerConfig {
+        AnalyzerConfig {
+            lowercase: true,
+            token_pattern: None,
+            stop_words: vec![],
+            stemmer: None,
+            ngram_range: (1, 1),
+        }
+    }
+
+    #[test]
+    fn fold_features_learn_nothing_from_the_test_part() {
+        let train = ["apple banana", "apple cherry", "banana cherry"];
+        let test = ["zebra yak", "apple zebra"];
+        let params = TfidfParams::default();
+        let (v, x_train, x_test) = fold_features(&train, &test, &analyzer(), &params).unwrap();
+        // Fitted on all texts, the vocabulary would hold zebra and yak, and the IDF of apple
+        // would count the test document that has it.
+        assert_eq!(v.vocabulary(), ["apple", "banana", "cherry"]);
+        assert_eq!(x_test.0.outer_view(0).unwrap().nnz(), 0);
+        let (alone, _) =
+            TfidfVectorizer::fit_transform(Analyzer::new(analyzer()).unwrap(), &params, &train)
+                .unwrap();
+        assert_eq!(v.idf(), alone.idf());
+        assert_eq!(x_train.0.rows(), 3);
+        assert_eq!(x_test.0.rows(), 2);
+    }
+
+    #[test]
+    fn labelled_task_sorts_labels_and_leaves_out_unlabelled_documents() {
+        let doc = |label: Option<&str>| Document {
+            id: String::new(),
+            text: String::new(),
+            pair: None,
+            labels: vec![label.map(str::to_owned)],
+            group: None,
+        };
+        let docs = [doc(Some("b")), doc(None), doc(Some("a")), doc(Some("b"))];
+        let task = LabelledTask::from_documents(&docs, 0, "t").unwrap();
+        assert_eq!(task.labels, ["a", "b"]);
+        assert_eq!(task.rows, [0, 2, 3]);
+        assert_eq!(task.y, [1, 0, 1]);
+        assert_eq!(task.unlabelled, 1);
+        assert_eq!(task.counts(), [1, 2]);
+        let one = [doc(Some("a")), doc(Some("a"))];
+        let err = LabelledTask::from_documents(&one, 0, "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least two classes"), "{err}");
+    }
+
+    #[test]
+    fn select_rows_keeps_order_and_values() {
+        let params = TfidfParams::default();
+        let texts = ["a1 b1", "c1", "a1 c1 d1"];
+        let (_, x) =
+            TfidfVectorizer::fit_transform(Analyzer::new(analyzer()).unwrap(), &params, &texts)
+                .unwrap();
+        let picked = select_rows(&x, &[2, 0]);
+        assert_eq!(picked.0.rows(), 2);
+        assert_eq!(
+            picked.0.outer_view(0).unwrap().to_owned(),
+            x.0.outer_view(2).unwrap().to_owned()
+        );
+        assert_eq!(
+            picked.0.outer_view(1).unwrap().to_owned(),
+            x.0.outer_view(0).unwrap().to_owned()
+        );
+    }
 }

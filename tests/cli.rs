@@ -341,3 +341,119 @@ fn predict_gives_every_input_record_a_line_even_a_bad_one() {
         .success()
         .stdout(predicate::function(|s: &str| s.lines().count() == 3));
 }
+
+/// The eval JSON without its wall-clock timings, which are the only figures allowed to vary.
+fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
+    match &mut v {
+        serde_json::Value::Object(map) => {
+            map.retain(|k, _| !k.contains("timings") && !k.ends_with("_s"));
+            for x in map.values_mut() {
+                *x = without_timings(x.take());
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for x in items.iter_mut() {
+                *x = without_timings(x.take());
+            }
+        }
+        _ => {}
+    }
+    v
+}
+
+#[test]
+fn eval_reports_side_by_side_and_reproducibly() {
+    let dir = TempDir::new().unwrap();
+    let run = |threads: &str, name: &str| {
+        let json = dir.path().join(format!("{name}.json"));
+        let out = textclf()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "eval",
+                "--text-col",
+                "title,text",
+                "--label",
+                "topic",
+                "--label",
+                "stance",
+                "--folds",
+                "4",
+            ])
+            .args(["--classifier", "svm,cnb", "--data"])
+            .arg(common::sample_corpus())
+            .arg("--json")
+            .arg(&json)
+            .arg("--markdown")
+            .arg(dir.path().join(format!("{name}.md")))
+            .arg("--html")
+            .arg(dir.path().join(format!("{name}.html")))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+        (String::from_utf8(out.stdout).unwrap(), v)
+    };
+    let (terminal, one) = run("1", "one");
+    let (_, two) = run("2", "two");
+    assert_eq!(
+        without_timings(one.clone()),
+        without_timings(two),
+        "eval differs between 1 and 2 threads"
+    );
+
+    assert!(terminal.contains("Leaderboard"), "{terminal}");
+    let runs = one["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4, "two tasks × two classifiers");
+    for r in runs {
+        assert_eq!(r["folds"].as_array().unwrap().len(), 4);
+        let n: u64 = r["folds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["n_test"].as_u64().unwrap())
+            .sum();
+        assert_eq!(n, 324, "every document is tested exactly once");
+        assert!(
+            r["summary"]["accuracy"]["mean"].as_f64().unwrap() > 0.7,
+            "{}",
+            r["summary"]
+        );
+    }
+    let md = std::fs::read_to_string(dir.path().join("one.md")).unwrap();
+    assert!(md.contains("| svm") || md.contains("|svm"), "{md}");
+    let html = std::fs::read_to_string(dir.path().join("one.html")).unwrap();
+    assert!(html.contains("<svg"), "charts are inline SVG");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<script"),
+        "no external assets"
+    );
+
+    // Train → test mode: one "fold", tested on the given file.
+    textclf()
+        .args([
+            "eval",
+            "--quiet",
+            "--text-col",
+            "title,text",
+            "--label",
+            "topic",
+            "--classifier",
+            "cnb",
+            "--data",
+        ])
+        .arg(common::sample_corpus())
+        .arg("--test")
+        .arg(common::sample_corpus())
+        .arg("--json")
+        .arg(dir.path().join("tt.json"))
+        .assert()
+        .success();
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("tt.json")).unwrap()).unwrap();
+    assert_eq!(v["settings"]["mode"], "train-test");
+    assert_eq!(v["runs"][0]["folds"][0]["n_test"], 324);
+}
