@@ -158,42 +158,6 @@ pub(crate) fn check_class_weight(cw: &ClassWeight, family: &str) -> Result<(), M
     Ok(())
 }
 
-/// Checks the shapes and targets of a training set shared by both families in this crate.
-pub(crate) fn check_data(
-    data: &DatasetBase<SparseRecords, Array1<usize>>,
-    n_classes: usize,
-    family: &str,
-) -> Result<(), ModelError> {
-    let n = data.records.nsamples();
-    if n == 0 {
-        return Err(ModelError::Data(format!(
-            "{family}: the training set is empty"
-        )));
-    }
-    if data.targets.len() != n {
-        return Err(ModelError::Data(format!(
-            "{family}: {} targets for {n} samples",
-            data.targets.len()
-        )));
-    }
-    if let Some((i, &c)) = data
-        .targets
-        .iter()
-        .enumerate()
-        .find(|(_, &c)| c >= n_classes)
-    {
-        return Err(ModelError::Data(format!(
-            "{family}: target of sample {i} is class {c}, but the model has {n_classes} classes"
-        )));
-    }
-    if let Some(v) = data.records.0.data().iter().find(|v| !v.is_finite()) {
-        return Err(ModelError::Data(format!(
-            "{family}: the feature matrix holds a non-finite value ({v})"
-        )));
-    }
-    Ok(())
-}
-
 /// The matrix in CSR storage (a CSC-stored one is converted).
 pub(crate) fn as_csr(x: &Csr) -> std::borrow::Cow<'_, Csr> {
     if x.is_csr() {
@@ -201,36 +165,6 @@ pub(crate) fn as_csr(x: &Csr) -> std::borrow::Cow<'_, Csr> {
     } else {
         std::borrow::Cow::Owned(x.to_csr())
     }
-}
-
-/// Scores `intercept[k] + Σ_j x_ij · weights[k, j]` for every row, in parallel over rows.
-/// Columns at or beyond the model's feature count are ignored (they were unseen in training).
-pub(crate) fn linear_decision(
-    x: &Csr,
-    weights: &[f32],
-    intercept: &[f32],
-    n_features: usize,
-) -> Array2<f32> {
-    let x = as_csr(x);
-    let k = intercept.len();
-    let n = x.rows();
-    let mut out = vec![0f32; n * k];
-    if k > 0 {
-        out.par_chunks_mut(k).enumerate().for_each(|(i, row_out)| {
-            let row = x.outer_view(i).expect("row index in range");
-            for (c, o) in row_out.iter_mut().enumerate() {
-                let w = &weights[c * n_features..(c + 1) * n_features];
-                let mut z = 0f32;
-                for (j, &v) in row.iter() {
-                    if j < n_features {
-                        z += v * w[j];
-                    }
-                }
-                *o = z + intercept[c];
-            }
-        });
-    }
-    Array2::from_shape_vec((n, k), out).expect("shape matches buffer")
 }
 
 /// A fitted multinomial logistic regression.
@@ -257,7 +191,7 @@ impl LogisticRegression {
     }
     /// Linear scores (n_samples × n_classes): the log-odds up to a per-row constant.
     pub fn decision_function(&self, x: &SparseRecords) -> Array2<f32> {
-        linear_decision(&x.0, &self.weights, &self.intercept, self.n_features)
+        super::linear_scores_flat(x, &self.weights, &self.intercept)
     }
     /// Softmax probabilities (rows sum to 1).
     pub fn predict_proba(&self, x: &SparseRecords) -> Array2<f32> {
@@ -728,7 +662,7 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LogisticRegressionValidPa
         data: &DatasetBase<SparseRecords, Array1<usize>>,
     ) -> Result<LogisticRegression, ModelError> {
         let k = self.n_classes;
-        check_data(data, k, "logreg")?;
+        super::check_training_data(data, k, "logreg")?;
         let x = as_csr(&data.records.0);
         let y: Vec<usize> = data.targets.iter().copied().collect();
         let cw = self.class_weight.per_class(&y, k);
@@ -874,7 +808,7 @@ pub(crate) mod tests {
             Array1::from(vec![0, 3]),
         );
         let err = LogisticRegressionParams::new(2).fit(&data).unwrap_err();
-        assert!(err.to_string().contains("sample 1 is class 3"), "{err}");
+        assert!(err.to_string().contains("label 3 of document 1 is out of range"), "{err}");
     }
 
     #[test]

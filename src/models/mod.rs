@@ -281,7 +281,23 @@ impl Model {
 /// bit-identical at any thread count. Columns of `x` beyond `w`'s width are ignored: a feature
 /// the model never saw carries no weight.
 pub fn linear_scores(x: &SparseRecords, w: &Array2<f32>, b: &Array1<f32>) -> Array2<f32> {
-    let (k, nf) = w.dim();
+    let w = w.as_standard_layout();
+    let b = b.as_standard_layout();
+    linear_scores_flat(
+        x,
+        w.as_slice().expect("standard layout"),
+        b.as_slice().expect("standard layout"),
+    )
+}
+
+/// [`linear_scores`] for weights stored row-major in one slice (`intercept.len()` rows).
+pub(crate) fn linear_scores_flat(
+    x: &SparseRecords,
+    weights: &[f32],
+    intercept: &[f32],
+) -> Array2<f32> {
+    let k = intercept.len();
+    let nf = if k == 0 { 0 } else { weights.len() / k };
     let owned;
     let csr = if x.0.is_csr() {
         &x.0
@@ -290,17 +306,17 @@ pub fn linear_scores(x: &SparseRecords, w: &Array2<f32>, b: &Array1<f32>) -> Arr
         &owned
     };
     let n = csr.rows();
-    let mut out = vec![0.0f32; n * k];
     if k == 0 {
         return Array2::zeros((n, 0));
     }
+    let mut out = vec![0.0f32; n * k];
     let indptr = csr.indptr();
     let indptr = indptr.raw_storage();
     let (ind, val) = (csr.indices(), csr.data());
     out.par_chunks_mut(k).enumerate().for_each(|(r, row)| {
         let (s, e) = (indptr[r], indptr[r + 1]);
         for (c, o) in row.iter_mut().enumerate() {
-            let wc = w.row(c);
+            let wc = &weights[c * nf..(c + 1) * nf];
             let mut acc = 0.0f32;
             for p in s..e {
                 let j = ind[p] as usize;
@@ -308,30 +324,33 @@ pub fn linear_scores(x: &SparseRecords, w: &Array2<f32>, b: &Array1<f32>) -> Arr
                     acc += val[p] * wc[j];
                 }
             }
-            *o = acc + b[c];
+            *o = acc + intercept[c];
         }
     });
     Array2::from_shape_vec((n, k), out).expect("n*k scores")
 }
 
-/// Checks that a dataset's targets fit `n_classes` and that it has rows, with a clear message.
-pub(crate) fn check_targets(
+/// Checks a training set before fitting: it has rows, one target per row, every target
+/// below `n_classes`, and only finite feature values. `family` names the model in messages.
+pub(crate) fn check_training_data(
     data: &DatasetBase<SparseRecords, Array1<usize>>,
     n_classes: usize,
+    family: &str,
 ) -> Result<(), ModelError> {
     let n = data.records.0.rows();
     if n == 0 {
-        return Err(ModelError::Data("the training set has no documents".into()));
+        return Err(ModelError::Data(format!(
+            "{family}: the training set has no documents"
+        )));
     }
     if data.targets.len() != n {
         return Err(ModelError::Data(format!(
-            "{} documents but {} labels",
-            n,
+            "{family}: {n} documents but {} labels",
             data.targets.len()
         )));
     }
     if n_classes == 0 {
-        return Err(ModelError::Data("n_classes is 0".into()));
+        return Err(ModelError::Data(format!("{family}: n_classes is 0")));
     }
     if let Some((i, &c)) = data
         .targets
@@ -340,7 +359,12 @@ pub(crate) fn check_targets(
         .find(|(_, &c)| c >= n_classes)
     {
         return Err(ModelError::Data(format!(
-            "label {c} of document {i} is out of range for {n_classes} classes"
+            "{family}: label {c} of document {i} is out of range for {n_classes} classes"
+        )));
+    }
+    if let Some(v) = data.records.0.data().iter().find(|v| !v.is_finite()) {
+        return Err(ModelError::Data(format!(
+            "{family}: the feature matrix holds a non-finite value ({v})"
         )));
     }
     Ok(())

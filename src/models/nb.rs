@@ -8,7 +8,9 @@
 // `!(x > 0.0)` in the parameter checks is deliberate: it rejects NaN too.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
-use super::{check_targets, linear_scores, softmax_rows, ClassWeight, ModelError, ModelSettings};
+use super::{
+    check_training_data, linear_scores, softmax_rows, ClassWeight, ModelError, ModelSettings,
+};
 use crate::features::SparseRecords;
 use linfa::prelude::*;
 use ndarray::{Array1, Array2};
@@ -170,7 +172,7 @@ fn count(
     let k = p
         .n_classes
         .unwrap_or_else(|| data.targets.iter().copied().max().map_or(0, |m| m + 1));
-    check_targets(data, k)?;
+    check_training_data(data, k, "naive Bayes")?;
     let x = &data.records.0;
     let y = data
         .targets

@@ -19,7 +19,7 @@
 //! has no probabilistic meaning, so it gets a softmax over the decision values, which keeps the
 //! ranking of the classes (argmax of the probabilities is the prediction) but is not calibrated.
 
-use super::logreg::{as_csr, check_class_weight, check_data, linear_decision};
+use super::logreg::{as_csr, check_class_weight};
 use super::{softmax_rows, ClassWeight, ModelError, ModelSettings, SgdLoss};
 use crate::features::{Csr, SparseRecords};
 use linfa::dataset::{DatasetBase, Records};
@@ -167,7 +167,7 @@ impl SgdClassifier {
     }
     /// One-vs-rest scores (n_samples × n_classes).
     pub fn decision_function(&self, x: &SparseRecords) -> Array2<f32> {
-        linear_decision(&x.0, &self.weights, &self.intercept, self.n_features)
+        super::linear_scores_flat(x, &self.weights, &self.intercept)
     }
     /// Class probabilities (rows sum to 1); see the module docs for what they mean per loss.
     pub fn predict_proba(&self, x: &SparseRecords) -> Array2<f32> {
@@ -373,7 +373,7 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for SgdClassifierValidParams 
         data: &DatasetBase<SparseRecords, Array1<usize>>,
     ) -> Result<SgdClassifier, ModelError> {
         let k = self.n_classes;
-        check_data(data, k, "sgd")?;
+        super::check_training_data(data, k, "sgd")?;
         let x = as_csr(&data.records.0);
         let y: Vec<usize> = data.targets.iter().copied().collect();
         let cw = self.class_weight.per_class(&y, k);

@@ -22,7 +22,8 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::{
-    argmax_rows, check_targets, linear_scores, softmax_rows, ClassWeight, ModelError, ModelSettings,
+    argmax_rows, check_training_data, linear_scores, softmax_rows, ClassWeight, ModelError,
+    ModelSettings,
 };
 use crate::features::{Csr, SparseRecords};
 use linfa::prelude::*;
@@ -752,7 +753,7 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
         let k = p
             .n_classes
             .unwrap_or_else(|| data.targets.iter().copied().max().map_or(0, |m| m + 1));
-        check_targets(data, k)?;
+        check_training_data(data, k, "svm")?;
         let csr_owned;
         let csr: &Csr = if data.records.0.is_csr() {
             &data.records.0
