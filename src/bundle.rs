@@ -188,6 +188,12 @@ impl ModelBundle {
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(io)?;
+        // Temporary files are private (0600); a model is an ordinary readable file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+        }
         tmp.write_all(&self.to_bytes()).map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist(path).map_err(|e| io(e.error))?;
