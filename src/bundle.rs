@@ -49,6 +49,16 @@ pub struct ModelBundle {
     pub info: TrainingInfo,
 }
 
+/// The strongest terms of one class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassTerms {
+    pub label: String,
+    /// Terms with the most evidence for the class, with their weight, best first.
+    pub for_class: Vec<(String, f32)>,
+    /// Terms with the most evidence against it, strongest first.
+    pub against_class: Vec<(String, f32)>,
+}
+
 /// Why a model file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
@@ -192,7 +202,9 @@ impl ModelBundle {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(io)?;
         }
         tmp.write_all(&self.to_bytes()).map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
@@ -207,6 +219,31 @@ impl ModelBundle {
             source,
         })?;
         Self::from_bytes(&bytes, path)
+    }
+
+    /// The `n` terms with the most evidence for each class (and the `n` with the most
+    /// against it), best first: what `inspect` shows.
+    pub fn top_terms(&self, n: usize) -> Vec<ClassTerms> {
+        let evidence = self.model.feature_evidence();
+        let vocab = self.vectorizer.vocabulary();
+        evidence
+            .rows()
+            .into_iter()
+            .zip(&self.labels)
+            .map(|(row, label)| {
+                let mut order: Vec<usize> = (0..row.len()).collect();
+                // Ties broken by term order, so the listing is deterministic.
+                order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+                let pick = |it: &mut dyn Iterator<Item = &usize>| -> Vec<(String, f32)> {
+                    it.take(n).map(|&j| (vocab[j].clone(), row[j])).collect()
+                };
+                ClassTerms {
+                    label: label.clone(),
+                    for_class: pick(&mut order.iter()),
+                    against_class: pick(&mut order.iter().rev()),
+                }
+            })
+            .collect()
     }
 
     /// The training label counts by name, for summaries.

@@ -271,7 +271,7 @@ fn bad_corpora_give_clear_errors_and_exit_codes() {
 
 #[test]
 fn help_shows_examples_and_version_works() {
-    for cmd in ["train", "predict", "eval"] {
+    for cmd in ["train", "predict", "eval", "inspect"] {
         textclf()
             .args([cmd, "--help"])
             .assert()
@@ -456,4 +456,42 @@ fn eval_reports_side_by_side_and_reproducibly() {
         serde_json::from_slice(&std::fs::read(dir.path().join("tt.json")).unwrap()).unwrap();
     assert_eq!(v["settings"]["mode"], "train-test");
     assert_eq!(v["runs"][0]["folds"][0]["n_test"], 324);
+}
+
+#[test]
+fn inspect_shows_settings_and_telling_terms() {
+    let dir = TempDir::new().unwrap();
+    train_sample(dir.path(), &["--quiet"]).success();
+    let out = textclf()
+        .args(["inspect", "--format", "json", "--top", "5"])
+        .arg(dir.path().join("stance.model"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["task"], "stance");
+    assert_eq!(v["classifier"], "svm");
+    assert_eq!(v["documents"], 324);
+    assert_eq!(v["label_counts"]["critical"], 108);
+    let classes = v["top_terms"].as_array().unwrap();
+    assert_eq!(classes.len(), 3);
+    let supportive = classes.iter().find(|c| c["label"] == "supportive").unwrap();
+    let terms: Vec<&str> = supportive["for_class"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t[0].as_str().unwrap())
+        .collect();
+    assert_eq!(terms.len(), 5);
+    assert!(terms.contains(&"praised"), "{terms:?}");
+    textclf()
+        .arg("inspect")
+        .arg(dir.path().join("topic.model"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("strongest terms"));
 }

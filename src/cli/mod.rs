@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod eval;
+pub mod inspect;
 pub mod output;
 pub mod predict;
 pub mod train;
@@ -32,6 +33,7 @@ pub enum Command {
     Train(train::TrainArgs),
     Predict(predict::PredictArgs),
     Eval(eval::EvalArgs),
+    Inspect(inspect::InspectArgs),
 }
 
 /// Exit codes, documented in README.md.
@@ -93,6 +95,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Train(a) => train::run(a, cli.quiet),
         Command::Predict(a) => predict::run(a, cli.quiet),
         Command::Eval(a) => eval::run(a, cli.quiet),
+        Command::Inspect(a) => inspect::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -808,7 +808,11 @@ pub(crate) mod tests {
             Array1::from(vec![0, 3]),
         );
         let err = LogisticRegressionParams::new(2).fit(&data).unwrap_err();
-        assert!(err.to_string().contains("label 3 of document 1 is out of range"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("label 3 of document 1 is out of range"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -275,6 +275,34 @@ impl Model {
     }
 }
 
+impl Model {
+    /// How strongly each feature speaks for each class (n_classes × n_features), comparable
+    /// within a class: the weights of linear models; for naive Bayes, the log-probability
+    /// ratio of the feature in the class against the mean of the other classes, so that words
+    /// common to every class do not top every list.
+    pub fn feature_evidence(&self) -> Array2<f32> {
+        let w = self.feature_weights();
+        match self {
+            Model::Nb(_) | Model::Cnb(_) => {
+                let k = w.nrows();
+                if k < 2 {
+                    return w;
+                }
+                let total = w.sum_axis(ndarray::Axis(0));
+                let mut out = w.clone();
+                for (c, mut row) in out.rows_mut().into_iter().enumerate() {
+                    for (j, v) in row.iter_mut().enumerate() {
+                        let others = (total[j] - w[[c, j]]) / (k - 1) as f32;
+                        *v = w[[c, j]] - others;
+                    }
+                }
+                out
+            }
+            _ => w,
+        }
+    }
+}
+
 /// Scores `X·Wᵀ + b` (n_samples × n_classes) for a CSR `x` and dense `w` (n_classes × n_features).
 ///
 /// Rows are scored in parallel, each by one thread in column order, so the result is

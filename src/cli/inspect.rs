@@ -1,0 +1,106 @@
+//! `textclf inspect`: what a model file holds and how it was trained.
+
+use crate::bundle::{ModelBundle, FORMAT_VERSION};
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    Text,
+    Json,
+}
+
+/// Show a model's settings, training data and strongest terms per class
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  textclf inspect models/topic.model\n  textclf inspect models/stance.model --top 20 --format json"
+)]
+pub struct InspectArgs {
+    /// The model file
+    pub model: PathBuf,
+    /// Terms to list per class
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: InspectFormat,
+}
+
+pub fn run(args: InspectArgs) -> Result<()> {
+    let b = ModelBundle::load(&args.model)?;
+    let terms = b.top_terms(args.top);
+    let analyzer = b.vectorizer.analyzer().config();
+    let counts: serde_json::Map<String, serde_json::Value> = b
+        .labels
+        .iter()
+        .zip(&b.info.label_counts)
+        .map(|(l, n)| (l.clone(), json!(n)))
+        .collect();
+    if args.format == InspectFormat::Json {
+        let v = json!({
+            "file": args.model.display().to_string(),
+            "format_version": FORMAT_VERSION,
+            "textclf_version": b.info.textclf_version,
+            "task": b.task,
+            "corpus": b.info.corpus,
+            "documents": b.info.documents,
+            "label_counts": counts,
+            "n_features": b.vectorizer.vocabulary().len(),
+            "analyzer": analyzer,
+            "tfidf": b.vectorizer.params(),
+            "classifier": b.model.kind().name(),
+            "settings": b.info.settings,
+            "top_terms": terms,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "{}: task '{}', model format v{FORMAT_VERSION}, written by textclf {}",
+        args.model.display(),
+        b.task,
+        b.info.textclf_version
+    );
+    println!(
+        "trained on {} documents of {}",
+        b.info.documents, b.info.corpus
+    );
+    println!(
+        "features: {} terms; lowercase {}, token pattern {}, {} stop words, stemmer {}, n-grams {}-{}",
+        b.vectorizer.vocabulary().len(),
+        analyzer.lowercase,
+        analyzer.token_pattern.as_deref().unwrap_or("default (\\w\\w+)"),
+        analyzer.stop_words.len(),
+        analyzer.stemmer.as_deref().unwrap_or("none"),
+        analyzer.ngram_range.0,
+        analyzer.ngram_range.1
+    );
+    println!("tf-idf: {:?}", b.vectorizer.params());
+    println!("classifier: {} {:?}", b.model.kind(), b.info.settings);
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "class",
+        "documents",
+        "strongest terms for",
+        "strongest terms against",
+    ]);
+    for (t, n) in terms.iter().zip(&b.info.label_counts) {
+        let list = |v: &[(String, f32)]| {
+            v.iter()
+                .map(|(term, w)| format!("{term} ({w:.2})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        table.add_row(vec![
+            t.label.clone(),
+            n.to_string(),
+            list(&t.for_class),
+            list(&t.against_class),
+        ]);
+    }
+    println!("{table}");
+    Ok(())
+}
