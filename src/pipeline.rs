@@ -177,6 +177,61 @@ pub struct Prediction {
     pub probability: f32,
     /// The best labels with their probabilities, best first (at least the winner).
     pub top: Vec<(String, f32)>,
+    /// Which terms decided it, when asked for (see [`explain`]).
+    pub explanation: Option<Explanation>,
+}
+
+/// The terms of one document that weighed most for its predicted label, and against it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Explanation {
+    /// Terms with the largest positive contribution, largest first.
+    #[serde(rename = "for")]
+    pub for_label: Vec<(String, f32)>,
+    /// Terms with the largest negative contribution, most negative first.
+    pub against: Vec<(String, f32)>,
+}
+
+/// Adds to each prediction the `n` terms of its document that contributed most for and
+/// against the predicted label: feature value × the model's evidence for that label
+/// ([`Model::feature_evidence`], computed once by the caller and passed as `evidence`).
+/// For linear models these contributions sum, with the intercept, to the decision value.
+pub fn explain(
+    bundle: &ModelBundle,
+    evidence: &ndarray::Array2<f32>,
+    x: &SparseRecords,
+    preds: &mut [Prediction],
+    n: usize,
+) {
+    let vocab = bundle.vectorizer.vocabulary();
+    for (i, p) in preds.iter_mut().enumerate() {
+        let Some(class) = bundle.labels.iter().position(|l| *l == p.label) else {
+            continue;
+        };
+        let row = x.0.outer_view(i).expect("one row per prediction");
+        let mut parts: Vec<(usize, f32)> = row
+            .iter()
+            .filter(|(j, _)| *j < evidence.ncols())
+            .map(|(j, &v)| (j, v * evidence[[class, j]]))
+            .filter(|(_, c)| *c != 0.0)
+            .collect();
+        parts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let name = |&(j, c): &(usize, f32)| (vocab[j].clone(), c);
+        p.explanation = Some(Explanation {
+            for_label: parts
+                .iter()
+                .filter(|(_, c)| *c > 0.0)
+                .take(n)
+                .map(name)
+                .collect(),
+            against: parts
+                .iter()
+                .rev()
+                .filter(|(_, c)| *c < 0.0)
+                .take(n)
+                .map(name)
+                .collect(),
+        });
+    }
 }
 
 /// Scores `texts` with `bundle`, keeping the `top_k` best labels (at least one).
@@ -208,6 +263,7 @@ pub fn predict_features(bundle: &ModelBundle, x: &SparseRecords, top_k: usize) -
                 label: top[0].0.clone(),
                 probability: top[0].1,
                 top,
+                explanation: None,
             }
         })
         .collect()

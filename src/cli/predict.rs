@@ -3,7 +3,7 @@
 use super::args::CorpusArgs;
 use crate::bundle::{model_files, ModelBundle};
 use crate::corpus::{decode_lenient, open_corpus, CorpusError, Document};
-use crate::pipeline::{predict_features, Prediction};
+use crate::pipeline::{explain, predict_features, Prediction};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
@@ -41,6 +41,9 @@ pub struct PredictArgs {
     /// Also list the N most probable labels per task
     #[arg(long, default_value_t = 1)]
     pub top_k: usize,
+    /// For each prediction, list the N terms that weighed most for the label and against it
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub explain: usize,
     /// Documents scored per batch when streaming --input
     #[arg(long, default_value_t = 2048, hide = true)]
     pub batch_size: usize,
@@ -53,6 +56,9 @@ struct Scorer {
     bundles: Vec<ModelBundle>,
     /// `shares[i] = j`: bundle i uses the same vectorizer as bundle j (j ≤ i).
     shares: Vec<usize>,
+    /// Per bundle, the evidence matrix `--explain` needs (computed once, only when asked).
+    evidence: Vec<Option<ndarray::Array2<f32>>>,
+    explain: usize,
 }
 
 impl Scorer {
@@ -86,7 +92,16 @@ impl Scorer {
                     .unwrap_or(i)
             })
             .collect();
-        Ok(Scorer { bundles, shares })
+        let evidence = bundles
+            .iter()
+            .map(|b| (args.explain > 0).then(|| b.model.feature_evidence()))
+            .collect();
+        Ok(Scorer {
+            bundles,
+            shares,
+            evidence,
+            explain: args.explain,
+        })
     }
 
     /// Per document, one prediction per bundle.
@@ -103,7 +118,11 @@ impl Scorer {
             let x = features[self.shares[i]]
                 .as_ref()
                 .expect("shared features computed earlier");
-            per_bundle.push(predict_features(b, x, top_k));
+            let mut preds = predict_features(b, x, top_k);
+            if let Some(ev) = &self.evidence[i] {
+                explain(b, ev, x, &mut preds, self.explain);
+            }
+            per_bundle.push(preds);
         }
         (0..texts.len())
             .map(|d| per_bundle.iter().map(|p| p[d].clone()).collect())
@@ -122,17 +141,26 @@ struct Sink<W: Write> {
     format: OutputFormat,
     tasks: Vec<String>,
     top_k: usize,
+    /// Whether predictions carry explanations (a CSV column per task).
+    explain: bool,
     plain: Option<W>,
     csv: Option<csv::Writer<W>>,
     written: usize,
 }
 
 impl<W: Write> Sink<W> {
-    fn new(out: W, format: OutputFormat, tasks: Vec<String>, top_k: usize) -> Result<Self> {
+    fn new(
+        out: W,
+        format: OutputFormat,
+        tasks: Vec<String>,
+        top_k: usize,
+        explain: bool,
+    ) -> Result<Self> {
         let mut sink = Sink {
             format,
             tasks,
             top_k,
+            explain,
             plain: None,
             csv: None,
             written: 0,
@@ -145,6 +173,9 @@ impl<W: Write> Sink<W> {
                 header.push(format!("{t}_probability"));
                 if top_k > 1 {
                     header.push(format!("{t}_top"));
+                }
+                if sink.explain {
+                    header.push(format!("{t}_explain"));
                 }
             }
             header.push("error".to_owned());
@@ -177,6 +208,17 @@ impl<W: Write> Sink<W> {
                                 .collect(),
                         );
                     }
+                    if let Some(e) = &p.explanation {
+                        let terms = |v: &[(String, f32)]| {
+                            v.iter()
+                                .map(|(t, c)| json!([t, round6(*c)]))
+                                .collect::<Vec<_>>()
+                        };
+                        t.insert(
+                            "explain".into(),
+                            json!({"for": terms(&e.for_label), "against": terms(&e.against)}),
+                        );
+                    }
                     obj.insert(task.clone(), Value::Object(t));
                 }
             }
@@ -205,13 +247,22 @@ impl<W: Write> Sink<W> {
                                         .join(" "),
                                 );
                             }
+                            if self.explain {
+                                rec.push(
+                                    p.explanation
+                                        .as_ref()
+                                        .map(explanation_text)
+                                        .unwrap_or_default(),
+                                );
+                            }
                         }
                         rec.push(String::new());
                     }
                     Err(e) => {
+                        let per_task = 2 + usize::from(self.top_k > 1) + usize::from(self.explain);
                         rec.extend(std::iter::repeat_n(
                             String::new(),
-                            self.tasks.len() * if self.top_k > 1 { 3 } else { 2 },
+                            self.tasks.len() * per_task,
                         ));
                         rec.push(e.to_owned());
                     }
@@ -246,6 +297,9 @@ impl<W: Write> Sink<W> {
                                     .collect();
                                 line.push_str(&format!(" [then {}]", rest.join(", ")));
                             }
+                            if let Some(e) = &p.explanation {
+                                line.push_str(&format!(" because {}", explanation_text(e)));
+                            }
                         }
                     }
                     Err(e) => line.push_str(&format!("\terror: {e}")),
@@ -269,6 +323,17 @@ impl<W: Write> Sink<W> {
         }
         Ok(())
     }
+}
+
+/// `term +0.123, term +0.045; against: term -0.067` for text and CSV output.
+fn explanation_text(e: &crate::pipeline::Explanation) -> String {
+    let list = |v: &[(String, f32)]| {
+        v.iter()
+            .map(|(t, c)| format!("{t} {c:+.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("{}; against: {}", list(&e.for_label), list(&e.against))
 }
 
 fn round6(p: f32) -> f64 {
@@ -303,6 +368,7 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
         args.format,
         tasks,
         args.top_k,
+        args.explain > 0,
     )?;
 
     let mut failed = 0usize;
