@@ -501,21 +501,40 @@ fn explain_names_the_terms_behind_each_label() {
     let dir = TempDir::new().unwrap();
     train_sample(dir.path(), &["--quiet"]).success();
     let out = textclf()
-        .args(["predict", "--explain", "3", "--format", "jsonl", "--task", "topic", "--model-dir"])
+        .args([
+            "predict",
+            "--explain",
+            "3",
+            "--format",
+            "jsonl",
+            "--task",
+            "topic",
+            "--model-dir",
+        ])
         .arg(dir.path())
         .arg("-")
         .write_stdin("The hospital cut waiting times for patients needing treatment.")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["topic"]["label"], "health");
     let for_label = v["topic"]["explain"]["for"].as_array().unwrap();
     assert_eq!(for_label.len(), 3);
     let terms: Vec<&str> = for_label.iter().map(|t| t[0].as_str().unwrap()).collect();
-    assert!(terms.contains(&"hospital") || terms.contains(&"patients"), "{terms:?}");
+    assert!(
+        terms.contains(&"hospital") || terms.contains(&"patients"),
+        "{terms:?}"
+    );
     let weights: Vec<f64> = for_label.iter().map(|t| t[1].as_f64().unwrap()).collect();
-    assert!(weights.windows(2).all(|w| w[0] >= w[1]) && weights[2] > 0.0, "{weights:?}");
+    assert!(
+        weights.windows(2).all(|w| w[0] >= w[1]) && weights[2] > 0.0,
+        "{weights:?}"
+    );
     for t in v["topic"]["explain"]["against"].as_array().unwrap() {
         assert!(t[1].as_f64().unwrap() < 0.0);
     }
@@ -528,10 +547,42 @@ fn explain_names_the_terms_behind_each_label() {
         .success()
         .stdout(predicate::str::contains("because"));
     let out = textclf()
-        .args(["predict", "--explain", "2", "--format", "csv", "--task", "stance", "--model-dir"])
+        .args([
+            "predict",
+            "--explain",
+            "2",
+            "--format",
+            "csv",
+            "--task",
+            "stance",
+            "--model-dir",
+        ])
         .arg(dir.path())
         .arg(example("example_article.txt"))
         .output()
         .unwrap();
-    assert!(String::from_utf8(out.stdout).unwrap().starts_with("id,stance,stance_probability,stance_explain,error"));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("id,stance,stance_probability,stance_explain,error"));
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_same_definitions() {
+    for (shell, marker) in [
+        ("bash", "_textclf()"),
+        ("zsh", "#compdef textclf"),
+        ("fish", "complete -c textclf"),
+    ] {
+        textclf()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(marker))
+            .stdout(predicate::str::contains("--model-dir"));
+    }
+    textclf()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH textclf 1"));
 }

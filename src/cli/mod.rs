@@ -6,6 +6,7 @@ pub mod eval;
 pub mod inspect;
 pub mod output;
 pub mod predict;
+pub mod shell;
 pub mod train;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +35,8 @@ pub enum Command {
     Predict(predict::PredictArgs),
     Eval(eval::EvalArgs),
     Inspect(inspect::InspectArgs),
+    Completions(shell::CompletionsArgs),
+    Man(shell::ManArgs),
 }
 
 /// Exit codes, documented in README.md.
@@ -96,6 +99,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Predict(a) => predict::run(a, cli.quiet),
         Command::Eval(a) => eval::run(a, cli.quiet),
         Command::Inspect(a) => inspect::run(a),
+        Command::Completions(a) => shell::completions(a),
+        Command::Man(a) => shell::man(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
