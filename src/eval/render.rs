@@ -342,8 +342,13 @@ pub(crate) fn corpus_line(report: &EvalReport) -> String {
         "corpus: {} ({} documents)",
         report.corpus.source, report.corpus.n_documents
     );
-    if let Some(run) = report.runs.first() {
-        s.push_str(&format!(", {}-fold cross-validation", run.summary.n_folds));
+    match report.settings.get("test").and_then(|t| t.as_str()) {
+        Some(test) => s.push_str(&format!(", trained on it and tested on {test}")),
+        None => {
+            if let Some(run) = report.runs.first() {
+                s.push_str(&format!(", {}-fold cross-validation", run.summary.n_folds));
+            }
+        }
     }
     if let Some(seed) = report.settings.get("seed") {
         s.push_str(&format!(", seed {seed}"));
