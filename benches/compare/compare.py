@@ -277,12 +277,12 @@ def stage_fit(t, reps, tmp):
     y = np.array([classes.index(l) for l in labels])
     full, tr, dev = tmp / "20ng_full.svm", tmp / "20ng_tr.svm", tmp / "20ng_dev.svm"
     x = vectorizer().fit_transform(texts)
-    dump_svmlight_file(x, y, full, zero_based=True)
+    dump_svmlight_file(x, y, str(full), zero_based=True)
     itr, idev = train_test_split(np.arange(len(texts)), test_size=0.2, stratify=y, random_state=0)
     v = vectorizer()
     xtr = v.fit_transform([texts[i] for i in itr])
-    dump_svmlight_file(xtr, y[itr], tr, zero_based=True)
-    dump_svmlight_file(v.transform([texts[i] for i in idev]), y[idev], dev, zero_based=True)
+    dump_svmlight_file(xtr, y[itr], str(tr), zero_based=True)
+    dump_svmlight_file(v.transform([texts[i] for i in idev]), y[idev], str(dev), zero_based=True)
     print(f"   features {x.shape}, {x.nnz} non-zeros; dev split {len(itr)}/{len(idev)}", flush=True)
 
     def tc_fit(*extra):
