@@ -113,7 +113,13 @@ def worker_fit(a):
             return LinearSVC(C=1.0)
         return LogisticRegression(C=30.0, max_iter=100)
 
-    x, y = load_svmlight_file(a.train, zero_based=True)
+    def load(path, n_features=None):
+        # The loader gives int64 indices, which LIBLINEAR refuses; TfidfVectorizer's are int32.
+        x, y = load_svmlight_file(path, zero_based=True, n_features=n_features)
+        x.indices, x.indptr = x.indices.astype("int32"), x.indptr.astype("int32")
+        return x, y
+
+    x, y = load(a.train)
     times = []
     for _ in range(a.reps):
         m = make()
@@ -121,8 +127,8 @@ def worker_fit(a):
         m.fit(x, y)
         times.append(time.perf_counter() - t)
     train_acc = float((m.predict(x) == y).mean())
-    xt, yt = load_svmlight_file(a.dev_train, zero_based=True)
-    xd, yd = load_svmlight_file(a.dev, zero_based=True, n_features=xt.shape[1])
+    xt, yt = load(a.dev_train)
+    xd, yd = load(a.dev, n_features=xt.shape[1])
     dev_acc = float((make().fit(xt, yt).predict(xd) == yd).mean())
     print(json.dumps({"times": times, "train_accuracy": train_acc, "dev_accuracy": dev_acc}))
 
