@@ -110,7 +110,9 @@ fn benches(c: &mut Criterion) {
             textclf_version: env!("CARGO_PKG_VERSION").into(),
             corpus: "20news-bydate-train".into(),
             documents: refs.len(),
-            label_counts: (0..k).map(|c| y.iter().filter(|&&v| v == c).count()).collect(),
+            label_counts: (0..k)
+                .map(|c| y.iter().filter(|&&v| v == c).count())
+                .collect(),
             settings: ModelSettings::new(ClassifierKind::Svm),
         },
     };
@@ -122,7 +124,8 @@ fn benches(c: &mut Criterion) {
 
     let file = bundle.to_bytes();
     let mut load = c.benchmark_group("load");
-    load.sample_size(20).throughput(Throughput::Bytes(file.len() as u64));
+    load.sample_size(20)
+        .throughput(Throughput::Bytes(file.len() as u64));
     load.bench_function("svm_bundle_from_bytes", |b| {
         b.iter(|| {
             black_box(ModelBundle::from_bytes(&file, Path::new("bench.model")).expect("decodes"))

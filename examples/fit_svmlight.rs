@@ -70,7 +70,12 @@ fn load(path: &Path, width: Option<usize>) -> anyhow::Result<Data> {
 
 /// Fits on `d` and returns the predictions for `x` (the fitted model is dropped here,
 /// outside the timed region of the caller's choosing).
-fn fit_predict(args: &Args, d: &Data, x: &SparseRecords, k: usize) -> anyhow::Result<(f64, Array1<usize>)> {
+fn fit_predict(
+    args: &Args,
+    d: &Data,
+    x: &SparseRecords,
+    k: usize,
+) -> anyhow::Result<(f64, Array1<usize>)> {
     let t = Instant::now();
     Ok(match args.model {
         Kind::Svm => {
