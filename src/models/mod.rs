@@ -325,7 +325,7 @@ pub(crate) fn linear_scores_flat(
     intercept: &[f32],
 ) -> Array2<f32> {
     let k = intercept.len();
-    let nf = if k == 0 { 0 } else { weights.len() / k };
+    let nf = weights.len().checked_div(k).unwrap_or(0);
     let owned;
     let csr = if x.0.is_csr() {
         &x.0
