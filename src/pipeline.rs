@@ -133,7 +133,8 @@ pub fn train(
     let texts: Vec<&str> = used.iter().map(|&i| docs[i].text.as_str()).collect();
     let start = Instant::now();
     let analyzer = Analyzer::new(analyzer)?;
-    let (vectorizer, x) = TfidfVectorizer::fit_transform(analyzer, tfidf, &texts)?;
+    let (vectorizer, x) =
+        TfidfVectorizer::fit_transform(analyzer, tfidf, &texts).map_err(no_features)?;
     if vectorizer.vocabulary().is_empty() {
         bail!("no terms left after analysis and --min-df/--max-df; lower --min-df or check the text columns");
     }
@@ -269,6 +270,13 @@ pub fn predict_features(bundle: &ModelBundle, x: &SparseRecords, top_k: usize) -
         .collect()
 }
 
+/// A TF-IDF fit that fails here, with settings already checked, fails because of the
+/// texts (none has a term, or none survives --min-df/--max-df): a data error (exit 3),
+/// not the usage error a `FeatureError` otherwise maps to.
+fn no_features(e: crate::features::FeatureError) -> anyhow::Error {
+    anyhow::anyhow!("the training texts give no features: {e}")
+}
+
 /// The features of one evaluation split: the vectorizer is fitted on `train_texts` only, so
 /// nothing of the test part (its terms, their document frequencies) leaks into training.
 pub fn fold_features(
@@ -278,7 +286,8 @@ pub fn fold_features(
     tfidf: &TfidfParams,
 ) -> Result<(TfidfVectorizer, SparseRecords, SparseRecords)> {
     let (vectorizer, x_train) =
-        TfidfVectorizer::fit_transform(Analyzer::new(analyzer.clone())?, tfidf, train_texts)?;
+        TfidfVectorizer::fit_transform(Analyzer::new(analyzer.clone())?, tfidf, train_texts)
+            .map_err(no_features)?;
     let x_test = vectorizer.transform(test_texts);
     Ok((vectorizer, x_train, x_test))
 }

@@ -79,7 +79,8 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         &tfidf,
         &settings,
         &args.data.display().to_string(),
-    )?;
+    )
+    .with_context(|| args.data.display().to_string())?;
     pb.finish_and_clear();
 
     let t_save = Instant::now();

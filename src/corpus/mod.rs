@@ -210,6 +210,13 @@ pub fn open_corpus(path: &Path, opts: &ReadOptions) -> Result<DocumentStream, Co
 
 /// Guesses the format from a path: a directory, or the extension under an optional `.gz`.
 pub fn detect_format(path: &Path) -> Result<Format, CorpusError> {
+    // A missing file is an I/O error naming it, not a puzzle about its extension.
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(CorpusError::Io {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
     if path.is_dir() {
         return Ok(Format::Dir);
     }

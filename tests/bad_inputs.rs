@@ -1,0 +1,585 @@
+//! A catalogue of bad inputs, run through the binary: for each, the exit code from the
+//! README's table, the message naming the file (and line or record) and the fault, and
+//! never a panic. Every input is generated here, in a temporary folder.
+//!
+//! README.md's "Bad input" table lists the same cases and must say what these tests assert.
+
+use assert_cmd::Command;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+/// What one run of the binary did.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing both streams when it is not the expected one.
+    fn code(&self, want: i32) -> &Self {
+        assert_eq!(
+            self.code, want,
+            "exit code {} (want {want})\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+}
+
+/// Runs `textclf args...` with `stdin` and checks that nothing panicked.
+fn textclf_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
+    let out = Command::cargo_bin("textclf")
+        .unwrap()
+        .args(args)
+        .write_stdin(stdin.to_vec())
+        .output()
+        .unwrap();
+    let run = Run {
+        code: out
+            .status
+            .code()
+            .expect("the binary was killed by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "the binary panicked:\n{}",
+        run.stderr
+    );
+    assert_ne!(run.code, 101, "exit code 101 is a Rust panic");
+    run
+}
+
+fn textclf(args: &[&str]) -> Run {
+    textclf_with_stdin(args, b"")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `train --classifier nb --min-df 1` on `data`, models into `<tmp>/models`.
+fn train(tmp: &TempDir, data: &Path, extra: &[&str]) -> Run {
+    let models = tmp.path().join("models");
+    let mut args = vec![
+        "train",
+        "--classifier",
+        "nb",
+        "--min-df",
+        "1",
+        "--label",
+        "topic",
+        "--data",
+        s(data),
+        "--model-dir",
+        s(&models),
+    ];
+    args.extend_from_slice(extra);
+    textclf(&args)
+}
+
+fn write(tmp: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = tmp.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// Four documents per class with words of their own, as CSV rows `text,topic` (no header).
+const ROWS: &str = "\
+the team won the match with a late goal,sport
+fans cheered the team after the final goal,sport
+the coach praised the players of the match,sport
+a striker scored twice in the league match,sport
+the minister announced a new election law,politics
+parliament debated the election budget today,politics
+the government lost the vote in parliament,politics
+voters backed the minister in the election,politics
+";
+
+fn csv_with(rows: &str) -> Vec<u8> {
+    format!("text,topic\n{ROWS}{rows}").into_bytes()
+}
+
+fn jsonl_rows() -> String {
+    ROWS.lines()
+        .map(|l| {
+            let (text, topic) = l.rsplit_once(',').unwrap();
+            format!("{{\"text\": \"{text}\", \"topic\": \"{topic}\"}}\n")
+        })
+        .collect()
+}
+
+#[test]
+fn latin1_bytes_are_decoded_and_counted() {
+    let tmp = TempDir::new().unwrap();
+    let mut bytes = csv_with("");
+    bytes.extend_from_slice(b"caf\xe9 cr\xe8me and the election,politics\n");
+    let data = write(&tmp, "latin1.csv", &bytes);
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 9 documents")
+        .stdout_has("1 decoded as Latin-1");
+    // The same in JSON Lines: the line is re-read as Latin-1.
+    let mut bytes = jsonl_rows().into_bytes();
+    bytes.extend_from_slice(b"{\"text\": \"caf\xe9 and the goal\", \"topic\": \"sport\"}\n");
+    let data = write(&tmp, "latin1.jsonl", &bytes);
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 9 documents")
+        .stdout_has("1 decoded as Latin-1");
+}
+
+#[test]
+fn nul_bytes_are_kept_and_do_not_stop_training() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(
+        &tmp,
+        "nul.csv",
+        &csv_with("the goal\0keeper saved\0\0 it,sport\n"),
+    );
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 9 documents");
+}
+
+#[test]
+fn a_utf8_bom_does_not_hide_the_header() {
+    let tmp = TempDir::new().unwrap();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(csv_with(""));
+    let data = write(&tmp, "bom.csv", &bytes);
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 8 documents")
+        .stdout_has("task 'topic': 8 documents, 2 classes");
+}
+
+#[test]
+fn crlf_line_ends_are_read() {
+    let tmp = TempDir::new().unwrap();
+    let text = String::from_utf8(csv_with("\"a quoted\nmulti-line goal\",sport\n")).unwrap();
+    let data = write(&tmp, "crlf.csv", text.replace('\n', "\r\n").as_bytes());
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 9 documents")
+        .stdout_has("task 'topic': 9 documents, 2 classes");
+}
+
+#[test]
+fn an_unbalanced_quote_names_the_line() {
+    let tmp = TempDir::new().unwrap();
+    // The open quote swallows the rest of the file into one field: one short record.
+    let data = write(
+        &tmp,
+        "quote.csv",
+        &csv_with("\"an unclosed quote,sport\nmore text,politics\n"),
+    );
+    let path = data.display().to_string();
+    train(&tmp, &data, &[])
+        .code(3)
+        .stderr_has(&format!("{path}:10: row has 1 fields but the header has 2"))
+        .stderr_has("unbalanced quote");
+}
+
+#[test]
+fn ragged_rows_name_the_line_or_are_skipped_and_counted() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(
+        &tmp,
+        "ragged.csv",
+        &csv_with("one field too many,sport,extra\nonly one field\n"),
+    );
+    let path = data.display().to_string();
+    train(&tmp, &data, &[])
+        .code(3)
+        .stderr_has(&format!("{path}:10: row has 3 fields but the header has 2"));
+    train(&tmp, &data, &["--skip-bad"])
+        .code(0)
+        .stdout_has("read 8 documents")
+        .stdout_has("2 bad records skipped")
+        .stdout_has(&format!(
+            "skipped: {path}:10: row has 3 fields but the header has 2"
+        ))
+        .stdout_has(&format!(
+            "skipped: {path}:11: row has 1 fields but the header has 2"
+        ));
+}
+
+#[test]
+fn an_empty_file_is_a_data_error() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(&tmp, "empty.csv", b"");
+    let path = data.display().to_string();
+    train(&tmp, &data, &[])
+        .code(3)
+        .stderr_has(&format!("{path}: empty file, expected a header row"));
+    let data = write(&tmp, "empty.jsonl", b"");
+    let path = data.display().to_string();
+    train(&tmp, &data, &[])
+        .code(3)
+        .stderr_has(&format!("{path}: the corpus holds no documents"));
+}
+
+#[test]
+fn a_header_only_is_an_empty_corpus() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(&tmp, "header.csv", b"text,topic\n");
+    let path = data.display().to_string();
+    train(&tmp, &data, &[])
+        .code(3)
+        .stderr_has(&format!("{path}: the corpus holds no documents"));
+}
+
+#[test]
+fn empty_texts_are_kept_as_documents_without_terms() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(
+        &tmp,
+        "empty_texts.csv",
+        &csv_with(",sport\n\"   \",politics\n"),
+    );
+    // Kept and trained on (a document with no terms); only the label counts.
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 10 documents")
+        .stdout_has("task 'topic': 10 documents, 2 classes");
+    // When no text has a term at all there is nothing to learn from.
+    let data = write(&tmp, "all_empty.csv", b"text,topic\n,sport\n!!,politics\n");
+    let path = data.display().to_string();
+    train(&tmp, &data, &[]).code(3).stderr_has(&format!(
+        "{path}: the training texts give no features: empty vocabulary: \
+         the documents contain no terms"
+    ));
+}
+
+#[test]
+fn missing_and_empty_labels_are_left_out_and_counted() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(
+        &tmp,
+        "labels.csv",
+        &csv_with("a goal without a label,\nanother one with blanks,\"  \"\n"),
+    );
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 10 documents")
+        .stdout_has("task 'topic': 8 documents, 2 classes (2 without a label left out)");
+    // JSON Lines: a key that is absent, null or empty.
+    let mut text = jsonl_rows();
+    text.push_str("{\"text\": \"no topic key\"}\n");
+    text.push_str("{\"text\": \"null topic\", \"topic\": null}\n");
+    text.push_str("{\"text\": \"empty topic\", \"topic\": \"\"}\n");
+    let data = write(&tmp, "labels.jsonl", text.as_bytes());
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 11 documents")
+        .stdout_has("task 'topic': 8 documents, 2 classes (3 without a label left out)");
+    // A label column that is not there at all is an error listing the columns.
+    let data = write(&tmp, "nolabel.csv", b"text,section\na b,x\nc d,y\n");
+    let path = data.display().to_string();
+    train(&tmp, &data, &[]).code(3).stderr_has(&format!(
+        "{path}: label column \"topic\" not found; available columns: \"text\", \"section\""
+    ));
+}
+
+#[test]
+fn one_class_is_a_data_error() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(
+        &tmp,
+        "one.csv",
+        b"text,topic\nthe match,sport\nthe goal,sport\nthe team,sport\n",
+    );
+    let path = data.display().to_string();
+    train(&tmp, &data, &[]).code(3).stderr_has(&format!(
+        "{path}: label column 'topic': every labelled document has the same label 'sport'"
+    ));
+}
+
+#[test]
+fn classes_smaller_than_the_folds_warn_and_still_run() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(
+        &tmp,
+        "small.csv",
+        &csv_with("the weather is sunny,weather\nrain is coming,weather\n"),
+    );
+    let report = tmp.path().join("report.json");
+    let run = textclf(&[
+        "eval",
+        "--classifier",
+        "nb",
+        "--min-df",
+        "1",
+        "--label",
+        "topic",
+        "--folds",
+        "5",
+        "--data",
+        s(&data),
+        "--json",
+        s(&report),
+    ]);
+    let warning = "topic: class 'weather' has only 2 member(s), fewer than the 5 folds: \
+                   some test folds lack it";
+    run.code(0).stdout_has(&format!("warning: {warning}"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.as_str() == Some(warning)),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn a_50_mb_document_trains() {
+    let tmp = TempDir::new().unwrap();
+    let started = std::time::Instant::now();
+    let mut bytes = csv_with("");
+    bytes.extend_from_slice(b"\"");
+    let words = [
+        "goal", "team", "match", "league", "striker", "keeper", "fans",
+    ];
+    let mut i = 0usize;
+    while bytes.len() < 50 << 20 {
+        bytes.extend_from_slice(words[i % words.len()].as_bytes());
+        bytes.extend_from_slice(if i % 17 == 16 { b".\n" } else { b" " });
+        i += 1;
+    }
+    bytes.extend_from_slice(b"\",sport\n");
+    let data = write(&tmp, "big.csv", &bytes);
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 9 documents")
+        .stdout_has("task 'topic': 9 documents, 2 classes");
+    let took = started.elapsed();
+    assert!(took.as_secs() < 30, "a 50 MB document took {took:?}");
+}
+
+#[test]
+fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
+    let tmp = TempDir::new().unwrap();
+    let depth = 100_000;
+    let nest = |inner: &str| format!("{}{inner}{}", "[".repeat(depth), "]".repeat(depth));
+    // In the text field, in a field nobody asked for, and as the whole line.
+    let mut text = jsonl_rows();
+    text.push_str(&format!(
+        "{{\"text\": {}, \"topic\": \"sport\"}}\n",
+        nest("1")
+    ));
+    text.push_str(&format!(
+        "{{\"text\": \"ok\", \"other\": {}, \"topic\": \"sport\"}}\n",
+        nest("")
+    ));
+    text.push_str(&nest(""));
+    text.push('\n');
+    let data = write(&tmp, "deep.jsonl", text.as_bytes());
+    let path = data.display().to_string();
+    train(&tmp, &data, &[]).code(3).stderr_has(&format!(
+        "{path}:9: invalid JSON record: invalid type: sequence, \
+         expected a string, number, boolean or null in field \"text\""
+    ));
+    // The field nobody asked for is skipped without recursion (line 10 is read).
+    train(&tmp, &data, &["--skip-bad"])
+        .code(0)
+        .stdout_has("read 9 documents")
+        .stdout_has("2 bad records skipped")
+        .stdout_has(&format!("skipped: {path}:9: invalid JSON record"))
+        .stdout_has(&format!(
+            "skipped: {path}:11: invalid JSON record: invalid type: sequence, expected a JSON object"
+        ))
+        .stdout_has("(JSON Lines needs one object per line, not an array)");
+}
+
+#[test]
+fn json_lines_that_are_not_objects_are_bad_records() {
+    let tmp = TempDir::new().unwrap();
+    let mut text = jsonl_rows();
+    text.push_str("42\n\"a string\"\nnull\n[1, 2]\n{\"text\": \"cut off\n");
+    let data = write(&tmp, "scalars.jsonl", text.as_bytes());
+    let path = data.display().to_string();
+    train(&tmp, &data, &[]).code(3).stderr_has(&format!(
+        "{path}:9: invalid JSON record: invalid type: integer `42`, expected a JSON object"
+    ));
+    train(&tmp, &data, &["--skip-bad"])
+        .code(0)
+        .stdout_has("read 8 documents")
+        .stdout_has("5 bad records skipped")
+        .stdout_has(&format!("skipped: {path}:10: invalid JSON record: invalid type: string \"a string\", expected a JSON object"))
+        .stdout_has(&format!("skipped: {path}:11: invalid JSON record: invalid type: null, expected a JSON object"))
+        .stdout_has(&format!("skipped: {path}:13: invalid JSON record: EOF while parsing a string"));
+}
+
+#[test]
+fn a_truncated_gzip_is_a_clear_error() {
+    let tmp = TempDir::new().unwrap();
+    let mut plain = Vec::new();
+    plain.extend_from_slice(b"text,topic\n");
+    for i in 0..2000 {
+        plain.extend_from_slice(format!("the team won match number {i},sport\n").as_bytes());
+        plain.extend_from_slice(format!("the minister lost vote number {i},politics\n").as_bytes());
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&plain).unwrap();
+    let full = gz.finish().unwrap();
+    let data = write(&tmp, "cut.csv.gz", &full[..full.len() / 2]);
+    let path = data.display().to_string();
+    train(&tmp, &data, &[]).code(3).stderr_has(&format!(
+        "{path}: gzip data is truncated or corrupt at line"
+    ));
+    // A name ending in .gz that is not gzip at all.
+    let data = write(&tmp, "fake.csv.gz", &csv_with(""));
+    let path = data.display().to_string();
+    train(&tmp, &data, &[]).code(3).stderr_has(&format!(
+        "{path}: the name ends in .gz but the file is not gzip data"
+    ));
+}
+
+#[test]
+fn an_unreadable_file_in_a_directory_corpus_names_it() {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path().join("corpus");
+    for (class, rows) in [("politics", 4..8), ("sport", 0..4)] {
+        std::fs::create_dir_all(root.join(class)).unwrap();
+        for (i, line) in ROWS.lines().enumerate().take(rows.end).skip(rows.start) {
+            let text = line.rsplit_once(',').unwrap().0;
+            std::fs::write(root.join(class).join(format!("{i}.txt")), text).unwrap();
+        }
+    }
+    // Tests run as root, who can read a chmod 000 file: a dangling symlink cannot be read by anyone.
+    let dangling = root.join("sport").join("9.txt");
+    std::os::unix::fs::symlink(tmp.path().join("nowhere.txt"), &dangling).unwrap();
+    let path = dangling.display().to_string();
+    train(&tmp, &root, &[]).code(3).stderr_has(&format!(
+        "{path}: cannot read the file: No such file or directory"
+    ));
+    train(&tmp, &root, &["--skip-bad"])
+        .code(0)
+        .stdout_has("read 8 documents")
+        .stdout_has("1 bad records skipped")
+        .stdout_has(&format!("skipped: {path}: cannot read the file"));
+}
+
+#[test]
+fn cjk_rtl_and_emoji_text_trains_predicts_and_shows_its_terms() {
+    let tmp = TempDir::new().unwrap();
+    let mut text = String::from("text,topic\n");
+    for i in 0..4 {
+        text.push_str(&format!("経済 市場 株価 上昇 {i} 📈,economy\n"));
+        text.push_str(&format!("الانتخابات البرلمان الحكومة {i} 🗳️,politics\n"));
+    }
+    let data = write(&tmp, "intl.csv", text.as_bytes());
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("task 'topic': 8 documents, 2 classes");
+    let model = tmp.path().join("models/topic.model");
+    let run = textclf(&["inspect", s(&model), "--format", "json"]);
+    run.code(0);
+    for term in ["経済", "市場", "الانتخابات", "البرلمان"] {
+        assert!(
+            run.stdout.contains(term),
+            "inspect lacks {term}:\n{}",
+            run.stdout
+        );
+    }
+    // Emoji are not word characters: they make no terms.
+    assert!(!run.stdout.contains('📈'), "{}", run.stdout);
+    let models = tmp.path().join("models");
+    textclf_with_stdin(
+        &["predict", "--model-dir", s(&models)],
+        "株価 市場".as_bytes(),
+    )
+    .code(0)
+    .stdout_has("topic: economy");
+    textclf_with_stdin(
+        &["predict", "--model-dir", s(&models)],
+        "البرلمان 🗳️".as_bytes(),
+    )
+    .code(0)
+    .stdout_has("topic: politics");
+}
+
+#[test]
+fn a_numeric_text_field_becomes_text() {
+    let tmp = TempDir::new().unwrap();
+    let mut text = jsonl_rows();
+    text.push_str("{\"text\": 2024, \"topic\": \"politics\"}\n");
+    text.push_str("{\"text\": 2024, \"topic\": \"politics\"}\n");
+    text.push_str("{\"text\": true, \"topic\": \"sport\"}\n");
+    let data = write(&tmp, "numbers.jsonl", text.as_bytes());
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 11 documents");
+    let model = tmp.path().join("models/topic.model");
+    textclf(&["inspect", s(&model), "--format", "json", "--top", "50"])
+        .code(0)
+        .stdout_has("\"2024\"")
+        .stdout_has("\"true\"");
+}
+
+/// A small model for the predict-side cases.
+fn trained(tmp: &TempDir) -> PathBuf {
+    let data = write(tmp, "base.csv", &csv_with(""));
+    train(tmp, &data, &["--quiet"]).code(0);
+    tmp.path().join("models")
+}
+
+#[test]
+fn predict_on_a_missing_file_is_an_io_error_naming_it() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let missing = tmp.path().join("no-such-article.txt");
+    let path = missing.display().to_string();
+    textclf(&["predict", "--model-dir", s(&models), s(&missing)])
+        .code(5)
+        .stderr_has(&format!("{path}: No such file or directory"));
+    textclf(&["predict", "--model-dir", s(&models), "--input", s(&missing)])
+        .code(5)
+        .stderr_has(&format!("{path}: No such file or directory"));
+}
+
+#[test]
+fn predict_on_empty_stdin_scores_an_empty_text() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    // No terms: the prediction is the class prior (4 + 4 documents: a tie, the first label).
+    let run = textclf(&["predict", "--model-dir", s(&models), "--format", "jsonl"]);
+    run.code(0);
+    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(v["id"], "-");
+    assert_eq!(v["topic"]["probability"], 0.5, "{v}");
+}
+
+#[test]
+fn predict_top_k_zero_is_a_usage_error() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    textclf_with_stdin(
+        &["predict", "--model-dir", s(&models), "--top-k", "0"],
+        b"the goal",
+    )
+    .code(2)
+    .stderr_has("--top-k must be at least 1");
+}
