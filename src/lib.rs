@@ -10,6 +10,8 @@ pub mod cli;
 pub mod corpus;
 pub mod eval;
 pub mod features;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod models;
 pub mod pipeline;
 pub mod text;
