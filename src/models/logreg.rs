@@ -260,6 +260,22 @@ pub(crate) fn pdot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Dot product of an f32 history vector with an f64 vector.
+/// Dot product of two f32 vectors in f64, summed per fixed chunk then in chunk order, so the
+/// result does not depend on the thread count.
+fn dot_f32(a: &[f32], b: &[f32]) -> f64 {
+    a.par_chunks(CHUNK)
+        .zip(b.par_chunks(CHUNK))
+        .map(|(a, b)| {
+            a.iter()
+                .zip(b)
+                .map(|(p, q)| *p as f64 * *q as f64)
+                .sum::<f64>()
+        })
+        .collect::<Vec<f64>>()
+        .iter()
+        .sum()
+}
+
 fn pdot32(a: &[f32], b: &[f64]) -> f64 {
     let parts: Vec<f64> = a
         .par_chunks(CHUNK)
@@ -445,25 +461,7 @@ where
             paxpy32(-a, y, &mut d);
         }
         if let Some((s, y, _)) = hist.back() {
-            let sy: f64 = s
-                .par_chunks(CHUNK)
-                .zip(y.par_chunks(CHUNK))
-                .map(|(a, b)| {
-                    a.iter()
-                        .zip(b)
-                        .map(|(p, q)| *p as f64 * *q as f64)
-                        .sum::<f64>()
-                })
-                .collect::<Vec<f64>>()
-                .iter()
-                .sum();
-            let yy: f64 = y
-                .par_chunks(CHUNK)
-                .map(|a| a.iter().map(|p| (*p as f64) * (*p as f64)).sum::<f64>())
-                .collect::<Vec<f64>>()
-                .iter()
-                .sum();
-            let gamma = sy / yy;
+            let gamma = dot_f32(s, y) / dot_f32(y, y);
             d.par_iter_mut().for_each(|v| *v *= gamma);
         }
         for (idx, (s, y, rho)) in hist.iter().enumerate() {
@@ -502,18 +500,7 @@ where
                 *s = (theta_new[i] - theta[i]) as f32;
                 *y = (g_new[i] - g[i]) as f32;
             });
-        let sy: f64 = s32
-            .par_chunks(CHUNK)
-            .zip(y32.par_chunks(CHUNK))
-            .map(|(a, b)| {
-                a.iter()
-                    .zip(b)
-                    .map(|(p, q)| *p as f64 * *q as f64)
-                    .sum::<f64>()
-            })
-            .collect::<Vec<f64>>()
-            .iter()
-            .sum();
+        let sy = dot_f32(&s32, &y32);
         if sy > 1e-12 {
             if hist.len() == history {
                 hist.pop_front();
