@@ -18,8 +18,10 @@ use std::path::{Path, PathBuf};
 
 /// First bytes of every model file; the 0x1a and newline catch text-mode mangling.
 pub const MAGIC: &[u8; 9] = b"TEXTCLF\x1a\n";
-/// The format this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format this build writes and the only one it reads. v2 stores the vocabulary's
+/// lookup table and every large array as raw little-endian bytes (v1 used serde's
+/// element-by-element encoding, which cannot be read as v2).
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = MAGIC.len() + 4 + 8 + 4;
 
 /// How a model was trained: shown by `inspect`, and enough to reproduce the run.
@@ -71,6 +73,8 @@ pub enum BundleError {
     Foreign { path: PathBuf },
     #[error("{path}: model file format v{found} was written by a newer textclf; this build reads up to v{FORMAT_VERSION}")]
     NewerVersion { path: PathBuf, found: u32 },
+    #[error("{path}: model file format v{found} was written by an older textclf; this build reads v{FORMAT_VERSION}: train the model again")]
+    OlderVersion { path: PathBuf, found: u32 },
     #[error("{path}: truncated model file: {detail}")]
     Truncated { path: PathBuf, detail: String },
     #[error("{path}: corrupt model file: {detail}")]
@@ -156,6 +160,12 @@ impl ModelBundle {
         if version == 0 {
             return Err(corrupt("format version 0".into()));
         }
+        if version < FORMAT_VERSION {
+            return Err(BundleError::OlderVersion {
+                path,
+                found: version,
+            });
+        }
         let available = (bytes.len() - HEADER_LEN) as u64;
         if payload_len > available {
             return Err(truncated(format!(
@@ -235,7 +245,7 @@ impl ModelBundle {
                 // Ties broken by term order, so the listing is deterministic.
                 order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
                 let pick = |it: &mut dyn Iterator<Item = &usize>| -> Vec<(String, f32)> {
-                    it.take(n).map(|&j| (vocab[j].clone(), row[j])).collect()
+                    it.take(n).map(|&j| (vocab[j].to_owned(), row[j])).collect()
                 };
                 ClassTerms {
                     label: label.clone(),

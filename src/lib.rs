@@ -13,5 +13,6 @@ pub mod features;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod models;
+pub mod packed;
 pub mod pipeline;
 pub mod text;

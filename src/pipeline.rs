@@ -216,7 +216,7 @@ pub fn explain(
             .filter(|(_, c)| *c != 0.0)
             .collect();
         parts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let name = |&(j, c): &(usize, f32)| (vocab[j].clone(), c);
+        let name = |&(j, c): &(usize, f32)| (vocab[j].to_owned(), c);
         p.explanation = Some(Explanation {
             for_label: parts
                 .iter()
@@ -353,7 +353,10 @@ mod tests {
         let (v, x_train, x_test) = fold_features(&train, &test, &analyzer(), &params).unwrap();
         // Fitted on all texts, the vocabulary would hold zebra and yak, and the IDF of apple
         // would count the test document that has it.
-        assert_eq!(v.vocabulary(), ["apple", "banana", "cherry"]);
+        assert_eq!(
+            v.vocabulary().iter().collect::<Vec<_>>(),
+            ["apple", "banana", "cherry"]
+        );
         assert_eq!(x_test.0.outer_view(0).unwrap().nnz(), 0);
         let (alone, _) =
             TfidfVectorizer::fit_transform(Analyzer::new(analyzer()).unwrap(), &params, &train)

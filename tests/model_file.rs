@@ -2,8 +2,9 @@
 
 mod common;
 
+use std::io::Write;
 use std::path::Path;
-use textclf::bundle::{BundleError, ModelBundle};
+use textclf::bundle::{BundleError, ModelBundle, FORMAT_VERSION};
 use textclf::corpus::{read_corpus, ReadOptions};
 use textclf::features::TfidfParams;
 use textclf::models::{ClassifierKind, ModelSettings};
@@ -106,11 +107,14 @@ fn bit_flips_and_forged_headers_are_refused() {
         ModelBundle::from_bytes(&b, path),
         Err(BundleError::Truncated { .. })
     ));
-    // A newer format version.
+    // A newer and an older format version.
     let mut b = bytes.clone();
-    b[9..13].copy_from_slice(&2u32.to_le_bytes());
+    b[9..13].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     let err = ModelBundle::from_bytes(&b, path).unwrap_err();
     assert!(err.to_string().contains("newer textclf"), "{err}");
+    b[9..13].copy_from_slice(&1u32.to_le_bytes());
+    let err = ModelBundle::from_bytes(&b, path).unwrap_err();
+    assert!(err.to_string().contains("older textclf"), "{err}");
     // A valid checksum over a payload that decodes to nonsense.
     let mut b = bytes[..25].to_vec();
     let payload = vec![0xffu8; 64];
@@ -125,49 +129,86 @@ fn bit_flips_and_forged_headers_are_refused() {
 
 #[test]
 fn interrupted_saves_leave_the_previous_model_intact() {
-    // Train a large-ish model repeatedly into the same directory and kill the process at
-    // varying moments; the model file must always load (old or new), never half-written.
+    // A corpus of about a million distinct terms makes a model file of tens of megabytes, so
+    // writing it takes long enough to be caught: each attempt watches the model directory
+    // and kills `train` the moment its temporary file is partly written. The model file
+    // must then still be the previous, complete one.
     let dir = tempfile::TempDir::new().unwrap();
-    let path = dir.path().join("topic.model");
-    let bin = env!("CARGO_BIN_EXE_textclf");
-    let run = |wait_ms: Option<u64>| {
-        let mut child = std::process::Command::new(bin)
-            .args([
-                "train",
-                "--quiet",
-                "--text-col",
-                "title,text",
-                "--label",
-                "topic",
-                "--ngrams",
-                "1-3",
-                "--min-df",
-                "1",
-                "--classifier",
-                "nb",
-                "--data",
-            ])
-            .arg(common::sample_corpus())
-            .arg("--model-dir")
-            .arg(dir.path())
-            .spawn()
-            .unwrap();
-        match wait_ms {
-            Some(ms) => {
-                std::thread::sleep(std::time::Duration::from_millis(ms));
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-            None => assert!(child.wait().unwrap().success()),
+    let corpus = dir.path().join("many_terms.csv");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&corpus).unwrap());
+        writeln!(w, "text,topic").unwrap();
+        let mut term = 0u32;
+        for doc in 0..4000 {
+            let words: Vec<String> = (0..250)
+                .map(|_| {
+                    term += 1;
+                    format!("w{term:07x}")
+                })
+                .collect();
+            writeln!(w, "{},c{}", words.join(" "), doc % 8).unwrap();
         }
+    }
+    let models = dir.path().join("models");
+    let path = models.join("topic.model");
+    let bin = env!("CARGO_BIN_EXE_textclf");
+    let spawn = || {
+        std::process::Command::new(bin)
+            .args(["train", "--quiet", "--label", "topic", "--min-df", "1"])
+            .args(["--classifier", "nb", "--data"])
+            .arg(&corpus)
+            .arg("--model-dir")
+            .arg(&models)
+            .spawn()
+            .unwrap()
     };
-    run(None);
+    assert!(spawn().wait().unwrap().success());
     let original = std::fs::read(&path).unwrap();
-    for ms in [1, 3, 5, 8, 12, 20, 30, 50] {
-        run(Some(ms));
+    assert!(original.len() > 20_000_000, "{} bytes", original.len());
+    let partly_written = |len: u64| len > 0 && len < original.len() as u64;
+
+    let mut mid_write_kills = 0;
+    for attempt in 0..8 {
+        let mut child = spawn();
+        let caught = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success(), "attempt {attempt}: train failed");
+                break false;
+            }
+            let temp_len = std::fs::read_dir(&models)
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .find(|&len| partly_written(len));
+            if temp_len.is_some() {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                break true;
+            }
+            std::thread::yield_now();
+        };
+        mid_write_kills += usize::from(caught);
         let bytes = std::fs::read(&path).unwrap();
         ModelBundle::from_bytes(&bytes, &path)
-            .unwrap_or_else(|e| panic!("after a kill at {ms} ms: {e}"));
-        assert_eq!(bytes, original, "same settings must write the same model");
+            .unwrap_or_else(|e| panic!("attempt {attempt} (killed: {caught}): {e}"));
+        assert_eq!(bytes, original, "attempt {attempt}: the model file changed");
     }
+    assert!(
+        mid_write_kills > 0,
+        "no attempt was killed while the model file was being written"
+    );
+    // Leftover temporary files are not models: `predict` still finds exactly one.
+    let out = std::process::Command::new(bin)
+        .args(["predict", "--model-dir"])
+        .arg(&models)
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

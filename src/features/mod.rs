@@ -1,8 +1,10 @@
 //! TF-IDF features on sparse CSR matrices, and the newtype that makes them linfa records.
 pub mod svmlight;
 mod tfidf;
+mod vocabulary;
 
 pub use tfidf::TfidfVectorizer;
+pub use vocabulary::{Vocabulary, VocabularyError};
 
 use serde::{Deserialize, Serialize};
 

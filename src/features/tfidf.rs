@@ -9,10 +9,9 @@
 //! mapped to final columns and weighted straight into the output arrays. Counts are
 //! integers and each row is weighted in column order, so the matrix is bit-identical at
 //! any thread count and for any chunking.
-use super::{Csr, FeatureError, SparseRecords, TfidfParams};
+use super::{Csr, FeatureError, SparseRecords, TfidfParams, Vocabulary};
 use crate::text::{Analyzer, AnalyzerConfig, Interner};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 /// A fitted TF-IDF vectorizer: analyzer, settings, vocabulary (sorted) and IDF weights.
@@ -24,9 +23,8 @@ use serde::{Deserialize, Serialize};
 pub struct TfidfVectorizer {
     analyzer: Analyzer,
     params: TfidfParams,
-    vocabulary: Vec<String>,
+    vocabulary: Vocabulary,
     idf: Vec<f32>,
-    index: FxHashMap<Box<str>, u32>,
 }
 
 impl std::fmt::Debug for TfidfVectorizer {
@@ -40,7 +38,7 @@ impl std::fmt::Debug for TfidfVectorizer {
 }
 
 /// Two vectorizers are equal when they produce the same features: same analyzer, settings,
-/// vocabulary and IDF (the index is derived from the vocabulary).
+/// vocabulary and IDF.
 impl PartialEq for TfidfVectorizer {
     fn eq(&self, other: &Self) -> bool {
         self.analyzer.config() == other.analyzer.config()
@@ -55,7 +53,8 @@ impl PartialEq for TfidfVectorizer {
 struct TfidfRepr {
     analyzer: AnalyzerConfig,
     params: TfidfParams,
-    vocabulary: Vec<String>,
+    vocabulary: Vocabulary,
+    #[serde(with = "crate::packed::f32s")]
     idf: Vec<f32>,
 }
 
@@ -64,7 +63,8 @@ struct TfidfRepr {
 struct TfidfReprRef<'a> {
     analyzer: &'a AnalyzerConfig,
     params: &'a TfidfParams,
-    vocabulary: &'a [String],
+    vocabulary: &'a Vocabulary,
+    #[serde(with = "crate::packed::f32s")]
     idf: &'a [f32],
 }
 
@@ -96,41 +96,19 @@ impl TryFrom<TfidfRepr> for TfidfVectorizer {
                 r.idf.len()
             )));
         }
-        if r.vocabulary.len() >= u32::MAX as usize {
-            return Err(bad(format!("{} terms is too many", r.vocabulary.len())));
-        }
         if let Some(i) = r.idf.iter().position(|w| !w.is_finite() || *w < 0.0) {
             return Err(bad(format!(
                 "IDF weight {} of term {i} is not finite and >= 0",
                 r.idf[i]
             )));
         }
-        if let Some(i) = r.vocabulary.windows(2).position(|w| w[0] >= w[1]) {
-            return Err(bad(format!(
-                "vocabulary not sorted and unique at terms {i} and {} ({:?}, {:?})",
-                i + 1,
-                r.vocabulary[i],
-                r.vocabulary[i + 1]
-            )));
-        }
-        let index = build_index(&r.vocabulary);
         Ok(TfidfVectorizer {
             analyzer,
             params: r.params,
             vocabulary: r.vocabulary,
             idf: r.idf,
-            index,
         })
     }
-}
-
-fn build_index(vocabulary: &[String]) -> FxHashMap<Box<str>, u32> {
-    let mut index = FxHashMap::default();
-    index.reserve(vocabulary.len());
-    for (i, t) in vocabulary.iter().enumerate() {
-        index.insert(Box::from(t.as_str()), i as u32);
-    }
-    index
 }
 
 /// One chunk's counts against its own local vocabulary.
@@ -356,7 +334,8 @@ impl TfidfVectorizer {
         for (col, &g) in kept.iter().enumerate() {
             gid_to_col[g as usize] = col as u32;
         }
-        let vocabulary: Vec<String> = kept.iter().map(|&g| gterms.get(g).to_string()).collect();
+        let vocabulary = Vocabulary::new(kept.iter().map(|&g| gterms.get(g)))
+            .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))?;
         let idf: Vec<f32> = kept
             .iter()
             .map(|&g| idf_weight(params, n_docs, gdf[g as usize]))
@@ -437,13 +416,11 @@ impl TfidfVectorizer {
 
         let matrix = Csr::try_new((n_docs, vocabulary.len()), indptr, indices, data)
             .map_err(|e| FeatureError::Invalid(format!("internal error building CSR: {}", e.3)))?;
-        let index = build_index(&vocabulary);
         let vectorizer = TfidfVectorizer {
             analyzer,
             params: params.clone(),
             vocabulary,
             idf,
-            index,
         };
         Ok((vectorizer, SparseRecords(matrix)))
     }
@@ -472,7 +449,7 @@ impl TfidfVectorizer {
                 for text in chunk {
                     cols.clear();
                     self.analyzer.for_each_term(text, |t| {
-                        if let Some(&c) = self.index.get(t) {
+                        if let Some(c) = self.vocabulary.index_of(t) {
                             cols.push(c);
                         }
                     });
@@ -522,7 +499,7 @@ impl TfidfVectorizer {
     }
 
     /// The terms, in column order (sorted).
-    pub fn vocabulary(&self) -> &[String] {
+    pub fn vocabulary(&self) -> &Vocabulary {
         &self.vocabulary
     }
 
@@ -538,14 +515,14 @@ impl TfidfVectorizer {
 
     /// The column of `term`, if it is in the vocabulary.
     pub fn term_index(&self, term: &str) -> Option<u32> {
-        self.index.get(term).copied()
+        self.vocabulary.index_of(term)
     }
 
     /// Calls `f(term, column)` for each term of `text` that is in the vocabulary, in
     /// analyzer order (for explaining a prediction).
     pub fn analyze_with_indices(&self, text: &str, mut f: impl FnMut(&str, u32)) {
         self.analyzer.for_each_term(text, |t| {
-            if let Some(&c) = self.index.get(t) {
+            if let Some(c) = self.vocabulary.index_of(t) {
                 f(t, c);
             }
         });

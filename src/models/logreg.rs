@@ -173,7 +173,9 @@ pub struct LogisticRegression {
     n_classes: usize,
     n_features: usize,
     /// Row-major n_classes × n_features (kept flat so the model file needs no ndarray serde).
+    #[serde(with = "crate::packed::f32s")]
     weights: Vec<f32>,
+    #[serde(with = "crate::packed::f32s")]
     intercept: Vec<f32>,
     n_iter: usize,
 }

@@ -220,8 +220,10 @@ fn log_prior(class: &[f64], fit_prior: bool) -> Array1<f32> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MultinomialNb {
     /// log P(feature | class), n_classes × n_features.
+    #[serde(with = "crate::packed::array2")]
     feature_log_prob: Array2<f32>,
     /// log P(class).
+    #[serde(with = "crate::packed::array1")]
     class_log_prior: Array1<f32>,
 }
 
@@ -231,8 +233,10 @@ pub struct MultinomialNb {
 pub struct ComplementNb {
     /// Per-class feature weights used in the decision, n_classes × n_features
     /// (`-log P(j | not c)`, or its normalised form when `norm` was set).
+    #[serde(with = "crate::packed::array2")]
     feature_log_prob: Array2<f32>,
     /// log P(class); only used when there is a single class, as scikit-learn does.
+    #[serde(with = "crate::packed::array1")]
     class_log_prior: Array1<f32>,
 }
 

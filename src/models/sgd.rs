@@ -149,7 +149,9 @@ pub struct SgdClassifier {
     n_features: usize,
     loss: SgdLoss,
     /// Row-major n_classes × n_features (kept flat so the model file needs no ndarray serde).
+    #[serde(with = "crate::packed::f32s")]
     weights: Vec<f32>,
+    #[serde(with = "crate::packed::f32s")]
     intercept: Vec<f32>,
 }
 

@@ -233,8 +233,10 @@ impl ParamGuard for LinearSvmParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearSvm {
     /// n_classes × n_features.
+    #[serde(with = "crate::packed::array2")]
     weights: Array2<f32>,
     /// Per-class intercept (the constant feature's weight times `intercept_scaling`).
+    #[serde(with = "crate::packed::array1")]
     intercept: Array1<f32>,
     /// Platt sigmoid `(A, B)` per class, when calibrated.
     platt: Option<Vec<(f32, f32)>>,
