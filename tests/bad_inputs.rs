@@ -555,9 +555,24 @@ fn predict_on_a_missing_file_is_an_io_error_naming_it() {
     textclf(&["predict", "--model-dir", s(&models), s(&missing)])
         .code(5)
         .stderr_has(&format!("{path}: No such file or directory"));
-    textclf(&["predict", "--model-dir", s(&models), "--input", s(&missing)])
-        .code(5)
+    let out = textclf(&["predict", "--model-dir", s(&models), "--input", s(&missing)]);
+    out.code(5)
         .stderr_has(&format!("{path}: No such file or directory"));
+    // The cause is said once, not once by the error and again by its source.
+    assert_eq!(
+        out.stderr.matches("No such file").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    let out = textclf(&["predict", "--model-dir", s(&missing), "x"]);
+    out.code(4);
+    assert_eq!(
+        out.stderr.matches("no .model files").count() + out.stderr.matches("No such file").count(),
+        1,
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

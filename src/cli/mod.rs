@@ -112,8 +112,25 @@ pub fn run(cli: Cli) -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("textclf: error: {err:#}");
+            eprintln!("textclf: error: {}", describe(&err));
             ExitCode::from(exit_code(&err))
         }
     }
+}
+
+/// The error and its causes joined by `: `, each said once: an error whose message already
+/// ends with its cause's (e.g. `path: No such file or directory`) does not repeat it.
+fn describe(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
