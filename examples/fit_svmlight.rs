@@ -7,11 +7,12 @@
 //!     [--calibrate] [--reps 5] [--dev-train tr.svm --dev dev.svm] [--json]
 //! ```
 //! Prints the fit time of each repetition on `--train`, its median, the training accuracy,
-//! and, with `--dev-train`/`--dev`, the accuracy of one more fit on `--dev-train` scored on
-//! `--dev` (the width of `--dev-train` is imposed on `--dev`), so equal quality is visible.
+//! and, with `--dev-train`/`--dev`, the accuracy, log loss and expected calibration error of
+//! one more fit on `--dev-train` scored on `--dev` (the width of `--dev-train` is imposed on
+//! `--dev`), so equal quality and calibration are visible.
 use clap::{Parser, ValueEnum};
 use linfa::prelude::*;
-use ndarray::Array1;
+use ndarray::{Array1, Array2};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use textclf::features::svmlight::read_svmlight;
@@ -53,6 +54,12 @@ struct Args {
     /// Fit Platt calibration too (svm only).
     #[arg(long)]
     calibrate: bool,
+    /// Internal cross-validation folds of the calibration (with `--calibrate`).
+    #[arg(long, default_value_t = 2)]
+    calibration_folds: usize,
+    /// Solver tolerance inside the calibration folds.
+    #[arg(long, default_value_t = 0.5)]
+    calibration_tol: f32,
     /// Timed repetitions.
     #[arg(long, default_value_t = 5)]
     reps: usize,
@@ -75,13 +82,15 @@ fn fit_predict(
     d: &Data,
     x: &SparseRecords,
     k: usize,
-) -> anyhow::Result<(f64, Array1<usize>)> {
+) -> anyhow::Result<(f64, Array1<usize>, Array2<f32>)> {
     let t = Instant::now();
     Ok(match args.model {
         Kind::Svm => {
             let mut p = LinearSvmParams::new()
                 .c(args.c.unwrap_or(1.0) as f32)
                 .calibrate(args.calibrate)
+                .calibration_folds(args.calibration_folds)
+                .calibration_tol(args.calibration_tol)
                 .n_classes(k);
             if let Some(tol) = args.tol {
                 p = p.tol(tol as f32);
@@ -91,7 +100,13 @@ fn fit_predict(
             }
             let m = p.fit(d)?;
             let secs = t.elapsed().as_secs_f64();
-            (secs, m.predict(x))
+            let it = m.n_iter();
+            eprintln!(
+                "svm outer iterations per class: mean {:.1}, max {}",
+                it.iter().sum::<usize>() as f64 / it.len().max(1) as f64,
+                it.iter().max().unwrap_or(&0)
+            );
+            (secs, m.predict(x), m.predict_proba(x))
         }
         Kind::Logreg => {
             let mut p = LogisticRegressionParams::new(k).c(args.c.unwrap_or(30.0));
@@ -103,9 +118,37 @@ fn fit_predict(
             }
             let m = p.fit(d)?;
             let secs = t.elapsed().as_secs_f64();
-            (secs, m.predict(x))
+            (secs, m.predict(x), m.predict_proba(x))
         }
     })
+}
+
+/// Mean log loss and expected calibration error (top-label confidence, 15 equal-width
+/// bins, as in Guo et al. 2017) of probabilities `p` against the true classes.
+fn calibration(p: &Array2<f32>, truth: &Array1<usize>) -> (f64, f64) {
+    let n = truth.len() as f64;
+    let ll = p
+        .rows()
+        .into_iter()
+        .zip(truth)
+        .map(|(r, &t)| -(r[t] as f64).max(1e-15).ln())
+        .sum::<f64>()
+        / n;
+    let bins = 15;
+    let (mut conf, mut hit, mut cnt) = (vec![0.0; bins], vec![0.0; bins], vec![0.0; bins]);
+    for (r, &t) in p.rows().into_iter().zip(truth) {
+        let (best, &pmax) = r
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .expect("classes");
+        let b = ((pmax as f64 * bins as f64) as usize).min(bins - 1);
+        conf[b] += pmax as f64;
+        hit[b] += (best == t) as u8 as f64;
+        cnt[b] += 1.0;
+    }
+    let ece = (0..bins).map(|b| (conf[b] - hit[b]).abs()).sum::<f64>() / n;
+    (ll, ece)
 }
 
 fn accuracy(pred: &Array1<usize>, truth: &Array1<usize>) -> f64 {
@@ -127,7 +170,7 @@ fn main() -> anyhow::Result<()> {
     let mut times = Vec::new();
     let mut train_acc = f64::NAN;
     for rep in 1..=args.reps.max(1) {
-        let (secs, pred) = fit_predict(&args, &full, &full.records, k)?;
+        let (secs, pred, _) = fit_predict(&args, &full, &full.records, k)?;
         train_acc = accuracy(&pred, &full.targets);
         println!("fit rep {rep}: {secs:.3} s");
         times.push(secs);
@@ -137,18 +180,24 @@ fn main() -> anyhow::Result<()> {
     let median = sorted[sorted.len() / 2];
     println!("median fit {median:.3} s; training accuracy {train_acc:.4}");
     let mut dev_acc = None;
+    let mut dev_cal = None;
     if let (Some(tr), Some(dev)) = (&args.dev_train, &args.dev) {
         let tr = load(tr, None)?;
         let dev = load(dev, Some(tr.records.0.cols()))?;
-        let (secs, pred) = fit_predict(&args, &tr, &dev.records, k)?;
+        let (secs, pred, proba) = fit_predict(&args, &tr, &dev.records, k)?;
         let acc = accuracy(&pred, &dev.targets);
-        println!("dev split: fit {secs:.3} s, dev accuracy {acc:.4}");
+        let (ll, ece) = calibration(&proba, &dev.targets);
+        println!(
+            "dev split: fit {secs:.3} s, dev accuracy {acc:.4}, log loss {ll:.4}, ECE {ece:.4}"
+        );
         dev_acc = Some(acc);
+        dev_cal = Some((ll, ece));
     }
     if args.json {
         println!(
             "json: {}",
-            serde_json::json!({"times": times, "train_accuracy": train_acc, "dev_accuracy": dev_acc})
+            serde_json::json!({"times": times, "train_accuracy": train_acc, "dev_accuracy": dev_acc,
+                "dev_log_loss": dev_cal.map(|c| c.0), "dev_ece": dev_cal.map(|c| c.1)})
         );
     }
     Ok(())

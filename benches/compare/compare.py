@@ -297,7 +297,10 @@ def stage_fit(t, reps, tmp):
         return json_line(out, "json: "), rss
 
     def acc(r):
-        return f"train acc {r['train_accuracy']:.4f}, dev acc {r['dev_accuracy']:.4f}"
+        cal = ""
+        if r.get("dev_log_loss") is not None and r.get("dev_ece") is not None:
+            cal = f", dev log loss {r['dev_log_loss']:.4f}, ECE {r['dev_ece']:.4f}"
+        return f"train acc {r['train_accuracy']:.4f}, dev acc {r['dev_accuracy']:.4f}{cal}"
 
     for model, name in [("svm", "LinearSVC(C=1)"), ("logreg", "LogisticRegression(lbfgs, C=30)")]:
         _, sk_rss, out = run(self_cmd("fit", "--model", model, "--train", full, "--dev-train", tr,
