@@ -331,7 +331,9 @@ def stage_end_to_end(t, reps, tmp, which):
         print("d. train + save, 20NG train, whole process" if "d" in which else "   (training the models e and f use)", flush=True)
         n = reps if "d" in which else 1  # e and f alone only need the models
         sk = [run(self_cmd("train", "--data", NG_TRAIN, "--model-path", sk_model)) for _ in range(n)]
-        tc = [run([textclf, "train", "--data", NG_TRAIN, "--label", "group", "--model-dir", tc_dir])
+        # unigrams, as scikit-learn's side (textclf's default is now uni+bigrams)
+        tc = [run([textclf, "train", "--data", NG_TRAIN, "--label", "group", "--ngrams", "1-1",
+                   "--model-dir", tc_dir])
               for _ in range(n)]
         if "d" in which:
             t.add("d. train + save (TF-IDF + linear SVM), 20NG train", med([w for w, _, _ in sk]),

@@ -96,6 +96,12 @@ impl CorpusArgs {
     }
 }
 
+/// Default vocabulary cap (`--max-features`). With bigrams, 20 Newsgroups has about
+/// 385,000 terms in two or more posts (AllSides, with its long articles, far more); keeping
+/// the 200,000 most frequent scored as well as keeping all of them on 20 Newsgroups and
+/// AllSides (README "Quality") while halving the model file and the fit's memory.
+pub const DEFAULT_MAX_FEATURES: usize = 200_000;
+
 /// How text becomes terms and terms become TF-IDF features.
 #[derive(Debug, Clone, Args)]
 pub struct FeatureArgs {
@@ -105,8 +111,9 @@ pub struct FeatureArgs {
     /// Snowball stemmer language (english, french, german, ...) or none
     #[arg(long, default_value = "none")]
     pub stem: String,
-    /// Word n-gram range, e.g. 1-2 for unigrams and bigrams
-    #[arg(long, default_value = "1-1")]
+    /// Word n-gram range: 1-2 is unigrams and bigrams (the default: more accurate on every
+    /// corpus measured but BBC, see README "Quality"), 1-1 unigrams only
+    #[arg(long, default_value = "1-2")]
     pub ngrams: String,
     /// Regular expression for tokens (default: runs of two or more word characters)
     #[arg(long)]
@@ -120,9 +127,10 @@ pub struct FeatureArgs {
     /// Ignore terms in more documents than this (a count, or a fraction up to 1.0)
     #[arg(long, default_value = "1.0")]
     pub max_df: String,
-    /// Keep only the most frequent terms
-    #[arg(long)]
-    pub max_features: Option<usize>,
+    /// Keep only this many of the most frequent terms (0: no limit); the cap keeps bigram
+    /// models small at no measured cost in accuracy
+    #[arg(long, default_value_t = DEFAULT_MAX_FEATURES)]
+    pub max_features: usize,
     /// Use raw term counts instead of 1 + ln(tf)
     #[arg(long)]
     pub no_sublinear_tf: bool,
@@ -154,7 +162,7 @@ impl FeatureArgs {
         let params = TfidfParams {
             min_df: parse_df(&self.min_df, "--min-df")?,
             max_df: parse_df(&self.max_df, "--max-df")?,
-            max_features: self.max_features,
+            max_features: (self.max_features > 0).then_some(self.max_features),
             sublinear_tf: !self.no_sublinear_tf,
             ..TfidfParams::default()
         };
