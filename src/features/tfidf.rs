@@ -10,7 +10,7 @@
 //! integers and each row is weighted in column order, so the matrix is bit-identical at
 //! any thread count and for any chunking.
 use super::{Csr, FeatureError, SparseRecords, TfidfParams};
-use crate::text::{Analyzer, AnalyzerConfig, Interner};
+use crate::text::{Analyzer, AnalyzerConfig, InternKey, Interner};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -133,58 +133,124 @@ fn build_index(vocabulary: &[String]) -> FxHashMap<Box<str>, u32> {
     index
 }
 
+/// Marks a dropped key or term (stop word, pruned by min_df/max_df/max_features).
+const NONE: u32 = u32::MAX;
+
 /// One chunk's counts against its own local vocabulary.
 struct ChunkCounts {
-    /// Term ↔ local id.
-    terms: Interner,
-    /// Documents containing each local term.
-    df: Vec<u32>,
-    /// Occurrences of each local term.
-    tf: Vec<u64>,
-    /// (local id, count) for every document, concatenated (unsorted within a document).
+    /// Key ↔ local id. Keys are raw tokens for unigram analyzers (each distinct token is
+    /// stopped/stemmed once, at merge time, instead of once per occurrence) and final
+    /// terms (n-grams) otherwise.
+    keys: Interner,
+    /// (local id, count) for every document, concatenated (unsorted within a document);
+    /// after [`relabel`], (term id, count).
     pairs: Vec<(u32, u32)>,
     /// End offset into `pairs` of each document.
     doc_ends: Vec<usize>,
 }
 
-fn count_chunk(analyzer: &Analyzer, texts: &[&str]) -> ChunkCounts {
-    let mut terms = Interner::default();
-    let mut counts: Vec<u32> = Vec::new();
+/// Counts the keys of each document of one chunk. A dense count array indexed by local
+/// id plus a list of the ids touched by the current document replace a map per document.
+fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
+    let mut keys = Interner::with_capacity(1 << 14);
+    let mut counts: Vec<u32> = Vec::with_capacity(1 << 14);
     let mut touched: Vec<u32> = Vec::new();
-    let mut df: Vec<u32> = Vec::new();
-    let mut tf: Vec<u64> = Vec::new();
     let mut pairs = Vec::new();
     let mut doc_ends = Vec::with_capacity(texts.len());
+    let unigram = analyzer.is_unigram();
+    let mut prepared: Vec<InternKey> = Vec::new();
+    // How many tokens ahead a slot is prefetched: enough to overlap several misses.
+    const AHEAD: usize = 8;
     for text in texts {
-        analyzer.for_each_term(text, |t| {
-            let id = terms.intern(t);
-            if id as usize == counts.len() {
-                counts.push(0);
-            }
-            let c = &mut counts[id as usize];
-            if *c == 0 {
-                touched.push(id);
-            }
-            *c += 1;
-        });
-        df.resize(counts.len(), 0);
-        tf.resize(counts.len(), 0);
-        for &id in &touched {
-            let c = std::mem::take(&mut counts[id as usize]);
-            pairs.push((id, c));
-            df[id as usize] += 1;
-            tf[id as usize] += u64::from(c);
+        if unigram {
+            analyzer.with_token_spans(text.as_ref(), |doc, spans| {
+                prepared.clear();
+                prepared.extend(spans.iter().map(|&(a, b)| Interner::key(&doc[a..b])));
+                for (i, &(a, b)) in spans.iter().enumerate() {
+                    if let Some(k) = prepared.get(i + AHEAD) {
+                        keys.prefetch(k);
+                    }
+                    let id = keys.intern_key(&doc[a..b], &prepared[i]);
+                    if id as usize == counts.len() {
+                        counts.push(0);
+                    }
+                    let c = &mut counts[id as usize];
+                    if *c == 0 {
+                        touched.push(id);
+                    }
+                    *c += 1;
+                }
+            });
+        } else {
+            analyzer.for_each_term(text.as_ref(), |t| {
+                let id = keys.intern(t);
+                if id as usize == counts.len() {
+                    counts.push(0);
+                }
+                let c = &mut counts[id as usize];
+                if *c == 0 {
+                    touched.push(id);
+                }
+                *c += 1;
+            });
         }
+        pairs.extend(
+            touched
+                .iter()
+                .map(|&id| (id, std::mem::take(&mut counts[id as usize]))),
+        );
         touched.clear();
         doc_ends.push(pairs.len());
     }
     ChunkCounts {
-        terms,
-        df,
-        tf,
+        keys,
         pairs,
         doc_ends,
     }
+}
+
+/// Rewrites a chunk's pairs from local ids to term ids (`remap`), in place: drops
+/// [`NONE`] terms, merges pairs of one document that map to the same term (two tokens
+/// with one stem; only when `merge`), and adds each document's terms to `df` (and the
+/// counts to `tf` when it is non-empty). `seen[t]` is scratch: the last position written
+/// for term `t`, checked against the pair itself since it may be stale.
+fn relabel(
+    c: &mut ChunkCounts,
+    remap: &[u32],
+    merge: bool,
+    df: &mut [u32],
+    tf: &mut [u64],
+    seen: &mut [u32],
+) {
+    let want_tf = !tf.is_empty();
+    let (mut w, mut start) = (0usize, 0usize);
+    for end in c.doc_ends.iter_mut() {
+        let row_start = w;
+        for r in start..*end {
+            let (lid, n) = c.pairs[r];
+            let t = remap[lid as usize];
+            if t == NONE {
+                continue;
+            }
+            if want_tf {
+                tf[t as usize] += u64::from(n);
+            }
+            if merge {
+                let s = seen[t as usize] as usize;
+                if s >= row_start && s < w && c.pairs[s].0 == t {
+                    c.pairs[s].1 += n;
+                    continue;
+                }
+                seen[t as usize] = w as u32;
+            }
+            c.pairs[w] = (t, n);
+            w += 1;
+            df[t as usize] += 1;
+        }
+        start = *end;
+        *end = w;
+    }
+    c.pairs.truncate(w);
 }
 
 /// How many document chunks to process in parallel: a few per thread for load balance,
@@ -269,7 +335,80 @@ impl TfidfVectorizer {
         texts: &[&str],
     ) -> Result<(Self, SparseRecords), FeatureError> {
         params.check_ref()?;
-        let n_docs = texts.len();
+        let chunks: Vec<ChunkCounts> = texts
+            .par_chunks(chunk_len(texts.len()))
+            .map(|c| count_chunk(&analyzer, c))
+            .collect();
+        Self::finish(analyzer, params, chunks)
+    }
+
+    /// [`TfidfVectorizer::fit_transform`] for documents that arrive in batches (e.g.
+    /// straight from a corpus reader), so the raw text is never all in memory at once.
+    ///
+    /// Each batch is analyzed on the rayon pool while the caller's thread produces the
+    /// next one (reading, decompressing, parsing), then dropped: only its per-document
+    /// term counts are kept. At most `threads + 1` batches are in flight. The result is
+    /// identical to `fit_transform` on the concatenated batches, whatever the batch
+    /// sizes and thread count. Called from inside the rayon pool, batches are analyzed
+    /// one by one on the calling thread instead (blocking a pool thread could deadlock).
+    pub fn fit_transform_batches<I>(
+        analyzer: Analyzer,
+        params: &TfidfParams,
+        batches: I,
+    ) -> Result<(Self, SparseRecords), FeatureError>
+    where
+        I: IntoIterator<Item = Vec<String>>,
+    {
+        params.check_ref()?;
+        if rayon::current_thread_index().is_some() {
+            let chunks = batches
+                .into_iter()
+                .map(|b| count_chunk(&analyzer, &b))
+                .collect();
+            return Self::finish(analyzer, params, chunks);
+        }
+        let shared = std::sync::Arc::new(analyzer);
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, ChunkCounts)>();
+        let max_in_flight = rayon::current_num_threads() + 1;
+        let mut results: Vec<Option<ChunkCounts>> = Vec::new();
+        let mut in_flight = 0usize;
+        let lost = || FeatureError::Invalid("internal error: a counting task died".to_string());
+        for (i, batch) in batches.into_iter().enumerate() {
+            results.push(None);
+            while in_flight >= max_in_flight {
+                let (j, c) = rx.recv().map_err(|_| lost())?;
+                results[j] = Some(c);
+                in_flight -= 1;
+            }
+            let (a, tx) = (shared.clone(), tx.clone());
+            rayon::spawn(move || {
+                let counts = count_chunk(&a, &batch);
+                drop(batch);
+                let _ = tx.send((i, counts));
+            });
+            in_flight += 1;
+        }
+        drop(tx);
+        while in_flight > 0 {
+            let (j, c) = rx.recv().map_err(|_| lost())?;
+            results[j] = Some(c);
+            in_flight -= 1;
+        }
+        let chunks = results
+            .into_iter()
+            .map(|c| c.ok_or_else(lost))
+            .collect::<Result<Vec<_>, _>>()?;
+        let analyzer = std::sync::Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
+        Self::finish(analyzer, params, chunks)
+    }
+
+    /// Phases 2 and 3: merges the chunk counts into the vocabulary, IDF and matrix.
+    fn finish(
+        analyzer: Analyzer,
+        params: &TfidfParams,
+        mut chunks: Vec<ChunkCounts>,
+    ) -> Result<(Self, SparseRecords), FeatureError> {
+        let n_docs: usize = chunks.iter().map(|c| c.doc_ends.len()).sum();
         if n_docs == 0 {
             return Err(FeatureError::Invalid(
                 "cannot fit TF-IDF on an empty corpus (0 documents)".to_string(),
@@ -281,40 +420,74 @@ impl TfidfVectorizer {
             )));
         }
 
-        // Phase 1: count each chunk against a local vocabulary, in parallel.
-        let chunks: Vec<ChunkCounts> = texts
-            .par_chunks(chunk_len(n_docs))
-            .map(|c| count_chunk(&analyzer, c))
-            .collect();
-
-        // Phase 2: merge into global term ids (first-seen order, only an intermediate).
-        let mut gterms = Interner::default();
-        let mut gdf: Vec<u32> = Vec::new();
-        let mut gtf: Vec<u64> = Vec::new();
-        let remaps: Vec<Vec<u32>> = chunks
-            .iter()
+        // Phase 2a: merge the chunk vocabularies into global key ids.
+        let biggest = chunks.iter().map(|c| c.keys.len()).max().unwrap_or(0);
+        let mut gkeys = Interner::with_capacity(biggest * 2);
+        let mut remaps: Vec<Vec<u32>> = chunks
+            .iter_mut()
             .map(|c| {
-                let mut remap = vec![0u32; c.terms.len()];
-                for (lid, term) in c.terms.iter().enumerate() {
-                    let gid = gterms.intern(term);
-                    if gid as usize == gdf.len() {
-                        gdf.push(0);
-                        gtf.push(0);
-                    }
-                    remap[lid] = gid;
-                    gdf[gid as usize] += c.df[lid];
-                    gtf[gid as usize] += c.tf[lid];
-                }
-                remap
+                let keys = std::mem::take(&mut c.keys);
+                keys.iter().map(|k| gkeys.intern(k)).collect()
             })
             .collect();
-        if gterms.is_empty() {
+
+        // Phase 2b: keys → terms. For unigrams with stop words or a stemmer, each
+        // distinct token is mapped once here (in parallel), not once per occurrence.
+        let merge = analyzer.is_unigram() && analyzer.maps_tokens();
+        let terms = if merge {
+            let keys: Vec<&str> = gkeys.iter().collect();
+            let mapped: Vec<Option<std::borrow::Cow<str>>> = keys
+                .par_iter()
+                .with_min_len(1024)
+                .map(|k| analyzer.token_term(k))
+                .collect();
+            let mut terms = Interner::with_capacity(keys.len());
+            let key_to_term: Vec<u32> = mapped
+                .iter()
+                .map(|t| t.as_ref().map_or(NONE, |t| terms.intern(t)))
+                .collect();
+            remaps.par_iter_mut().for_each(|remap| {
+                for g in remap.iter_mut() {
+                    *g = key_to_term[*g as usize];
+                }
+            });
+            terms
+        } else {
+            gkeys
+        };
+        if terms.is_empty() {
             return Err(FeatureError::Invalid(
                 "empty vocabulary: the documents contain no terms (only stop words, \
                  or nothing the token pattern matches)"
                     .to_string(),
             ));
         }
+
+        // Phase 2c: pairs → term ids, document frequencies (and total counts if needed).
+        let n_terms = terms.len();
+        let want_tf = params.max_features.is_some();
+        let zeros = || {
+            (
+                vec![0u32; n_terms],
+                vec![0u64; if want_tf { n_terms } else { 0 }],
+            )
+        };
+        let (df, tf) = chunks
+            .par_iter_mut()
+            .zip(remaps.into_par_iter())
+            .fold(
+                || (zeros(), vec![u32::MAX; if merge { n_terms } else { 0 }]),
+                |((mut df, mut tf), mut seen), (c, remap)| {
+                    relabel(c, &remap, merge, &mut df, &mut tf, &mut seen);
+                    ((df, tf), seen)
+                },
+            )
+            .map(|(acc, _)| acc)
+            .reduce(zeros, |(mut df, mut tf), (df2, tf2)| {
+                df.iter_mut().zip(df2).for_each(|(a, b)| *a += b);
+                tf.iter_mut().zip(tf2).for_each(|(a, b)| *a += b);
+                (df, tf)
+            });
 
         // Filter by document frequency, then keep the max_features most frequent terms.
         let lo = params.min_df.docs(n_docs);
@@ -326,62 +499,53 @@ impl TfidfVectorizer {
                 params.max_df, params.min_df
             )));
         }
-        let mut kept: Vec<u32> = (0..gterms.len() as u32)
+        let mut kept: Vec<u32> = (0..n_terms as u32)
             .filter(|&g| {
-                let d = f64::from(gdf[g as usize]);
-                d >= lo && d <= hi
+                let d = f64::from(df[g as usize]);
+                d > 0.0 && d >= lo && d <= hi
             })
             .collect();
         if let Some(limit) = params.max_features {
             if kept.len() > limit {
                 kept.par_sort_unstable_by(|&a, &b| {
-                    gtf[b as usize]
-                        .cmp(&gtf[a as usize])
-                        .then_with(|| gterms.get(a).cmp(gterms.get(b)))
+                    tf[b as usize]
+                        .cmp(&tf[a as usize])
+                        .then_with(|| terms.get(a).cmp(terms.get(b)))
                 });
                 kept.truncate(limit);
             }
         }
         if kept.is_empty() {
             return Err(FeatureError::Invalid(format!(
-                "after pruning no terms remain ({} terms, min_df {:?}, max_df {:?}, \
+                "after pruning no terms remain ({n_terms} terms, min_df {:?}, max_df {:?}, \
                  {n_docs} documents): try a lower min_df or a higher max_df",
-                gterms.len(),
-                params.min_df,
-                params.max_df
+                params.min_df, params.max_df
             )));
         }
-        kept.par_sort_unstable_by(|&a, &b| gterms.get(a).cmp(gterms.get(b)));
-        let mut gid_to_col = vec![u32::MAX; gterms.len()];
+        kept.par_sort_unstable_by(|&a, &b| terms.get(a).cmp(terms.get(b)));
+        let mut term_to_col = vec![NONE; n_terms];
         for (col, &g) in kept.iter().enumerate() {
-            gid_to_col[g as usize] = col as u32;
+            term_to_col[g as usize] = col as u32;
         }
-        let vocabulary: Vec<String> = kept.iter().map(|&g| gterms.get(g).to_string()).collect();
+        let vocabulary: Vec<String> = kept.iter().map(|&g| terms.get(g).to_string()).collect();
         let idf: Vec<f32> = kept
             .iter()
-            .map(|&g| idf_weight(params, n_docs, gdf[g as usize]))
+            .map(|&g| idf_weight(params, n_docs, df[g as usize]))
             .collect();
-        drop(gterms);
-        drop(gdf);
-        drop(gtf);
-        drop(kept);
+        drop((terms, df, tf, kept));
 
         // Phase 3a: row lengths, so the output is allocated once and filled in place.
-        let chunk_maps: Vec<Vec<u32>> = remaps
-            .into_par_iter()
-            .map(|remap| remap.into_iter().map(|g| gid_to_col[g as usize]).collect())
-            .collect();
+        let map = &term_to_col;
         let row_nnz: Vec<Vec<usize>> = chunks
             .par_iter()
-            .zip(&chunk_maps)
-            .map(|(c, map)| {
+            .map(|c| {
                 let mut start = 0;
                 c.doc_ends
                     .iter()
                     .map(|&end| {
                         let n = c.pairs[start..end]
                             .iter()
-                            .filter(|&&(lid, _)| map[lid as usize] != u32::MAX)
+                            .filter(|&&(t, _)| map[t as usize] != NONE)
                             .count();
                         start = end;
                         n
@@ -395,6 +559,8 @@ impl TfidfVectorizer {
             indptr.push(indptr.last().copied().unwrap_or(0) + n);
         }
         let nnz = *indptr.last().unwrap_or(&0);
+        // Zeroed allocations come from fresh pages: memory is only touched as rows are
+        // written, while each chunk's pairs are freed as soon as it is weighed.
         let mut indices = vec![0u32; nnz];
         let mut data = vec![0f32; nnz];
 
@@ -410,16 +576,18 @@ impl TfidfVectorizer {
             rest_d = d;
         }
         let weigher = Weigher::new(&idf, params);
-        chunks.into_par_iter().zip(chunk_maps).zip(slices).for_each(
-            |((c, map), (out_i, out_d))| {
+        chunks
+            .into_par_iter()
+            .zip(slices)
+            .for_each(|(c, (out_i, out_d))| {
                 let mut row: Vec<(u32, u32)> = Vec::new();
                 let mut wbuf = Vec::new();
                 let (mut start, mut pos) = (0, 0);
                 for &end in &c.doc_ends {
                     row.clear();
-                    row.extend(c.pairs[start..end].iter().filter_map(|&(lid, n)| {
-                        let col = map[lid as usize];
-                        (col != u32::MAX).then_some((col, n))
+                    row.extend(c.pairs[start..end].iter().filter_map(|&(t, n)| {
+                        let col = map[t as usize];
+                        (col != NONE).then_some((col, n))
                     }));
                     row.sort_unstable_by_key(|&(col, _)| col);
                     let len = row.len();
@@ -432,8 +600,7 @@ impl TfidfVectorizer {
                     pos += len;
                     start = end;
                 }
-            },
-        );
+            });
 
         let matrix = Csr::try_new((n_docs, vocabulary.len()), indptr, indices, data)
             .map_err(|e| FeatureError::Invalid(format!("internal error building CSR: {}", e.3)))?;
@@ -447,7 +614,6 @@ impl TfidfVectorizer {
         };
         Ok((vectorizer, SparseRecords(matrix)))
     }
-
     /// Learns the vocabulary and IDF only (the matrix is built and dropped).
     pub fn fit(
         analyzer: Analyzer,
