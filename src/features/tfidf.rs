@@ -2,13 +2,21 @@
 //! unchanged to any text (scikit-learn's `TfidfVectorizer` definitions).
 //!
 //! Fitting runs in three phases. (1) In parallel, each chunk of documents is analyzed and
-//! counted against a chunk-local interned vocabulary (a term is allocated once per chunk,
-//! not once per occurrence), keeping each document's (local id, count) pairs. (2) The chunk
-//! vocabularies are merged, filtered (min_df, max_df, max_features) and sorted by term, so
-//! the column order depends only on the corpus. (3) In parallel, each chunk's pairs are
-//! mapped to final columns and weighted straight into the output arrays. Counts are
-//! integers and each row is weighted in column order, so the matrix is bit-identical at
-//! any thread count and for any chunking.
+//! counted against a chunk-local interned vocabulary, keeping each document's (local id,
+//! count) pairs. For unigram analyzers the keys are the raw (lowercased) tokens: stop
+//! words and stemming are pure functions of the token, so they are applied once per
+//! distinct token in phase 2 instead of once per occurrence. Chunks are appended in
+//! document order to one pair of flat arrays (global key ids, counts) as they finish; when
+//! streaming ([`TfidfVectorizer::fit_transform_batches`]) this overlaps reading and the
+//! analysis of later batches, and the raw text of a batch is dropped once counted.
+//! (2) Keys are mapped to terms, pairs of a document that map to one term are merged, and
+//! document frequencies are counted; terms are filtered (min_df, max_df, max_features)
+//! and sorted, so the column order depends only on the corpus. (3) In parallel per chunk,
+//! each row is mapped to columns, sorted and weighted, and written back in place over
+//! its own pairs: the counts array becomes the CSR data, so the corpus's counts exist
+//! once, not once as pairs and once as the matrix. Counts are integers and each row is
+//! weighted in column order, so the matrix is bit-identical at any thread count and for
+//! any chunking or batch size.
 use super::{Csr, FeatureError, SparseRecords, TfidfParams};
 use crate::text::{Analyzer, AnalyzerConfig, InternKey, Interner};
 use rayon::prelude::*;
@@ -209,48 +217,112 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
     }
 }
 
-/// Rewrites a chunk's pairs from local ids to term ids (`remap`), in place: drops
-/// [`NONE`] terms, merges pairs of one document that map to the same term (two tokens
-/// with one stem; only when `merge`), and adds each document's terms to `df` (and the
-/// counts to `tf` when it is non-empty). `seen[t]` is scratch: the last position written
-/// for term `t`, checked against the pair itself since it may be stale.
+/// All documents' counts, appended chunk by chunk in document order: global key ids and
+/// counts in two flat arrays (one copy of the counts for the whole corpus; phase 3 turns
+/// them into the CSR indices and data in place, so no second matrix-sized buffer exists).
+#[derive(Default)]
+struct Counts {
+    /// Key ↔ global key id (raw tokens for unigram analyzers, terms otherwise).
+    keys: Interner,
+    /// Global key id of each pair (later term id, then column).
+    ids: Vec<u32>,
+    /// Count of each pair (later its weight, as `f32` bits).
+    counts: Vec<u32>,
+    /// End offset into `ids` of each document.
+    doc_ends: Vec<usize>,
+    /// Number of documents at the end of each appended chunk (the unit of parallelism).
+    chunk_docs: Vec<usize>,
+}
+
+impl Counts {
+    /// Appends one chunk (the next in document order) and frees it. Runs on one thread,
+    /// overlapping the analysis of later chunks when streaming.
+    fn push(&mut self, c: ChunkCounts) {
+        let remap: Vec<u32> = c.keys.iter().map(|k| self.keys.intern(k)).collect();
+        drop(c.keys);
+        let base = self.ids.len();
+        self.ids
+            .extend(c.pairs.iter().map(|&(l, _)| remap[l as usize]));
+        self.counts.extend(c.pairs.iter().map(|&(_, n)| n));
+        drop(c.pairs);
+        self.doc_ends.extend(c.doc_ends.iter().map(|&e| base + e));
+        self.chunk_docs.push(self.doc_ends.len());
+    }
+
+    /// Per chunk: (first document, its documents' ends, ids, counts), as disjoint slices
+    /// for parallel passes.
+    #[allow(clippy::type_complexity)]
+    fn chunks_mut(&mut self) -> Vec<(usize, &[usize], &mut [u32], &mut [u32])> {
+        let mut out = Vec::with_capacity(self.chunk_docs.len());
+        let (mut ids, mut counts) = (self.ids.as_mut_slice(), self.counts.as_mut_slice());
+        let (mut doc0, mut pos) = (0usize, 0usize);
+        for &doc1 in &self.chunk_docs {
+            let ends = &self.doc_ends[doc0..doc1];
+            let end = ends.last().copied().unwrap_or(pos);
+            let (a, rest_i) = std::mem::take(&mut ids).split_at_mut(end - pos);
+            let (b, rest_c) = std::mem::take(&mut counts).split_at_mut(end - pos);
+            out.push((doc0, ends, a, b));
+            ids = rest_i;
+            counts = rest_c;
+            doc0 = doc1;
+            pos = end;
+        }
+        out
+    }
+}
+
+/// Maps one chunk's key ids to term ids in place (`key_to_term`, or the identity when
+/// `None`), marks pairs to drop with count 0 (stop words, and pairs merged into an
+/// earlier pair of the same document with the same term: two tokens with one stem),
+/// and adds each document's terms to `df` (and their counts to `tf` when non-empty).
+/// `seen[t]` is scratch: the last position of term `t`, checked since it may be stale.
+#[allow(clippy::too_many_arguments)]
 fn relabel(
-    c: &mut ChunkCounts,
-    remap: &[u32],
-    merge: bool,
+    base: usize,
+    ends: &[usize],
+    ids: &mut [u32],
+    counts: &mut [u32],
+    key_to_term: Option<&[u32]>,
     df: &mut [u32],
     tf: &mut [u64],
     seen: &mut [u32],
 ) {
     let want_tf = !tf.is_empty();
-    let (mut w, mut start) = (0usize, 0usize);
-    for end in c.doc_ends.iter_mut() {
-        let row_start = w;
-        for r in start..*end {
-            let (lid, n) = c.pairs[r];
-            let t = remap[lid as usize];
+    let mut start = 0usize;
+    for &end in ends {
+        let end = end - base;
+        for r in start..end {
+            let t = match key_to_term {
+                Some(map) => map[ids[r] as usize],
+                None => ids[r],
+            };
+            ids[r] = t;
             if t == NONE {
+                counts[r] = 0;
                 continue;
             }
             if want_tf {
-                tf[t as usize] += u64::from(n);
+                tf[t as usize] += u64::from(counts[r]);
             }
-            if merge {
+            if key_to_term.is_some() {
                 let s = seen[t as usize] as usize;
-                if s >= row_start && s < w && c.pairs[s].0 == t {
-                    c.pairs[s].1 += n;
+                if s >= start && s < r && ids[s] == t && counts[s] != 0 {
+                    counts[s] += counts[r];
+                    counts[r] = 0;
                     continue;
                 }
-                seen[t as usize] = w as u32;
+                seen[t as usize] = r as u32;
             }
-            c.pairs[w] = (t, n);
-            w += 1;
             df[t as usize] += 1;
         }
-        start = *end;
-        *end = w;
+        start = end;
     }
-    c.pairs.truncate(w);
+}
+
+/// The position in the flat arrays where a chunk's `len` pairs start, from its
+/// documents' (absolute) ends.
+fn chunk_base(ends: &[usize], len: usize) -> usize {
+    ends.last().map_or(0, |&e| e - len)
 }
 
 /// How many document chunks to process in parallel: a few per thread for load balance,
@@ -339,18 +411,23 @@ impl TfidfVectorizer {
             .par_chunks(chunk_len(texts.len()))
             .map(|c| count_chunk(&analyzer, c))
             .collect();
-        Self::finish(analyzer, params, chunks)
+        let mut counts = Counts::default();
+        for c in chunks {
+            counts.push(c);
+        }
+        Self::finish(analyzer, params, counts)
     }
 
     /// [`TfidfVectorizer::fit_transform`] for documents that arrive in batches (e.g.
     /// straight from a corpus reader), so the raw text is never all in memory at once.
     ///
     /// Each batch is analyzed on the rayon pool while the caller's thread produces the
-    /// next one (reading, decompressing, parsing), then dropped: only its per-document
-    /// term counts are kept. At most `threads + 1` batches are in flight. The result is
-    /// identical to `fit_transform` on the concatenated batches, whatever the batch
-    /// sizes and thread count. Called from inside the rayon pool, batches are analyzed
-    /// one by one on the calling thread instead (blocking a pool thread could deadlock).
+    /// next one (reading, decompressing, parsing) and appends finished batches' counts
+    /// in order; a batch's text is dropped once analyzed. At most `threads + 1` batches
+    /// are in flight. The result is identical to `fit_transform` on the concatenated
+    /// batches, whatever the batch sizes and thread count. Called from inside the rayon
+    /// pool, batches are analyzed one by one on the calling thread instead (blocking a
+    /// pool thread could deadlock).
     pub fn fit_transform_batches<I>(
         analyzer: Analyzer,
         params: &TfidfParams,
@@ -360,55 +437,56 @@ impl TfidfVectorizer {
         I: IntoIterator<Item = Vec<String>>,
     {
         params.check_ref()?;
+        let mut counts = Counts::default();
         if rayon::current_thread_index().is_some() {
-            let chunks = batches
-                .into_iter()
-                .map(|b| count_chunk(&analyzer, &b))
-                .collect();
-            return Self::finish(analyzer, params, chunks);
+            for b in batches {
+                counts.push(count_chunk(&analyzer, &b));
+            }
+            return Self::finish(analyzer, params, counts);
         }
         let shared = std::sync::Arc::new(analyzer);
         let (tx, rx) = std::sync::mpsc::channel::<(usize, ChunkCounts)>();
         let max_in_flight = rayon::current_num_threads() + 1;
-        let mut results: Vec<Option<ChunkCounts>> = Vec::new();
-        let mut in_flight = 0usize;
+        // Finished chunks waiting for an earlier one, by batch number.
+        let mut waiting: std::collections::BTreeMap<usize, ChunkCounts> = Default::default();
+        let (mut sent, mut appended) = (0usize, 0usize);
         let lost = || FeatureError::Invalid("internal error: a counting task died".to_string());
-        for (i, batch) in batches.into_iter().enumerate() {
-            results.push(None);
-            while in_flight >= max_in_flight {
-                let (j, c) = rx.recv().map_err(|_| lost())?;
-                results[j] = Some(c);
-                in_flight -= 1;
+        let mut receive = |counts: &mut Counts, appended: &mut usize| -> Result<(), FeatureError> {
+            let (j, c) = rx.recv().map_err(|_| lost())?;
+            waiting.insert(j, c);
+            while let Some(c) = waiting.remove(appended) {
+                counts.push(c);
+                *appended += 1;
             }
-            let (a, tx) = (shared.clone(), tx.clone());
+            Ok(())
+        };
+        for batch in batches {
+            while sent - appended >= max_in_flight {
+                receive(&mut counts, &mut appended)?;
+            }
+            let (a, tx, i) = (shared.clone(), tx.clone(), sent);
             rayon::spawn(move || {
-                let counts = count_chunk(&a, &batch);
+                let c = count_chunk(&a, &batch);
                 drop(batch);
-                let _ = tx.send((i, counts));
+                let _ = tx.send((i, c));
             });
-            in_flight += 1;
+            sent += 1;
         }
         drop(tx);
-        while in_flight > 0 {
-            let (j, c) = rx.recv().map_err(|_| lost())?;
-            results[j] = Some(c);
-            in_flight -= 1;
+        while appended < sent {
+            receive(&mut counts, &mut appended)?;
         }
-        let chunks = results
-            .into_iter()
-            .map(|c| c.ok_or_else(lost))
-            .collect::<Result<Vec<_>, _>>()?;
         let analyzer = std::sync::Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
-        Self::finish(analyzer, params, chunks)
+        Self::finish(analyzer, params, counts)
     }
 
-    /// Phases 2 and 3: merges the chunk counts into the vocabulary, IDF and matrix.
+    /// Phases 2 and 3: turns the appended counts into the vocabulary, IDF and matrix.
     fn finish(
         analyzer: Analyzer,
         params: &TfidfParams,
-        mut chunks: Vec<ChunkCounts>,
+        mut all: Counts,
     ) -> Result<(Self, SparseRecords), FeatureError> {
-        let n_docs: usize = chunks.iter().map(|c| c.doc_ends.len()).sum();
+        let n_docs = all.doc_ends.len();
         if n_docs == 0 {
             return Err(FeatureError::Invalid(
                 "cannot fit TF-IDF on an empty corpus (0 documents)".to_string(),
@@ -420,40 +498,27 @@ impl TfidfVectorizer {
             )));
         }
 
-        // Phase 2a: merge the chunk vocabularies into global key ids.
-        let biggest = chunks.iter().map(|c| c.keys.len()).max().unwrap_or(0);
-        let mut gkeys = Interner::with_capacity(biggest * 2);
-        let mut remaps: Vec<Vec<u32>> = chunks
-            .iter_mut()
-            .map(|c| {
-                let keys = std::mem::take(&mut c.keys);
-                keys.iter().map(|k| gkeys.intern(k)).collect()
-            })
-            .collect();
-
         // Phase 2b: keys → terms. For unigrams with stop words or a stemmer, each
         // distinct token is mapped once here (in parallel), not once per occurrence.
+        let keys = std::mem::take(&mut all.keys);
         let merge = analyzer.is_unigram() && analyzer.maps_tokens();
-        let terms = if merge {
-            let keys: Vec<&str> = gkeys.iter().collect();
-            let mapped: Vec<Option<std::borrow::Cow<str>>> = keys
+        let (terms, key_to_term) = if merge {
+            let list: Vec<&str> = keys.iter().collect();
+            let mapped: Vec<Option<std::borrow::Cow<str>>> = list
                 .par_iter()
                 .with_min_len(1024)
                 .map(|k| analyzer.token_term(k))
                 .collect();
-            let mut terms = Interner::with_capacity(keys.len());
+            let mut terms = Interner::with_capacity(list.len());
             let key_to_term: Vec<u32> = mapped
                 .iter()
                 .map(|t| t.as_ref().map_or(NONE, |t| terms.intern(t)))
                 .collect();
-            remaps.par_iter_mut().for_each(|remap| {
-                for g in remap.iter_mut() {
-                    *g = key_to_term[*g as usize];
-                }
-            });
-            terms
+            drop(mapped);
+            drop(list);
+            (terms, Some(key_to_term))
         } else {
-            gkeys
+            (keys, None)
         };
         if terms.is_empty() {
             return Err(FeatureError::Invalid(
@@ -472,13 +537,23 @@ impl TfidfVectorizer {
                 vec![0u64; if want_tf { n_terms } else { 0 }],
             )
         };
-        let (df, tf) = chunks
-            .par_iter_mut()
-            .zip(remaps.into_par_iter())
+        let map = key_to_term.as_deref();
+        let (df, tf) = all
+            .chunks_mut()
+            .into_par_iter()
             .fold(
                 || (zeros(), vec![u32::MAX; if merge { n_terms } else { 0 }]),
-                |((mut df, mut tf), mut seen), (c, remap)| {
-                    relabel(c, &remap, merge, &mut df, &mut tf, &mut seen);
+                |((mut df, mut tf), mut seen), (_, ends, ids, counts)| {
+                    relabel(
+                        chunk_base(ends, ids.len()),
+                        ends,
+                        ids,
+                        counts,
+                        map,
+                        &mut df,
+                        &mut tf,
+                        &mut seen,
+                    );
                     ((df, tf), seen)
                 },
             )
@@ -488,6 +563,7 @@ impl TfidfVectorizer {
                 tf.iter_mut().zip(tf2).for_each(|(a, b)| *a += b);
                 (df, tf)
             });
+        drop(key_to_term);
 
         // Filter by document frequency, then keep the max_features most frequent terms.
         let lo = params.min_df.docs(n_docs);
@@ -534,75 +610,93 @@ impl TfidfVectorizer {
             .collect();
         drop((terms, df, tf, kept));
 
-        // Phase 3a: row lengths, so the output is allocated once and filled in place.
-        let map = &term_to_col;
-        let row_nnz: Vec<Vec<usize>> = chunks
-            .par_iter()
-            .map(|c| {
-                let mut start = 0;
-                c.doc_ends
-                    .iter()
-                    .map(|&end| {
-                        let n = c.pairs[start..end]
-                            .iter()
-                            .filter(|&&(t, _)| map[t as usize] != NONE)
-                            .count();
-                        start = end;
-                        n
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut indptr = Vec::with_capacity(n_docs + 1);
-        indptr.push(0usize);
-        for n in row_nnz.iter().flatten() {
-            indptr.push(indptr.last().copied().unwrap_or(0) + n);
-        }
-        let nnz = *indptr.last().unwrap_or(&0);
-        // Zeroed allocations come from fresh pages: memory is only touched as rows are
-        // written, while each chunk's pairs are freed as soon as it is weighed.
-        let mut indices = vec![0u32; nnz];
-        let mut data = vec![0f32; nnz];
-
-        // Phase 3b: weigh each chunk into its own slice of the output.
-        let mut slices = Vec::with_capacity(chunks.len());
-        let (mut rest_i, mut rest_d) = (indices.as_mut_slice(), data.as_mut_slice());
-        for lens in &row_nnz {
-            let n: usize = lens.iter().sum();
-            let (a, b) = std::mem::take(&mut rest_i).split_at_mut(n);
-            let (c, d) = std::mem::take(&mut rest_d).split_at_mut(n);
-            slices.push((a, c));
-            rest_i = b;
-            rest_d = d;
-        }
+        // Phase 3: per chunk in parallel, each row's kept pairs → (column, weight), sorted
+        // by column, written back at the front of the chunk's own range; then the ranges
+        // are closed up. Row lengths go to `lens`.
         let weigher = Weigher::new(&idf, params);
-        chunks
-            .into_par_iter()
-            .zip(slices)
-            .for_each(|(c, (out_i, out_d))| {
+        let map = &term_to_col;
+        let mut lens = vec![0u32; n_docs];
+        let mut parts = all.chunks_mut();
+        let mut len_slices = Vec::with_capacity(parts.len());
+        let mut rest = lens.as_mut_slice();
+        for (_, ends, _, _) in &parts {
+            let (a, b) = std::mem::take(&mut rest).split_at_mut(ends.len());
+            len_slices.push(a);
+            rest = b;
+        }
+        let written: Vec<usize> = parts
+            .par_drain(..)
+            .zip(len_slices)
+            .map(|((_, ends, ids, counts), lens)| {
+                let base = chunk_base(ends, ids.len());
                 let mut row: Vec<(u32, u32)> = Vec::new();
                 let mut wbuf = Vec::new();
-                let (mut start, mut pos) = (0, 0);
-                for &end in &c.doc_ends {
+                let (mut start, mut pos) = (0usize, 0usize);
+                let mut out_i: Vec<u32> = Vec::new();
+                let mut out_d: Vec<f32> = Vec::new();
+                for (&end, len) in ends.iter().zip(lens.iter_mut()) {
+                    let end = end - base;
                     row.clear();
-                    row.extend(c.pairs[start..end].iter().filter_map(|&(t, n)| {
-                        let col = map[t as usize];
-                        (col != NONE).then_some((col, n))
+                    row.extend((start..end).filter_map(|r| {
+                        let col = if counts[r] == 0 {
+                            NONE
+                        } else {
+                            map[ids[r] as usize]
+                        };
+                        (col != NONE).then_some((col, counts[r]))
                     }));
                     row.sort_unstable_by_key(|&(col, _)| col);
-                    let len = row.len();
-                    weigher.weigh(
-                        &row,
-                        &mut wbuf,
-                        &mut out_i[pos..pos + len],
-                        &mut out_d[pos..pos + len],
-                    );
-                    pos += len;
+                    let n = row.len();
+                    out_i.resize(n, 0);
+                    out_d.resize(n, 0.0);
+                    weigher.weigh(&row, &mut wbuf, &mut out_i, &mut out_d);
+                    // pos <= start: the kept pairs never outnumber the row's pairs.
+                    ids[pos..pos + n].copy_from_slice(&out_i);
+                    for (c, d) in counts[pos..pos + n].iter_mut().zip(&out_d) {
+                        *c = d.to_bits();
+                    }
+                    *len = n as u32;
+                    pos += n;
                     start = end;
                 }
-            });
+                pos
+            })
+            .collect();
+        drop(parts);
+        // Close the gaps between chunks (a memmove of each chunk's kept prefix).
+        let (mut at, mut doc0, mut chunk_start) = (0usize, 0usize, 0usize);
+        for (&n, &doc1) in written.iter().zip(&all.chunk_docs) {
+            let chunk_end = if doc1 > doc0 {
+                all.doc_ends[doc1 - 1]
+            } else {
+                chunk_start
+            };
+            all.ids.copy_within(chunk_start..chunk_start + n, at);
+            all.counts.copy_within(chunk_start..chunk_start + n, at);
+            at += n;
+            chunk_start = chunk_end;
+            doc0 = doc1;
+        }
+        let Counts {
+            mut ids,
+            mut counts,
+            ..
+        } = all;
+        ids.truncate(at);
+        counts.truncate(at);
+        ids.shrink_to_fit();
+        counts.shrink_to_fit();
+        // Same size and alignment: collected in place, no copy of the buffer.
+        let data: Vec<f32> = counts.into_iter().map(f32::from_bits).collect();
+        let mut indptr = Vec::with_capacity(n_docs + 1);
+        indptr.push(0usize);
+        let mut acc = 0usize;
+        for &n in &lens {
+            acc += n as usize;
+            indptr.push(acc);
+        }
 
-        let matrix = Csr::try_new((n_docs, vocabulary.len()), indptr, indices, data)
+        let matrix = Csr::try_new((n_docs, vocabulary.len()), indptr, ids, data)
             .map_err(|e| FeatureError::Invalid(format!("internal error building CSR: {}", e.3)))?;
         let index = build_index(&vocabulary);
         let vectorizer = TfidfVectorizer {
@@ -614,6 +708,7 @@ impl TfidfVectorizer {
         };
         Ok((vectorizer, SparseRecords(matrix)))
     }
+
     /// Learns the vocabulary and IDF only (the matrix is built and dropped).
     pub fn fit(
         analyzer: Analyzer,
