@@ -115,6 +115,15 @@ pub struct StageTimes {
     pub fit: Vec<Duration>,
 }
 
+/// The corpus indices of the documents labelled for at least one task, sorted: the
+/// documents that contribute vocabulary and IDF, in the order of the feature rows.
+pub fn used_rows(tasks: &[LabelledTask]) -> Vec<usize> {
+    let mut used: Vec<usize> = tasks.iter().flat_map(|t| t.rows.iter().copied()).collect();
+    used.sort_unstable();
+    used.dedup();
+    used
+}
+
 /// Trains one bundle per task on `docs`, sharing one analyzer pass and one TF-IDF fit.
 /// `settings[i]` is used for `tasks[i]`.
 pub fn train(
@@ -125,20 +134,35 @@ pub fn train(
     settings: &[ModelSettings],
     corpus_name: &str,
 ) -> Result<(Vec<ModelBundle>, StageTimes)> {
-    let mut times = StageTimes::default();
     // Only documents labelled for some task contribute vocabulary and IDF.
-    let mut used: Vec<usize> = tasks.iter().flat_map(|t| t.rows.iter().copied()).collect();
-    used.sort_unstable();
-    used.dedup();
+    let used = used_rows(tasks);
     let texts: Vec<&str> = used.iter().map(|&i| docs[i].text.as_str()).collect();
     let start = Instant::now();
     let analyzer = Analyzer::new(analyzer)?;
     let (vectorizer, x) =
         TfidfVectorizer::fit_transform(analyzer, tfidf, &texts).map_err(no_features)?;
+    let vectorize = start.elapsed();
+    let (bundles, mut times) =
+        train_on_features(&vectorizer, &x, &used, tasks, settings, corpus_name)?;
+    times.vectorize = vectorize;
+    Ok((bundles, times))
+}
+
+/// The second half of [`train`], for callers that vectorized the corpus themselves
+/// (e.g. streaming it from disk): `x` has one row per entry of `used` ([`used_rows`]),
+/// and `vectorizer` is what produced it. `StageTimes::vectorize` is left at zero.
+pub fn train_on_features(
+    vectorizer: &TfidfVectorizer,
+    x: &SparseRecords,
+    used: &[usize],
+    tasks: &[LabelledTask],
+    settings: &[ModelSettings],
+    corpus_name: &str,
+) -> Result<(Vec<ModelBundle>, StageTimes)> {
+    let mut times = StageTimes::default();
     if vectorizer.vocabulary().is_empty() {
         bail!("no terms left after analysis and --min-df/--max-df; lower --min-df or check the text columns");
     }
-    times.vectorize = start.elapsed();
     let mut bundles = Vec::with_capacity(tasks.len());
     for (task, settings) in tasks.iter().zip(settings) {
         // Re-express the task's rows as rows of `x` (documents in `used` order).
@@ -152,7 +176,7 @@ pub fn train(
         };
         let start = Instant::now();
         let all: Vec<usize> = (0..local.rows.len()).collect();
-        let model = fit_task(&x, &local, &all, settings)?;
+        let model = fit_task(x, &local, &all, settings)?;
         times.fit.push(start.elapsed());
         bundles.push(ModelBundle {
             task: task.name.clone(),
@@ -169,6 +193,11 @@ pub fn train(
         });
     }
     Ok((bundles, times))
+}
+
+/// Maps a TF-IDF fitting error to the message `train` gives for it.
+pub fn no_features_error(e: crate::features::FeatureError) -> anyhow::Error {
+    no_features(e)
 }
 
 /// One task's verdict on one document.

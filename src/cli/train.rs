@@ -2,9 +2,11 @@
 
 use super::args::{CorpusArgs, FeatureArgs, ModelArgs};
 use super::output::{secs, spinner};
-use crate::corpus::read_corpus;
+use crate::corpus::{open_corpus, read_corpus, TextBatches};
+use crate::features::TfidfVectorizer;
 use crate::models::ClassifierKind;
-use crate::pipeline::{train, LabelledTask};
+use crate::pipeline::{no_features_error, train, train_on_features, used_rows, LabelledTask};
+use crate::text::Analyzer;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -37,6 +39,10 @@ pub struct TrainArgs {
     pub model: ModelArgs,
 }
 
+/// Bytes of text per batch when training streams the corpus: large enough to amortise
+/// merging chunk vocabularies, small enough that a few batches in flight stay cheap.
+const STREAM_BATCH: usize = 4 << 20;
+
 pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let mut labels = args.label.clone();
     labels.dedup();
@@ -51,10 +57,44 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let opts = args.corpus.read_options(&labels, true, None)?;
 
     let t0 = Instant::now();
-    let pb = spinner(&format!("reading {}", args.data.display()), quiet);
-    let (docs, summary) = read_corpus(&args.data, &opts)?;
-    pb.finish_and_clear();
-    let read_time = t0.elapsed();
+    // Without a pair column nothing needs the raw text after vectorizing, so the corpus
+    // is streamed: read in batches that are analyzed while the next is read, keeping
+    // only labels and per-document term counts (peak memory ~ the sparse matrix, not
+    // the corpus). Paired models keep the in-memory path.
+    let streamed = opts.pair_col.is_none();
+    let (docs, summary, read_time, fitted) = if streamed {
+        let pb = spinner(
+            &format!("reading and vectorizing {}", args.data.display()),
+            quiet,
+        );
+        let mut stream = open_corpus(&args.data, &opts)?;
+        let (mut docs, mut used, mut error) = (Vec::new(), Vec::new(), None);
+        let batches = TextBatches::new(stream.by_ref(), STREAM_BATCH, &mut error, |mut d| {
+            let text = std::mem::take(&mut d.text);
+            let labelled = d.labels.iter().any(Option::is_some);
+            if labelled {
+                used.push(docs.len());
+            }
+            docs.push(d);
+            labelled.then_some(text)
+        });
+        let fitted = TfidfVectorizer::fit_transform_batches(
+            Analyzer::new(analyzer.clone())?,
+            &tfidf,
+            batches,
+        );
+        if let Some(e) = error {
+            return Err(e.into());
+        }
+        pb.finish_and_clear();
+        let summary = stream.summary().clone();
+        (docs, summary, t0.elapsed(), Some((fitted, used)))
+    } else {
+        let pb = spinner(&format!("reading {}", args.data.display()), quiet);
+        let (docs, summary) = read_corpus(&args.data, &opts)?;
+        pb.finish_and_clear();
+        (docs, summary, t0.elapsed(), None)
+    };
     if docs.is_empty() {
         bail!("{}: the corpus holds no documents", args.data.display());
     }
@@ -71,16 +111,44 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         .map(|t| args.model.settings(args.classifier, &t.labels))
         .collect::<Result<Vec<_>>>()?;
 
-    let pb = spinner("vectorizing and fitting", quiet);
-    let (bundles, times) = train(
-        &docs,
-        &tasks,
-        analyzer,
-        &tfidf,
-        &settings,
-        &args.data.display().to_string(),
-    )
-    .with_context(|| args.data.display().to_string())?;
+    let pb = spinner(
+        if streamed {
+            "fitting"
+        } else {
+            "vectorizing and fitting"
+        },
+        quiet,
+    );
+    let (bundles, times) = match fitted {
+        Some((fitted, used)) => {
+            let (vectorizer, x) = fitted
+                .map_err(no_features_error)
+                .with_context(|| args.data.display().to_string())?;
+            if used != used_rows(&tasks) {
+                bail!("internal error: streamed rows differ from the labelled rows");
+            }
+            let (bundles, mut times) = train_on_features(
+                &vectorizer,
+                &x,
+                &used,
+                &tasks,
+                &settings,
+                &args.data.display().to_string(),
+            )
+            .with_context(|| args.data.display().to_string())?;
+            times.vectorize = read_time;
+            (bundles, times)
+        }
+        None => train(
+            &docs,
+            &tasks,
+            analyzer,
+            &tfidf,
+            &settings,
+            &args.data.display().to_string(),
+        )
+        .with_context(|| args.data.display().to_string())?,
+    };
     pb.finish_and_clear();
 
     let t_save = Instant::now();
@@ -96,10 +164,15 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         return Ok(());
     }
     println!(
-        "read {} documents from {} in {}{}{}",
+        "read {} documents from {} in {}{}{}{}",
         summary.documents,
         args.data.display(),
         secs(read_time),
+        if streamed {
+            " (streamed: read and vectorized together)"
+        } else {
+            ""
+        },
         if summary.latin1_fallbacks > 0 {
             format!(", {} decoded as Latin-1", summary.latin1_fallbacks)
         } else {

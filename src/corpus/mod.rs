@@ -156,6 +156,68 @@ pub fn read_corpus(
     Ok((docs, stream.summary().clone()))
 }
 
+/// A document stream cut into batches of texts of about `batch_bytes` each, for a
+/// consumer that analyzes batches while the next is read (e.g.
+/// `TfidfVectorizer::fit_transform_batches`), so the raw corpus is never all in memory.
+///
+/// `take` sees every document in order and returns the text to put in the batch (or
+/// `None` to leave the document out); it may keep the rest of the document (labels, id)
+/// for itself. The first read error ends the batches and is stored in the `error` slot
+/// given to [`TextBatches::new`]: check it once the consumer is done.
+pub struct TextBatches<'e, I, F> {
+    docs: I,
+    take: F,
+    batch_bytes: usize,
+    error: &'e mut Option<CorpusError>,
+}
+
+impl<'e, I, F> TextBatches<'e, I, F>
+where
+    I: Iterator<Item = Result<Document, CorpusError>>,
+    F: FnMut(Document) -> Option<String>,
+{
+    /// Batches `docs` (e.g. a [`DocumentStream`]); see the type's documentation.
+    pub fn new(docs: I, batch_bytes: usize, error: &'e mut Option<CorpusError>, take: F) -> Self {
+        TextBatches {
+            docs,
+            take,
+            batch_bytes: batch_bytes.max(1),
+            error,
+        }
+    }
+}
+
+impl<I, F> Iterator for TextBatches<'_, I, F>
+where
+    I: Iterator<Item = Result<Document, CorpusError>>,
+    F: FnMut(Document) -> Option<String>,
+{
+    type Item = Vec<String>;
+
+    fn next(&mut self) -> Option<Vec<String>> {
+        if self.error.is_some() {
+            return None;
+        }
+        let (mut batch, mut bytes) = (Vec::new(), 0usize);
+        while bytes < self.batch_bytes {
+            match self.docs.next() {
+                None => break,
+                Some(Err(e)) => {
+                    *self.error = Some(e);
+                    break;
+                }
+                Some(Ok(doc)) => {
+                    if let Some(text) = (self.take)(doc) {
+                        bytes += text.len().max(1);
+                        batch.push(text);
+                    }
+                }
+            }
+        }
+        (!batch.is_empty()).then_some(batch)
+    }
+}
+
 /// Opens a corpus as a stream of documents; memory stays bounded by the largest record
 /// (plus any joined tables, which are held in memory).
 ///

@@ -2,15 +2,23 @@
 //! unchanged to any text (scikit-learn's `TfidfVectorizer` definitions).
 //!
 //! Fitting runs in three phases. (1) In parallel, each chunk of documents is analyzed and
-//! counted against a chunk-local interned vocabulary (a term is allocated once per chunk,
-//! not once per occurrence), keeping each document's (local id, count) pairs. (2) The chunk
-//! vocabularies are merged, filtered (min_df, max_df, max_features) and sorted by term, so
-//! the column order depends only on the corpus. (3) In parallel, each chunk's pairs are
-//! mapped to final columns and weighted straight into the output arrays. Counts are
-//! integers and each row is weighted in column order, so the matrix is bit-identical at
-//! any thread count and for any chunking.
+//! counted against a chunk-local interned vocabulary, keeping each document's (local id,
+//! count) pairs. For unigram analyzers the keys are the raw (lowercased) tokens: stop
+//! words and stemming are pure functions of the token, so they are applied once per
+//! distinct token in phase 2 instead of once per occurrence. Chunks are appended in
+//! document order to one pair of flat arrays (global key ids, counts) as they finish; when
+//! streaming ([`TfidfVectorizer::fit_transform_batches`]) this overlaps reading and the
+//! analysis of later batches, and the raw text of a batch is dropped once counted.
+//! (2) Keys are mapped to terms, pairs of a document that map to one term are merged, and
+//! document frequencies are counted; terms are filtered (min_df, max_df, max_features)
+//! and sorted, so the column order depends only on the corpus. (3) In parallel per chunk,
+//! each row is mapped to columns, sorted and weighted, and written back in place over
+//! its own pairs: the counts array becomes the CSR data, so the corpus's counts exist
+//! once, not once as pairs and once as the matrix. Counts are integers and each row is
+//! weighted in column order, so the matrix is bit-identical at any thread count and for
+//! any chunking or batch size.
 use super::{Csr, FeatureError, SparseRecords, TfidfParams, Vocabulary};
-use crate::text::{Analyzer, AnalyzerConfig, Interner};
+use crate::text::{Analyzer, AnalyzerConfig, InternKey, Interner};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -111,58 +119,188 @@ impl TryFrom<TfidfRepr> for TfidfVectorizer {
     }
 }
 
+/// Marks a dropped key or term (stop word, pruned by min_df/max_df/max_features).
+const NONE: u32 = u32::MAX;
+
 /// One chunk's counts against its own local vocabulary.
 struct ChunkCounts {
-    /// Term ↔ local id.
-    terms: Interner,
-    /// Documents containing each local term.
-    df: Vec<u32>,
-    /// Occurrences of each local term.
-    tf: Vec<u64>,
-    /// (local id, count) for every document, concatenated (unsorted within a document).
+    /// Key ↔ local id. Keys are raw tokens for unigram analyzers (each distinct token is
+    /// stopped/stemmed once, at merge time, instead of once per occurrence) and final
+    /// terms (n-grams) otherwise.
+    keys: Interner,
+    /// (local id, count) for every document, concatenated (unsorted within a document);
+    /// after [`relabel`], (term id, count).
     pairs: Vec<(u32, u32)>,
     /// End offset into `pairs` of each document.
     doc_ends: Vec<usize>,
 }
 
-fn count_chunk(analyzer: &Analyzer, texts: &[&str]) -> ChunkCounts {
-    let mut terms = Interner::default();
-    let mut counts: Vec<u32> = Vec::new();
+/// Counts the keys of each document of one chunk. A dense count array indexed by local
+/// id plus a list of the ids touched by the current document replace a map per document.
+fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
+    let mut keys = Interner::with_capacity(1 << 14);
+    let mut counts: Vec<u32> = Vec::with_capacity(1 << 14);
     let mut touched: Vec<u32> = Vec::new();
-    let mut df: Vec<u32> = Vec::new();
-    let mut tf: Vec<u64> = Vec::new();
     let mut pairs = Vec::new();
     let mut doc_ends = Vec::with_capacity(texts.len());
+    let unigram = analyzer.is_unigram();
+    let mut prepared: Vec<InternKey> = Vec::new();
+    // How many tokens ahead a slot is prefetched: enough to overlap several misses.
+    const AHEAD: usize = 8;
     for text in texts {
-        analyzer.for_each_term(text, |t| {
-            let id = terms.intern(t);
-            if id as usize == counts.len() {
-                counts.push(0);
-            }
-            let c = &mut counts[id as usize];
-            if *c == 0 {
-                touched.push(id);
-            }
-            *c += 1;
-        });
-        df.resize(counts.len(), 0);
-        tf.resize(counts.len(), 0);
-        for &id in &touched {
-            let c = std::mem::take(&mut counts[id as usize]);
-            pairs.push((id, c));
-            df[id as usize] += 1;
-            tf[id as usize] += u64::from(c);
+        if unigram {
+            analyzer.with_token_spans(text.as_ref(), |doc, spans| {
+                prepared.clear();
+                prepared.extend(spans.iter().map(|&(a, b)| Interner::key(&doc[a..b])));
+                for (i, &(a, b)) in spans.iter().enumerate() {
+                    if let Some(k) = prepared.get(i + AHEAD) {
+                        keys.prefetch(k);
+                    }
+                    let id = keys.intern_key(&doc[a..b], &prepared[i]);
+                    if id as usize == counts.len() {
+                        counts.push(0);
+                    }
+                    let c = &mut counts[id as usize];
+                    if *c == 0 {
+                        touched.push(id);
+                    }
+                    *c += 1;
+                }
+            });
+        } else {
+            analyzer.for_each_term(text.as_ref(), |t| {
+                let id = keys.intern(t);
+                if id as usize == counts.len() {
+                    counts.push(0);
+                }
+                let c = &mut counts[id as usize];
+                if *c == 0 {
+                    touched.push(id);
+                }
+                *c += 1;
+            });
         }
+        pairs.extend(
+            touched
+                .iter()
+                .map(|&id| (id, std::mem::take(&mut counts[id as usize]))),
+        );
         touched.clear();
         doc_ends.push(pairs.len());
     }
     ChunkCounts {
-        terms,
-        df,
-        tf,
+        keys,
         pairs,
         doc_ends,
     }
+}
+
+/// All documents' counts, appended chunk by chunk in document order: global key ids and
+/// counts in two flat arrays (one copy of the counts for the whole corpus; phase 3 turns
+/// them into the CSR indices and data in place, so no second matrix-sized buffer exists).
+#[derive(Default)]
+struct Counts {
+    /// Key ↔ global key id (raw tokens for unigram analyzers, terms otherwise).
+    keys: Interner,
+    /// Global key id of each pair (later term id, then column).
+    ids: Vec<u32>,
+    /// Count of each pair (later its weight, as `f32` bits).
+    counts: Vec<u32>,
+    /// End offset into `ids` of each document.
+    doc_ends: Vec<usize>,
+    /// Number of documents at the end of each appended chunk (the unit of parallelism).
+    chunk_docs: Vec<usize>,
+}
+
+impl Counts {
+    /// Appends one chunk (the next in document order) and frees it. Runs on one thread,
+    /// overlapping the analysis of later chunks when streaming.
+    fn push(&mut self, c: ChunkCounts) {
+        let remap: Vec<u32> = c.keys.iter().map(|k| self.keys.intern(k)).collect();
+        drop(c.keys);
+        let base = self.ids.len();
+        self.ids
+            .extend(c.pairs.iter().map(|&(l, _)| remap[l as usize]));
+        self.counts.extend(c.pairs.iter().map(|&(_, n)| n));
+        drop(c.pairs);
+        self.doc_ends.extend(c.doc_ends.iter().map(|&e| base + e));
+        self.chunk_docs.push(self.doc_ends.len());
+    }
+
+    /// Per chunk: (first document, its documents' ends, ids, counts), as disjoint slices
+    /// for parallel passes.
+    #[allow(clippy::type_complexity)]
+    fn chunks_mut(&mut self) -> Vec<(usize, &[usize], &mut [u32], &mut [u32])> {
+        let mut out = Vec::with_capacity(self.chunk_docs.len());
+        let (mut ids, mut counts) = (self.ids.as_mut_slice(), self.counts.as_mut_slice());
+        let (mut doc0, mut pos) = (0usize, 0usize);
+        for &doc1 in &self.chunk_docs {
+            let ends = &self.doc_ends[doc0..doc1];
+            let end = ends.last().copied().unwrap_or(pos);
+            let (a, rest_i) = std::mem::take(&mut ids).split_at_mut(end - pos);
+            let (b, rest_c) = std::mem::take(&mut counts).split_at_mut(end - pos);
+            out.push((doc0, ends, a, b));
+            ids = rest_i;
+            counts = rest_c;
+            doc0 = doc1;
+            pos = end;
+        }
+        out
+    }
+}
+
+/// Maps one chunk's key ids to term ids in place (`key_to_term`, or the identity when
+/// `None`), marks pairs to drop with count 0 (stop words, and pairs merged into an
+/// earlier pair of the same document with the same term: two tokens with one stem),
+/// and adds each document's terms to `df` (and their counts to `tf` when non-empty).
+/// `seen[t]` is scratch: the last position of term `t`, checked since it may be stale.
+#[allow(clippy::too_many_arguments)]
+fn relabel(
+    base: usize,
+    ends: &[usize],
+    ids: &mut [u32],
+    counts: &mut [u32],
+    key_to_term: Option<&[u32]>,
+    df: &mut [u32],
+    tf: &mut [u64],
+    seen: &mut [u32],
+) {
+    let want_tf = !tf.is_empty();
+    let mut start = 0usize;
+    for &end in ends {
+        let end = end - base;
+        for r in start..end {
+            let t = match key_to_term {
+                Some(map) => map[ids[r] as usize],
+                None => ids[r],
+            };
+            ids[r] = t;
+            if t == NONE {
+                counts[r] = 0;
+                continue;
+            }
+            if want_tf {
+                tf[t as usize] += u64::from(counts[r]);
+            }
+            if key_to_term.is_some() {
+                let s = seen[t as usize] as usize;
+                if s >= start && s < r && ids[s] == t && counts[s] != 0 {
+                    counts[s] += counts[r];
+                    counts[r] = 0;
+                    continue;
+                }
+                seen[t as usize] = r as u32;
+            }
+            df[t as usize] += 1;
+        }
+        start = end;
+    }
+}
+
+/// The position in the flat arrays where a chunk's `len` pairs start, from its
+/// documents' (absolute) ends.
+fn chunk_base(ends: &[usize], len: usize) -> usize {
+    ends.last().map_or(0, |&e| e - len)
 }
 
 /// How many document chunks to process in parallel: a few per thread for load balance,
@@ -247,7 +385,86 @@ impl TfidfVectorizer {
         texts: &[&str],
     ) -> Result<(Self, SparseRecords), FeatureError> {
         params.check_ref()?;
-        let n_docs = texts.len();
+        let chunks: Vec<ChunkCounts> = texts
+            .par_chunks(chunk_len(texts.len()))
+            .map(|c| count_chunk(&analyzer, c))
+            .collect();
+        let mut counts = Counts::default();
+        for c in chunks {
+            counts.push(c);
+        }
+        Self::finish(analyzer, params, counts)
+    }
+
+    /// [`TfidfVectorizer::fit_transform`] for documents that arrive in batches (e.g.
+    /// straight from a corpus reader), so the raw text is never all in memory at once.
+    ///
+    /// Each batch is analyzed on the rayon pool while the caller's thread produces the
+    /// next one (reading, decompressing, parsing) and appends finished batches' counts
+    /// in order; a batch's text is dropped once analyzed. At most `threads + 1` batches
+    /// are in flight. The result is identical to `fit_transform` on the concatenated
+    /// batches, whatever the batch sizes and thread count. Called from inside the rayon
+    /// pool, batches are analyzed one by one on the calling thread instead (blocking a
+    /// pool thread could deadlock).
+    pub fn fit_transform_batches<I>(
+        analyzer: Analyzer,
+        params: &TfidfParams,
+        batches: I,
+    ) -> Result<(Self, SparseRecords), FeatureError>
+    where
+        I: IntoIterator<Item = Vec<String>>,
+    {
+        params.check_ref()?;
+        let mut counts = Counts::default();
+        if rayon::current_thread_index().is_some() {
+            for b in batches {
+                counts.push(count_chunk(&analyzer, &b));
+            }
+            return Self::finish(analyzer, params, counts);
+        }
+        let shared = std::sync::Arc::new(analyzer);
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, ChunkCounts)>();
+        let max_in_flight = rayon::current_num_threads() + 1;
+        // Finished chunks waiting for an earlier one, by batch number.
+        let mut waiting: std::collections::BTreeMap<usize, ChunkCounts> = Default::default();
+        let (mut sent, mut appended) = (0usize, 0usize);
+        let lost = || FeatureError::Invalid("internal error: a counting task died".to_string());
+        let mut receive = |counts: &mut Counts, appended: &mut usize| -> Result<(), FeatureError> {
+            let (j, c) = rx.recv().map_err(|_| lost())?;
+            waiting.insert(j, c);
+            while let Some(c) = waiting.remove(appended) {
+                counts.push(c);
+                *appended += 1;
+            }
+            Ok(())
+        };
+        for batch in batches {
+            while sent - appended >= max_in_flight {
+                receive(&mut counts, &mut appended)?;
+            }
+            let (a, tx, i) = (shared.clone(), tx.clone(), sent);
+            rayon::spawn(move || {
+                let c = count_chunk(&a, &batch);
+                drop(batch);
+                let _ = tx.send((i, c));
+            });
+            sent += 1;
+        }
+        drop(tx);
+        while appended < sent {
+            receive(&mut counts, &mut appended)?;
+        }
+        let analyzer = std::sync::Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
+        Self::finish(analyzer, params, counts)
+    }
+
+    /// Phases 2 and 3: turns the appended counts into the vocabulary, IDF and matrix.
+    fn finish(
+        analyzer: Analyzer,
+        params: &TfidfParams,
+        mut all: Counts,
+    ) -> Result<(Self, SparseRecords), FeatureError> {
+        let n_docs = all.doc_ends.len();
         if n_docs == 0 {
             return Err(FeatureError::Invalid(
                 "cannot fit TF-IDF on an empty corpus (0 documents)".to_string(),
@@ -259,40 +476,72 @@ impl TfidfVectorizer {
             )));
         }
 
-        // Phase 1: count each chunk against a local vocabulary, in parallel.
-        let chunks: Vec<ChunkCounts> = texts
-            .par_chunks(chunk_len(n_docs))
-            .map(|c| count_chunk(&analyzer, c))
-            .collect();
-
-        // Phase 2: merge into global term ids (first-seen order, only an intermediate).
-        let mut gterms = Interner::default();
-        let mut gdf: Vec<u32> = Vec::new();
-        let mut gtf: Vec<u64> = Vec::new();
-        let remaps: Vec<Vec<u32>> = chunks
-            .iter()
-            .map(|c| {
-                let mut remap = vec![0u32; c.terms.len()];
-                for (lid, term) in c.terms.iter().enumerate() {
-                    let gid = gterms.intern(term);
-                    if gid as usize == gdf.len() {
-                        gdf.push(0);
-                        gtf.push(0);
-                    }
-                    remap[lid] = gid;
-                    gdf[gid as usize] += c.df[lid];
-                    gtf[gid as usize] += c.tf[lid];
-                }
-                remap
-            })
-            .collect();
-        if gterms.is_empty() {
+        // Phase 2b: keys → terms. For unigrams with stop words or a stemmer, each
+        // distinct token is mapped once here (in parallel), not once per occurrence.
+        let keys = std::mem::take(&mut all.keys);
+        let merge = analyzer.is_unigram() && analyzer.maps_tokens();
+        let (terms, key_to_term) = if merge {
+            let list: Vec<&str> = keys.iter().collect();
+            let mapped: Vec<Option<std::borrow::Cow<str>>> = list
+                .par_iter()
+                .with_min_len(1024)
+                .map(|k| analyzer.token_term(k))
+                .collect();
+            let mut terms = Interner::with_capacity(list.len());
+            let key_to_term: Vec<u32> = mapped
+                .iter()
+                .map(|t| t.as_ref().map_or(NONE, |t| terms.intern(t)))
+                .collect();
+            drop(mapped);
+            drop(list);
+            (terms, Some(key_to_term))
+        } else {
+            (keys, None)
+        };
+        if terms.is_empty() {
             return Err(FeatureError::Invalid(
                 "empty vocabulary: the documents contain no terms (only stop words, \
                  or nothing the token pattern matches)"
                     .to_string(),
             ));
         }
+
+        // Phase 2c: pairs → term ids, document frequencies (and total counts if needed).
+        let n_terms = terms.len();
+        let want_tf = params.max_features.is_some();
+        let zeros = || {
+            (
+                vec![0u32; n_terms],
+                vec![0u64; if want_tf { n_terms } else { 0 }],
+            )
+        };
+        let map = key_to_term.as_deref();
+        let (df, tf) = all
+            .chunks_mut()
+            .into_par_iter()
+            .fold(
+                || (zeros(), vec![u32::MAX; if merge { n_terms } else { 0 }]),
+                |((mut df, mut tf), mut seen), (_, ends, ids, counts)| {
+                    relabel(
+                        chunk_base(ends, ids.len()),
+                        ends,
+                        ids,
+                        counts,
+                        map,
+                        &mut df,
+                        &mut tf,
+                        &mut seen,
+                    );
+                    ((df, tf), seen)
+                },
+            )
+            .map(|(acc, _)| acc)
+            .reduce(zeros, |(mut df, mut tf), (df2, tf2)| {
+                df.iter_mut().zip(df2).for_each(|(a, b)| *a += b);
+                tf.iter_mut().zip(tf2).for_each(|(a, b)| *a += b);
+                (df, tf)
+            });
+        drop(key_to_term);
 
         // Filter by document frequency, then keep the max_features most frequent terms.
         let lo = params.min_df.docs(n_docs);
@@ -304,117 +553,129 @@ impl TfidfVectorizer {
                 params.max_df, params.min_df
             )));
         }
-        let mut kept: Vec<u32> = (0..gterms.len() as u32)
+        let mut kept: Vec<u32> = (0..n_terms as u32)
             .filter(|&g| {
-                let d = f64::from(gdf[g as usize]);
-                d >= lo && d <= hi
+                let d = f64::from(df[g as usize]);
+                d > 0.0 && d >= lo && d <= hi
             })
             .collect();
         if let Some(limit) = params.max_features {
             if kept.len() > limit {
                 kept.par_sort_unstable_by(|&a, &b| {
-                    gtf[b as usize]
-                        .cmp(&gtf[a as usize])
-                        .then_with(|| gterms.get(a).cmp(gterms.get(b)))
+                    tf[b as usize]
+                        .cmp(&tf[a as usize])
+                        .then_with(|| terms.get(a).cmp(terms.get(b)))
                 });
                 kept.truncate(limit);
             }
         }
         if kept.is_empty() {
             return Err(FeatureError::Invalid(format!(
-                "after pruning no terms remain ({} terms, min_df {:?}, max_df {:?}, \
+                "after pruning no terms remain ({n_terms} terms, min_df {:?}, max_df {:?}, \
                  {n_docs} documents): try a lower min_df or a higher max_df",
-                gterms.len(),
-                params.min_df,
-                params.max_df
+                params.min_df, params.max_df
             )));
         }
-        kept.par_sort_unstable_by(|&a, &b| gterms.get(a).cmp(gterms.get(b)));
-        let mut gid_to_col = vec![u32::MAX; gterms.len()];
+        kept.par_sort_unstable_by(|&a, &b| terms.get(a).cmp(terms.get(b)));
+        let mut term_to_col = vec![NONE; n_terms];
         for (col, &g) in kept.iter().enumerate() {
-            gid_to_col[g as usize] = col as u32;
+            term_to_col[g as usize] = col as u32;
         }
-        let vocabulary = Vocabulary::new(kept.iter().map(|&g| gterms.get(g)))
+        let vocabulary = Vocabulary::new(kept.iter().map(|&g| terms.get(g)))
             .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))?;
         let idf: Vec<f32> = kept
             .iter()
-            .map(|&g| idf_weight(params, n_docs, gdf[g as usize]))
+            .map(|&g| idf_weight(params, n_docs, df[g as usize]))
             .collect();
-        drop(gterms);
-        drop(gdf);
-        drop(gtf);
-        drop(kept);
+        drop((terms, df, tf, kept));
 
-        // Phase 3a: row lengths, so the output is allocated once and filled in place.
-        let chunk_maps: Vec<Vec<u32>> = remaps
-            .into_par_iter()
-            .map(|remap| remap.into_iter().map(|g| gid_to_col[g as usize]).collect())
-            .collect();
-        let row_nnz: Vec<Vec<usize>> = chunks
-            .par_iter()
-            .zip(&chunk_maps)
-            .map(|(c, map)| {
-                let mut start = 0;
-                c.doc_ends
-                    .iter()
-                    .map(|&end| {
-                        let n = c.pairs[start..end]
-                            .iter()
-                            .filter(|&&(lid, _)| map[lid as usize] != u32::MAX)
-                            .count();
-                        start = end;
-                        n
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut indptr = Vec::with_capacity(n_docs + 1);
-        indptr.push(0usize);
-        for n in row_nnz.iter().flatten() {
-            indptr.push(indptr.last().copied().unwrap_or(0) + n);
-        }
-        let nnz = *indptr.last().unwrap_or(&0);
-        let mut indices = vec![0u32; nnz];
-        let mut data = vec![0f32; nnz];
-
-        // Phase 3b: weigh each chunk into its own slice of the output.
-        let mut slices = Vec::with_capacity(chunks.len());
-        let (mut rest_i, mut rest_d) = (indices.as_mut_slice(), data.as_mut_slice());
-        for lens in &row_nnz {
-            let n: usize = lens.iter().sum();
-            let (a, b) = std::mem::take(&mut rest_i).split_at_mut(n);
-            let (c, d) = std::mem::take(&mut rest_d).split_at_mut(n);
-            slices.push((a, c));
-            rest_i = b;
-            rest_d = d;
-        }
+        // Phase 3: per chunk in parallel, each row's kept pairs → (column, weight), sorted
+        // by column, written back at the front of the chunk's own range; then the ranges
+        // are closed up. Row lengths go to `lens`.
         let weigher = Weigher::new(&idf, params);
-        chunks.into_par_iter().zip(chunk_maps).zip(slices).for_each(
-            |((c, map), (out_i, out_d))| {
+        let map = &term_to_col;
+        let mut lens = vec![0u32; n_docs];
+        let mut parts = all.chunks_mut();
+        let mut len_slices = Vec::with_capacity(parts.len());
+        let mut rest = lens.as_mut_slice();
+        for (_, ends, _, _) in &parts {
+            let (a, b) = std::mem::take(&mut rest).split_at_mut(ends.len());
+            len_slices.push(a);
+            rest = b;
+        }
+        let written: Vec<usize> = parts
+            .par_drain(..)
+            .zip(len_slices)
+            .map(|((_, ends, ids, counts), lens)| {
+                let base = chunk_base(ends, ids.len());
                 let mut row: Vec<(u32, u32)> = Vec::new();
                 let mut wbuf = Vec::new();
-                let (mut start, mut pos) = (0, 0);
-                for &end in &c.doc_ends {
+                let (mut start, mut pos) = (0usize, 0usize);
+                let mut out_i: Vec<u32> = Vec::new();
+                let mut out_d: Vec<f32> = Vec::new();
+                for (&end, len) in ends.iter().zip(lens.iter_mut()) {
+                    let end = end - base;
                     row.clear();
-                    row.extend(c.pairs[start..end].iter().filter_map(|&(lid, n)| {
-                        let col = map[lid as usize];
-                        (col != u32::MAX).then_some((col, n))
+                    row.extend((start..end).filter_map(|r| {
+                        let col = if counts[r] == 0 {
+                            NONE
+                        } else {
+                            map[ids[r] as usize]
+                        };
+                        (col != NONE).then_some((col, counts[r]))
                     }));
                     row.sort_unstable_by_key(|&(col, _)| col);
-                    let len = row.len();
-                    weigher.weigh(
-                        &row,
-                        &mut wbuf,
-                        &mut out_i[pos..pos + len],
-                        &mut out_d[pos..pos + len],
-                    );
-                    pos += len;
+                    let n = row.len();
+                    out_i.resize(n, 0);
+                    out_d.resize(n, 0.0);
+                    weigher.weigh(&row, &mut wbuf, &mut out_i, &mut out_d);
+                    // pos <= start: the kept pairs never outnumber the row's pairs.
+                    ids[pos..pos + n].copy_from_slice(&out_i);
+                    for (c, d) in counts[pos..pos + n].iter_mut().zip(&out_d) {
+                        *c = d.to_bits();
+                    }
+                    *len = n as u32;
+                    pos += n;
                     start = end;
                 }
-            },
-        );
+                pos
+            })
+            .collect();
+        drop(parts);
+        // Close the gaps between chunks (a memmove of each chunk's kept prefix).
+        let (mut at, mut doc0, mut chunk_start) = (0usize, 0usize, 0usize);
+        for (&n, &doc1) in written.iter().zip(&all.chunk_docs) {
+            let chunk_end = if doc1 > doc0 {
+                all.doc_ends[doc1 - 1]
+            } else {
+                chunk_start
+            };
+            all.ids.copy_within(chunk_start..chunk_start + n, at);
+            all.counts.copy_within(chunk_start..chunk_start + n, at);
+            at += n;
+            chunk_start = chunk_end;
+            doc0 = doc1;
+        }
+        let Counts {
+            mut ids,
+            mut counts,
+            ..
+        } = all;
+        ids.truncate(at);
+        counts.truncate(at);
+        ids.shrink_to_fit();
+        counts.shrink_to_fit();
+        // Same size and alignment: collected in place, no copy of the buffer.
+        let data: Vec<f32> = counts.into_iter().map(f32::from_bits).collect();
+        let mut indptr = Vec::with_capacity(n_docs + 1);
+        indptr.push(0usize);
+        let mut acc = 0usize;
+        for &n in &lens {
+            acc += n as usize;
+            indptr.push(acc);
+        }
 
-        let matrix = Csr::try_new((n_docs, vocabulary.len()), indptr, indices, data)
+        let matrix = Csr::try_new((n_docs, vocabulary.len()), indptr, ids, data)
             .map_err(|e| FeatureError::Invalid(format!("internal error building CSR: {}", e.3)))?;
         let vectorizer = TfidfVectorizer {
             analyzer,

@@ -834,6 +834,97 @@ fn identical_output_at_any_thread_count() {
     }
 }
 
+/// Stemmed and stop-worded unigrams are counted per distinct token and mapped at merge
+/// time; this checks the result against counting the analyzer's terms directly.
+#[test]
+fn unigram_token_mapping_matches_term_counting() {
+    let mut corpus = synthetic(800);
+    // Words that share a stem within one document ("runs", "running", "run").
+    corpus.push("Runs running run runner RUNS the a an".to_string());
+    corpus.push("the and of".to_string());
+    let texts: Vec<&str> = corpus.iter().map(String::as_str).collect();
+    let config = AnalyzerConfig::from_specs(true, None, "english", "english", (1, 1)).unwrap();
+    let a = Analyzer::new(config).unwrap();
+    let p = TfidfParams {
+        min_df: DfLimit::Count(1),
+        sublinear_tf: false,
+        l2_norm: false,
+        use_idf: false,
+        ..params(false)
+    };
+    let (v, m) = TfidfVectorizer::fit_transform(a.clone(), &p, &texts).unwrap();
+    // Reference: raw term counts per document from `for_each_term`.
+    let mut vocab: Vec<String> = texts.iter().flat_map(|t| a.terms(t)).collect();
+    vocab.sort();
+    vocab.dedup();
+    assert_eq!(v.vocabulary().iter().collect::<Vec<_>>(), vocab);
+    for (row, text) in rows_of(&m).iter().zip(&texts) {
+        let mut want: Vec<(u32, f32)> = Vec::new();
+        let mut cols: Vec<u32> = a
+            .terms(text)
+            .iter()
+            .map(|t| vocab.binary_search(t).unwrap() as u32)
+            .collect();
+        cols.sort_unstable();
+        for c in cols {
+            match want.last_mut() {
+                Some((last, n)) if *last == c => *n += 1.0,
+                _ => want.push((c, 1.0)),
+            }
+        }
+        assert_eq!(row, &want, "{text:?}");
+    }
+    let runs = rows_of(&m)[800].clone();
+    assert_eq!(
+        runs,
+        [
+            (v.term_index("run").unwrap(), 4.0),
+            (v.term_index("runner").unwrap(), 1.0)
+        ]
+    );
+}
+
+/// Streaming in batches gives the same vectorizer and matrix as the in-memory fit, for
+/// every batch size, thread count and analyzer kind (raw tokens, mapped tokens, n-grams).
+#[test]
+fn batches_match_in_memory_fit() {
+    let corpus = synthetic(1500);
+    let texts: Vec<&str> = corpus.iter().map(String::as_str).collect();
+    let p = TfidfParams {
+        min_df: DfLimit::Count(2),
+        max_features: Some(300),
+        ..params(true)
+    };
+    for (stop, stem, ngram) in [
+        ("none", "none", (1, 1)),
+        ("english", "english", (1, 1)),
+        ("none", "english", (1, 2)),
+    ] {
+        let config = AnalyzerConfig::from_specs(true, None, stop, stem, ngram).unwrap();
+        let a = Analyzer::new(config).unwrap();
+        let (v0, m0) = TfidfVectorizer::fit_transform(a.clone(), &p, &texts).unwrap();
+        for (threads, batch) in [(1, 1500), (2, 7), (3, 400)] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let batches = corpus.chunks(batch).map(<[String]>::to_vec);
+            let (v, m) = pool
+                .install(|| TfidfVectorizer::fit_transform_batches(a.clone(), &p, batches.clone()))
+                .unwrap();
+            assert!(
+                v == v0 && m == m0,
+                "{stop}/{stem}/{ngram:?}, {threads} threads, batch {batch} (in the pool)"
+            );
+            // From outside the pool: batches are analyzed on the global pool.
+            let (v, m) = TfidfVectorizer::fit_transform_batches(a.clone(), &p, batches).unwrap();
+            assert!(v == v0 && m == m0, "{stop}/{stem}/{ngram:?}, batch {batch}");
+        }
+    }
+    let empty: Vec<Vec<String>> = Vec::new();
+    assert!(TfidfVectorizer::fit_transform_batches(analyzer((1, 1)), &p, empty).is_err());
+}
+
 #[test]
 fn serde_round_trip_gives_identical_transform() {
     let config = AnalyzerConfig::from_specs(true, None, "english", "english", (1, 2)).unwrap();

@@ -13,7 +13,8 @@
 /// `str::to_lowercase` path. No allocation once `out` has grown to the document size.
 pub fn lowercase_into(text: &str, out: &mut String) {
     out.clear();
-    if text.contains('\u{03A3}') {
+    // `is_ascii` is a fast word-at-a-time scan; only non-ASCII text can hold a sigma.
+    if !text.is_ascii() && text.contains('\u{03A3}') {
         out.push_str(&text.to_lowercase());
         return;
     }

@@ -11,7 +11,7 @@ mod stem;
 mod stop_words;
 mod tokenize;
 
-pub use interner::Interner;
+pub use interner::{Interner, Key as InternKey};
 pub use lowercase::lowercase_into;
 pub use ngram::{check_ngram_range, for_each_ngram, parse_ngram_range};
 pub use stem::{resolve_stemmer, stemmer_languages, StemFilter};
@@ -137,6 +137,75 @@ impl Analyzer {
             Ok(mut scratch) => self.run(text, &mut scratch, &mut f),
             // `f` itself analyzes text on this thread: use fresh buffers.
             Err(_) => self.run(text, &mut Scratch::default(), &mut f),
+        })
+    }
+
+    /// Whether each term is one token mapped on its own (unigrams), so that a caller may
+    /// count raw tokens ([`Analyzer::for_each_token`]) and map each distinct token once
+    /// ([`Analyzer::token_term`]) instead of stemming every occurrence.
+    pub fn is_unigram(&self) -> bool {
+        self.config.ngram_range == (1, 1)
+    }
+
+    /// Whether [`Analyzer::token_term`] is the identity (no stop words, no stemmer).
+    pub fn maps_tokens(&self) -> bool {
+        !self.stop.is_empty() || self.stemmer.is_some()
+    }
+
+    /// Calls `f` with each token of `text` (lowercased if configured), before stop words,
+    /// stemming and n-grams.
+    pub fn for_each_token(&self, text: &str, mut f: impl FnMut(&str)) {
+        let mut go = |scratch: &mut Scratch| {
+            let text = if self.config.lowercase {
+                lowercase_into(text, &mut scratch.lower);
+                scratch.lower.as_str()
+            } else {
+                text
+            };
+            self.tokenizer.for_each_token(text, &mut f);
+        };
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => go(&mut scratch),
+            Err(_) => go(&mut Scratch::default()),
+        })
+    }
+
+    /// Calls `f` once with the (lowercased if configured) text and the byte spans of its
+    /// tokens, for callers that process a document's tokens as a batch (e.g. to prefetch
+    /// hash-table slots ahead of use).
+    pub fn with_token_spans(&self, text: &str, f: impl FnOnce(&str, &[(usize, usize)])) {
+        let go = |scratch: &mut Scratch| {
+            let Scratch { lower, spans, .. } = scratch;
+            let text = if self.config.lowercase {
+                lowercase_into(text, lower);
+                lower.as_str()
+            } else {
+                text
+            };
+            spans.clear();
+            let base = text.as_ptr() as usize;
+            self.tokenizer.for_each_token(text, |tok| {
+                let start = tok.as_ptr() as usize - base;
+                spans.push((start, start + tok.len()));
+            });
+            f(text, spans);
+        };
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => go(&mut scratch),
+            Err(_) => go(&mut Scratch::default()),
+        })
+    }
+
+    /// The unigram term that token `tok` becomes: `None` for a stop word, else its stem
+    /// (or the token itself without a stemmer). Bypasses the stem cache: callers use it
+    /// once per distinct token.
+    pub fn token_term<'a>(&self, tok: &'a str) -> Option<std::borrow::Cow<'a, str>> {
+        if !self.stop.is_empty() && self.stop.is_stop(tok) {
+            return None;
+        }
+        Some(match &self.stemmer {
+            Some(st) => std::borrow::Cow::Owned(st.stem_uncached(tok)),
+            None => std::borrow::Cow::Borrowed(tok),
         })
     }
 

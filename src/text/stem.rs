@@ -148,6 +148,12 @@ impl StemFilter {
         })
     }
 
+    /// The stem of `word`, computed without touching the per-thread cache (for callers
+    /// that stem each distinct word once).
+    pub fn stem_uncached(&self, word: &str) -> String {
+        self.stemmer.stem(word).into_owned()
+    }
+
     /// The stem of `word` as an owned string (convenience; not for hot paths).
     pub fn stem(&self, word: &str) -> String {
         self.stem_with(word, str::to_string)
