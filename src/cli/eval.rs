@@ -78,6 +78,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         None => None,
     };
     pb.finish_and_clear();
+    log::info!("read {} documents from {}", docs.len(), args.data.display());
     if docs.is_empty() {
         bail!("{}: the corpus holds no documents", args.data.display());
     }
@@ -225,6 +226,13 @@ fn cross_validate_task(
                 settings,
             )
             .with_context(|| format!("task '{}', fold {}", task.name, fold + 1));
+            log::info!(
+                "task '{}', fold {}: trained on {}, tested on {}",
+                task.name,
+                fold + 1,
+                train.len(),
+                test.len()
+            );
             pb.inc(1);
             out
         })
