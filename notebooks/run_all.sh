@@ -8,7 +8,6 @@ here="$(cd "$(dirname "$0")" && pwd)"
 bash "$here/setup.sh" >/dev/null
 out="${NOTEBOOK_OUT:-$(mktemp -d)}"
 mkdir -p "$out"
-export MPLBACKEND=Agg
 passed=0
 failed=0
 if [ "$#" -gt 0 ]; then books=("$@"); else books=("$here"/*.ipynb); fi

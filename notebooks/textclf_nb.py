@@ -124,7 +124,9 @@ def plot_confusion(ax, labels, matrix, title="", normalise=True):
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    for i in range(len(labels)):
+    # Numbers in the cells only while they stay readable.
+    annotate = len(labels) <= 8
+    for i in range(len(labels) if annotate else 0):
         for j in range(len(labels)):
             ax.text(
                 j, i, f"{m[i, j]:.2f}" if normalise else int(m[i, j]),

@@ -130,6 +130,19 @@ fn no_color_keeps_ansi_escapes_out_of_every_stream() {
             "datasets/example_article.txt".into(),
         ],
         vec!["inspect".into(), model.clone().into()],
+        vec![
+            "eval".into(),
+            "--data".into(),
+            common::sample_corpus().into(),
+            "--text-col".into(),
+            "title,text".into(),
+            "--label".into(),
+            "stance".into(),
+            "--folds".into(),
+            "3".into(),
+            "--classifier".into(),
+            "cnb".into(),
+        ],
     ];
     let mut forced_any = false;
     for args in &cases {

@@ -15,7 +15,6 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use rayon::prelude::*;
 use serde_json::json;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Cross-validate classifiers (or train on one corpus and test on another) and report quality
@@ -146,7 +145,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         write_file(p, &render_html(&report))?;
     }
     if !quiet {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let color = super::output::colour_enabled(super::output::Stream::Stdout);
         print!("{}", render_terminal(&report, color));
     }
     Ok(())
