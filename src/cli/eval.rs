@@ -15,7 +15,6 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use rayon::prelude::*;
 use serde_json::json;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Cross-validate classifiers (or train on one corpus and test on another) and report quality
@@ -78,6 +77,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         None => None,
     };
     pb.finish_and_clear();
+    log::info!("read {} documents from {}", docs.len(), args.data.display());
     if docs.is_empty() {
         bail!("{}: the corpus holds no documents", args.data.display());
     }
@@ -145,7 +145,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         write_file(p, &render_html(&report))?;
     }
     if !quiet {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let color = super::output::colour_enabled(super::output::Stream::Stdout);
         print!("{}", render_terminal(&report, color));
     }
     Ok(())
@@ -225,6 +225,13 @@ fn cross_validate_task(
                 settings,
             )
             .with_context(|| format!("task '{}', fold {}", task.name, fold + 1));
+            log::info!(
+                "task '{}', fold {}: trained on {}, tested on {}",
+                task.name,
+                fold + 1,
+                train.len(),
+                test.len()
+            );
             pb.inc(1);
             out
         })

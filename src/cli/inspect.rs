@@ -1,11 +1,12 @@
 //! `textclf inspect`: what a model file holds and how it was trained.
 
+use super::train::{file_crc32, sidecar_path, TrainRecord};
 use crate::bundle::{ModelBundle, FORMAT_VERSION};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InspectFormat {
@@ -31,6 +32,7 @@ pub struct InspectArgs {
 
 pub fn run(args: InspectArgs) -> Result<()> {
     let b = ModelBundle::load(&args.model)?;
+    let training = training_record(&args.model)?;
     let terms = b.top_terms(args.top);
     let analyzer = b.vectorizer.analyzer().config();
     let counts: serde_json::Map<String, serde_json::Value> = b
@@ -53,6 +55,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "tfidf": b.vectorizer.params(),
             "classifier": b.model.kind().name(),
             "settings": b.info.settings,
+            "training": training.json(),
             "top_terms": terms,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
@@ -78,6 +81,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
         analyzer.ngram_range.0,
         analyzer.ngram_range.1
     );
+    println!("training: {}", training.text());
     println!("tf-idf: {:?}", b.vectorizer.params());
     println!("classifier: {} {:?}", b.model.kind(), b.info.settings);
     let mut table = Table::new();
@@ -103,4 +107,82 @@ pub fn run(args: InspectArgs) -> Result<()> {
     }
     println!("{table}");
     Ok(())
+}
+
+/// What inspect knows about when and how a model was trained (from its sidecar).
+enum Training {
+    /// No `<label>.train.json` beside the model.
+    NotRecorded,
+    /// A record whose CRC does not match the model file: it describes an earlier model.
+    Stale(PathBuf),
+    Recorded(PathBuf, TrainRecord),
+}
+
+fn training_record(model: &Path) -> Result<Training> {
+    let side = sidecar_path(model);
+    let Some(rec) = TrainRecord::load(&side)? else {
+        return Ok(Training::NotRecorded);
+    };
+    if rec.model_crc32 != file_crc32(model)? {
+        return Ok(Training::Stale(side));
+    }
+    Ok(Training::Recorded(side, rec))
+}
+
+impl Training {
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Training::NotRecorded => json!({"recorded": false}),
+            Training::Stale(p) => json!({
+                "recorded": false,
+                "stale_record": p.display().to_string(),
+            }),
+            Training::Recorded(p, r) => json!({
+                "recorded": true,
+                "record_file": p.display().to_string(),
+                "trained_at": r.trained_at,
+                "textclf_version": r.textclf_version,
+                "threads": r.threads,
+                "command_line": r.command_line,
+                "seconds": r.seconds,
+            }),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Training::NotRecorded => {
+                "not recorded (no .train.json beside the model)".to_owned()
+            }
+            Training::Stale(p) => format!(
+                "not recorded ({} belongs to a different model file)",
+                p.display()
+            ),
+            Training::Recorded(_, r) => format!(
+                "{} with {} thread(s), {:.2}s in all (read {:.2}s, vectorize {:.2}s, fit {:.2}s, save {:.2}s)\n  command: {}",
+                r.trained_at,
+                r.threads,
+                r.seconds.total,
+                r.seconds.read,
+                r.seconds.vectorize,
+                r.seconds.fit,
+                r.seconds.save,
+                r.command_line
+                    .iter()
+                    .map(|a| shell_quote(a))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }
+    }
+}
+
+/// Quotes an argument for display so the command line can be pasted back into a shell.
+fn shell_quote(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
 }

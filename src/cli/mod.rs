@@ -25,6 +25,10 @@ pub struct Cli {
     /// Print only errors
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Stage-by-stage detail on stderr: files read, records skipped and why, vocabulary size,
+    /// solver iterations per class, timings
+    #[arg(long, short, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -94,6 +98,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 
 /// Runs the parsed command line; prints errors with their causes and returns the exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    output::init_logging(cli.verbose);
     let result = match cli.command {
         Command::Train(a) => train::run(a, cli.quiet),
         Command::Predict(a) => predict::run(a, cli.quiet),
@@ -112,7 +117,12 @@ pub fn run(cli: Cli) -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("textclf: error: {}", describe(&err));
+            let colour = output::colour_enabled(output::Stream::Stderr);
+            eprintln!(
+                "textclf: {} {}",
+                output::paint("error:", "1;31", colour),
+                describe(&err)
+            );
             ExitCode::from(exit_code(&err))
         }
     }

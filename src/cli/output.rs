@@ -1,33 +1,91 @@
-//! Progress display and small terminal helpers.
+//! Progress display, colour policy, the `--verbose` logger and small terminal helpers.
+//!
+//! Colour follows the conventions other tools share (and clap applies to its own help):
+//! `NO_COLOR` set to any non-empty value turns colour off everywhere; otherwise
+//! `CLICOLOR_FORCE` (non-empty, not `0`) turns it on; otherwise a stream is coloured only when
+//! it is a terminal.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
-use std::time::Duration;
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
-/// A spinner for a stage of unknown length; hidden when stderr is not a terminal or `quiet`.
+/// Which standard stream a colour decision is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+fn env_set(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Whether to write ANSI colour to `stream` (see the module docs for the rules).
+pub fn colour_enabled(stream: Stream) -> bool {
+    if env_set("NO_COLOR").is_some() {
+        return false;
+    }
+    if env_set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    match stream {
+        Stream::Stdout => std::io::stdout().is_terminal(),
+        Stream::Stderr => std::io::stderr().is_terminal(),
+    }
+}
+
+/// Wraps `text` in an SGR sequence (`code`, e.g. `"1;31"`) when `on`.
+pub fn paint(text: &str, code: &str, on: bool) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Whether progress may be drawn: not when quiet, not when `--verbose` writes log lines
+/// (the two would interleave), and only on a terminal.
+fn progress_visible(quiet: bool) -> bool {
+    !quiet && !log::log_enabled!(log::Level::Info) && std::io::stderr().is_terminal()
+}
+
+/// The template with colour only where allowed (indicatif styles through `console`, which
+/// does not know `NO_COLOR`, so the policy is applied to the template itself).
+fn template(coloured: &str, plain: &'static str) -> ProgressStyle {
+    let t = if colour_enabled(Stream::Stderr) {
+        coloured
+    } else {
+        plain
+    };
+    ProgressStyle::with_template(t).expect("valid template")
+}
+
+/// A spinner for a stage of unknown length; hidden unless [`progress_visible`].
 pub fn spinner(message: &str, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
+    if !progress_visible(quiet) {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"),
-    );
+    pb.set_style(template(
+        "{spinner:.cyan} {msg} [{elapsed}]",
+        "{spinner} {msg} [{elapsed}]",
+    ));
     pb.set_message(message.to_owned());
     pb.enable_steady_tick(Duration::from_millis(100));
     pb
 }
 
-/// A bar for `len` steps; hidden when stderr is not a terminal or `quiet`.
+/// A bar for `len` steps; hidden unless [`progress_visible`].
 pub fn bar(len: u64, message: &str, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
+    if !progress_visible(quiet) {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    pb.set_style(
-        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} [{elapsed}]")
-            .expect("valid template"),
-    );
+    pb.set_style(template(
+        "{msg} {bar:30.cyan/blue} {pos}/{len} [{elapsed}]",
+        "{msg} {bar:30} {pos}/{len} [{elapsed}]",
+    ));
     pb.set_message(message.to_owned());
     pb
 }
@@ -35,4 +93,61 @@ pub fn bar(len: u64, message: &str, quiet: bool) -> ProgressBar {
 /// Seconds with two decimals, for summaries.
 pub fn secs(d: Duration) -> String {
     format!("{:.2}s", d.as_secs_f64())
+}
+
+/// `--verbose` output: every `log` record at `Debug` or above, one line on stderr, prefixed
+/// with the time since the process started so stage costs can be read off directly.
+struct StderrLogger {
+    start: Instant,
+    colour: bool,
+}
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::Level::Debug
+    }
+
+    fn log(&self, record: &log::Record) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let stamp = format!("[{:>7.3}s]", self.start.elapsed().as_secs_f64());
+        let level = match record.level() {
+            log::Level::Error => paint("error", "1;31", self.colour),
+            log::Level::Warn => paint("warning", "1;33", self.colour),
+            _ => String::new(),
+        };
+        let mut err = std::io::stderr().lock();
+        // A failed write to stderr has nowhere to be reported.
+        let _ = writeln!(
+            err,
+            "{} {}{}{}",
+            paint(&stamp, "2", self.colour),
+            level,
+            if level.is_empty() { "" } else { ": " },
+            record.args()
+        );
+    }
+
+    fn flush(&self) {
+        let _ = std::io::stderr().flush();
+    }
+}
+
+static LOGGER: OnceLock<StderrLogger> = OnceLock::new();
+
+/// Installs the stderr logger once per process; with `verbose` false nothing is logged
+/// (the commands print their own summaries and warnings).
+pub fn init_logging(verbose: bool) {
+    let logger = LOGGER.get_or_init(|| StderrLogger {
+        start: Instant::now(),
+        colour: colour_enabled(Stream::Stderr),
+    });
+    // Fails only if a logger is already set (e.g. a second call in tests): keep that one.
+    let _ = log::set_logger(logger);
+    log::set_max_level(if verbose {
+        log::LevelFilter::Debug
+    } else {
+        log::LevelFilter::Off
+    });
 }

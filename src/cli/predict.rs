@@ -85,6 +85,14 @@ impl Scorer {
             .iter()
             .map(|p| ModelBundle::load(p))
             .collect::<Result<_, _>>()?;
+        for (p, b) in paths.iter().zip(&bundles) {
+            log::info!(
+                "loaded {} (task '{}', {})",
+                p.display(),
+                b.task,
+                b.model.kind()
+            );
+        }
         let shares = (0..bundles.len())
             .map(|i| {
                 (0..i)

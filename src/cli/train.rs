@@ -10,8 +10,10 @@ use crate::text::Analyzer;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use std::path::PathBuf;
-use std::time::Instant;
+use log::{debug, info};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Train one model per label column and save each as <model-dir>/<label>.model
 #[derive(Debug, Args)]
@@ -56,7 +58,13 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let tfidf = args.features.tfidf_params()?;
     let opts = args.corpus.read_options(&labels, true, None)?;
 
+    let started_at = SystemTime::now();
     let t0 = Instant::now();
+    info!(
+        "reading {} for label(s) {}",
+        args.data.display(),
+        labels.join(", ")
+    );
     // Without a pair column nothing needs the raw text after vectorizing, so the corpus
     // is streamed: read in batches that are analyzed while the next is read, keeping
     // only labels and per-document term counts (peak memory ~ the sparse matrix, not
@@ -95,6 +103,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         pb.finish_and_clear();
         (docs, summary, t0.elapsed(), None)
     };
+    log_read_summary(&args.data, &summary, read_time);
     if docs.is_empty() {
         bail!("{}: the corpus holds no documents", args.data.display());
     }
@@ -110,6 +119,21 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         .iter()
         .map(|t| args.model.settings(args.classifier, &t.labels))
         .collect::<Result<Vec<_>>>()?;
+    for t in &tasks {
+        let counts: Vec<String> = t
+            .labels
+            .iter()
+            .zip(t.counts())
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect();
+        info!(
+            "task '{}': {} labelled documents ({} without a label left out); classes: {}",
+            t.name,
+            t.rows.len(),
+            t.unlabelled,
+            counts.join(", ")
+        );
+    }
 
     let pb = spinner(
         if streamed {
@@ -150,15 +174,67 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         .with_context(|| args.data.display().to_string())?,
     };
     pb.finish_and_clear();
+    info!(
+        "vocabulary: {} terms kept (min_df {:?}, max_df {:?}, max_features {:?}); analyzed and vectorized in {}",
+        bundles[0].vectorizer.vocabulary().len(),
+        tfidf.min_df,
+        tfidf.max_df,
+        tfidf.max_features,
+        secs(times.vectorize)
+    );
+    for ((b, s), fit) in bundles.iter().zip(&settings).zip(&times.fit) {
+        info!(
+            "task '{}': {} fitted in {}",
+            b.task,
+            b.model.kind(),
+            secs(*fit)
+        );
+        log_solver(b, s);
+    }
 
     let t_save = Instant::now();
     let mut paths = Vec::new();
+    let mut save_times = Vec::new();
     for b in &bundles {
+        let t = Instant::now();
         let path = args.model_dir.join(format!("{}.model", b.task));
         b.save(&path)?;
+        save_times.push(t.elapsed());
+        info!("saved {} in {}", path.display(), secs(t.elapsed()));
         paths.push(path);
     }
     let save_time = t_save.elapsed();
+
+    let trained_at = humantime::format_rfc3339_seconds(started_at).to_string();
+    for (i, path) in paths.iter().enumerate() {
+        let record = TrainRecord {
+            trained_at: trained_at.clone(),
+            textclf_version: env!("CARGO_PKG_VERSION").to_owned(),
+            threads: rayon::current_num_threads(),
+            command_line: std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            model_file: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            model_crc32: file_crc32(path)?,
+            seconds: StageSeconds {
+                read: read_time.as_secs_f64(),
+                vectorize: times.vectorize.as_secs_f64(),
+                fit: times.fit[i].as_secs_f64(),
+                save: save_times[i].as_secs_f64(),
+                total: t0.elapsed().as_secs_f64(),
+            },
+        };
+        let side = sidecar_path(path);
+        // The model is saved and complete; a sidecar that cannot be written costs only the
+        // training record, so it is a warning, not a failure.
+        match record.save(&side) {
+            Ok(()) => debug!("training record written to {}", side.display()),
+            Err(e) => eprintln!("textclf: warning: {e:#}"),
+        }
+    }
 
     if quiet {
         return Ok(());
@@ -232,4 +308,148 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         secs(t0.elapsed())
     );
     Ok(())
+}
+
+/// Logs what the reader did (for `--verbose`).
+fn log_read_summary(path: &Path, summary: &crate::corpus::ReadSummary, took: Duration) {
+    info!(
+        "read {} documents from {} in {}",
+        summary.documents,
+        path.display(),
+        secs(took)
+    );
+    if summary.latin1_fallbacks > 0 {
+        info!(
+            "{} documents were not valid UTF-8 and were decoded as Latin-1",
+            summary.latin1_fallbacks
+        );
+    }
+    if summary.skipped_bad > 0 {
+        info!("{} bad records skipped (--skip-bad)", summary.skipped_bad);
+        for ex in &summary.skip_examples {
+            info!("  skipped: {ex}");
+        }
+        if summary.skip_examples.len() < summary.skipped_bad {
+            info!(
+                "  (the first {} reasons shown)",
+                summary.skip_examples.len()
+            );
+        }
+    }
+    if summary.unlabelled_skipped > 0 {
+        info!(
+            "{} files directly in the corpus folder left out (no class folder)",
+            summary.unlabelled_skipped
+        );
+    }
+}
+
+/// Logs solver iterations per class where the model family counts them (for `--verbose`).
+fn log_solver(b: &crate::bundle::ModelBundle, s: &crate::models::ModelSettings) {
+    use crate::models::Model;
+    match &b.model {
+        Model::Svm(m) => {
+            let iters = m.n_iter();
+            // One binary problem per class, or a single one for two classes.
+            let names: Vec<String> = if iters.len() == b.labels.len() {
+                b.labels.clone()
+            } else {
+                (0..iters.len()).map(|i| format!("problem {i}")).collect()
+            };
+            for (name, &n) in names.iter().zip(iters) {
+                debug!(
+                    "  svm '{name}': {n} outer iterations (cap {}){}",
+                    s.max_iter,
+                    if n >= s.max_iter {
+                        ", did NOT converge: raise --max-iter or --tol"
+                    } else {
+                        ", converged"
+                    }
+                );
+            }
+        }
+        Model::Logreg(m) => debug!(
+            "  logreg: {} L-BFGS iterations (cap {}){}",
+            m.n_iter(),
+            s.max_iter,
+            if m.n_iter() >= s.max_iter {
+                ", did NOT converge: raise --max-iter or --tol"
+            } else {
+                ", converged"
+            }
+        ),
+        Model::Sgd(_) => debug!("  sgd: {} epochs (fixed, no convergence test)", s.epochs),
+        Model::Nb(_) | Model::Cnb(_) => debug!("  naive Bayes: closed form, no iterations"),
+        #[allow(unreachable_patterns)]
+        _ => {}
+    }
+}
+
+/// Wall-clock cost of each training stage, in seconds. `read` and `vectorize` are shared by
+/// every task of one `train` run; `fit` and `save` are this task's own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageSeconds {
+    pub read: f64,
+    pub vectorize: f64,
+    pub fit: f64,
+    pub save: f64,
+    pub total: f64,
+}
+
+/// When and how a model was trained, written beside it as `<label>.train.json`.
+///
+/// Kept out of the model file on purpose: the model must be byte-identical for the same
+/// data, settings and seed, and a date or a timing would break that.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainRecord {
+    /// When training started, RFC 3339 in UTC (seconds).
+    pub trained_at: String,
+    pub textclf_version: String,
+    /// Rayon worker threads used.
+    pub threads: usize,
+    /// The command line as given (lossily decoded).
+    pub command_line: Vec<String>,
+    /// The model file this record belongs to (its name, in the same folder).
+    pub model_file: String,
+    /// CRC-32 of the whole model file, so a record left beside a retrained or replaced model
+    /// is recognised as stale instead of being shown as that model's history.
+    pub model_crc32: u32,
+    pub seconds: StageSeconds,
+}
+
+impl TrainRecord {
+    /// Writes the record as pretty JSON through a temporary file and a rename.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = dir.unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("{}: creating a temporary file", dir.display()))?;
+        serde_json::to_writer_pretty(&mut tmp, self)
+            .with_context(|| format!("{}: writing the training record", path.display()))?;
+        tmp.persist(path)
+            .with_context(|| format!("{}: saving the training record", path.display()))?;
+        Ok(())
+    }
+
+    /// Reads the record at `path`; `Ok(None)` when there is none.
+    pub fn load(path: &Path) -> Result<Option<Self>> {
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).with_context(|| {
+                format!("{}: not a textclf training record", path.display())
+            })?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("{}: reading", path.display())),
+        }
+    }
+}
+
+/// `<dir>/<label>.model` → `<dir>/<label>.train.json`.
+pub fn sidecar_path(model: &Path) -> PathBuf {
+    model.with_extension("train.json")
+}
+
+/// CRC-32 of a whole file.
+pub fn file_crc32(path: &Path) -> Result<u32> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: reading", path.display()))?;
+    Ok(crc32fast::hash(&bytes))
 }
