@@ -51,6 +51,11 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "n_features": b.vectorizer.vocabulary().len(),
             "analyzer": analyzer,
             "tfidf": b.vectorizer.params(),
+            "paired": b.pair.as_ref().map(|p| json!({
+                "pair_col": p.column,
+                "pair_terms": p.head.vocabulary().len(),
+                "relation_features": p.n_features() - p.head.vocabulary().len(),
+            })),
             "classifier": b.model.kind().name(),
             "settings": b.info.settings,
             "top_terms": terms,
@@ -79,6 +84,16 @@ pub fn run(args: InspectArgs) -> Result<()> {
         analyzer.ngram_range.1
     );
     println!("tf-idf: {:?}", b.vectorizer.params());
+    match &b.pair {
+        Some(p) => println!(
+            "paired: yes: text + pair column '{}' ({} pair terms, {} relation features); predict needs --input FILE --pair-col {:?}",
+            p.column,
+            p.head.vocabulary().len(),
+            p.n_features() - p.head.vocabulary().len(),
+            p.column
+        ),
+        None => println!("paired: no"),
+    }
     println!("classifier: {} {:?}", b.model.kind(), b.info.settings);
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![

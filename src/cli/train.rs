@@ -4,7 +4,7 @@ use super::args::{CorpusArgs, FeatureArgs, ModelArgs};
 use super::output::{secs, spinner};
 use crate::corpus::read_corpus;
 use crate::models::ClassifierKind;
-use crate::pipeline::{train, LabelledTask};
+use crate::pipeline::{train_with_pairs, LabelledTask};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -26,7 +26,8 @@ pub struct TrainArgs {
     /// Where to write <label>.model files
     #[arg(long, default_value = "models")]
     pub model_dir: PathBuf,
-    /// Classifier: svm, logreg, sgd, nb or cnb
+    /// Classifier: svm, logreg, sgd, nb, cnb, or two-stage (stance: the majority class vs the
+    /// rest, then the rest among themselves)
     #[arg(long, default_value = "svm")]
     pub classifier: ClassifierKind,
     #[command(flatten)]
@@ -72,13 +73,14 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
 
     let pb = spinner("vectorizing and fitting", quiet);
-    let (bundles, times) = train(
+    let (bundles, times) = train_with_pairs(
         &docs,
         &tasks,
         analyzer,
         &tfidf,
         &settings,
         &args.data.display().to_string(),
+        args.corpus.pair_col.as_deref(),
     )
     .with_context(|| args.data.display().to_string())?;
     pb.finish_and_clear();
@@ -126,6 +128,14 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         bundles[0].vectorizer.analyzer().config().ngram_range.1,
         secs(times.vectorize)
     );
+    if let Some(p) = &bundles[0].pair {
+        println!(
+            "paired with '{}': {} pair terms + {} relation features",
+            p.column,
+            p.head.vocabulary().len(),
+            p.n_features() - p.head.vocabulary().len()
+        );
+    }
     for ((task, bundle), (path, fit)) in
         tasks.iter().zip(&bundles).zip(paths.iter().zip(&times.fit))
     {
