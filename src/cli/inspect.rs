@@ -53,8 +53,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "tfidf": b.vectorizer.params(),
             "paired": b.pair.as_ref().map(|p| json!({
                 "pair_col": p.column,
-                "pair_terms": p.head.vocabulary().len(),
-                "relation_features": p.n_features() - p.head.vocabulary().len(),
+                "relation_features": p.n_features(),
             })),
             "classifier": b.model.kind().name(),
             "settings": b.info.settings,
@@ -86,10 +85,9 @@ pub fn run(args: InspectArgs) -> Result<()> {
     println!("tf-idf: {:?}", b.vectorizer.params());
     match &b.pair {
         Some(p) => println!(
-            "paired: yes: text + pair column '{}' ({} pair terms, {} relation features); predict needs --input FILE --pair-col {:?}",
+            "paired: yes: text + pair column '{}' ({} relation features); predict needs --input FILE --pair-col {:?}",
             p.column,
-            p.head.vocabulary().len(),
-            p.n_features() - p.head.vocabulary().len(),
+            p.n_features(),
             p.column
         ),
         None => println!("paired: no"),

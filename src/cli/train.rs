@@ -130,10 +130,9 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     );
     if let Some(p) = &bundles[0].pair {
         println!(
-            "paired with '{}': {} pair terms + {} relation features",
+            "paired with '{}': + {} relation features (similarity, overlap, cue words)",
             p.column,
-            p.head.vocabulary().len(),
-            p.n_features() - p.head.vocabulary().len()
+            p.n_features()
         );
     }
     for ((task, bundle), (path, fit)) in
