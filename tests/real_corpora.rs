@@ -271,12 +271,12 @@ fn fnc1_paired_two_stage_grouped_holdout() {
         "FNC-1 grouped hold-out, two-stage: FNC {fnc:.2}, macro-F1 {:.4}, disagree F1 {:.4}",
         report.macro_avg.f1, report.per_class[disagree].f1
     );
-    // Measured: FLOOR_NOTE
+    // Measured over all 5 such folds (eval): FNC 87.61 ± 0.19, macro-F1 0.719, disagree F1 0.45.
     assert!(fnc >= 80.0, "FNC score {fnc}");
     assert!(
         report.macro_avg.f1 >= 0.60,
         "macro-F1 {}",
         report.macro_avg.f1
     );
-    assert!(report.per_class[disagree].f1 >= 0.05);
+    assert!(report.per_class[disagree].f1 >= 0.30);
 }
