@@ -64,9 +64,14 @@ fn corpus_args(dir: &Path) -> Vec<String> {
         "Body ID".into(),
         "--text-col".into(),
         "articleBody".into(),
-        "--min-df".into(),
-        "1".into(),
     ]
+}
+
+/// [`corpus_args`] plus the feature options of train and eval.
+fn fit_args(dir: &Path) -> Vec<String> {
+    let mut v = corpus_args(dir);
+    v.extend(["--min-df".into(), "1".into()]);
+    v
 }
 
 fn train(dir: &Path, models: &Path, classifier: &str, threads: &str) {
@@ -201,7 +206,7 @@ fn paired_eval_with_groups_reports_the_fnc_score() {
     textclf()
         .args(["eval", "--data"])
         .arg(dir.join("stances.csv"))
-        .args(corpus_args(dir))
+        .args(fit_args(dir))
         .args([
             "--pair-col",
             "Headline",
@@ -225,7 +230,7 @@ fn paired_eval_with_groups_reports_the_fnc_score() {
     textclf()
         .args(["eval", "--data"])
         .arg(dir.join("stances.csv"))
-        .args(corpus_args(dir))
+        .args(fit_args(dir))
         .args(["--pair-col", "articleBody", "--label", "Stance"])
         .assert()
         .code(2)

@@ -240,8 +240,12 @@ fn fnc1_paired_two_stage_grouped_holdout() {
     let pick = |idx: &[usize], f: fn(&Document) -> &str| -> Vec<&str> {
         idx.iter().map(|&i| f(&docs[task.rows[i]])).collect()
     };
-    let text = |d: &Document| -> &str { d.text.as_str() };
-    let pair = |d: &Document| -> &str { d.pair.as_deref().unwrap() };
+    fn text(d: &Document) -> &str {
+        d.text.as_str()
+    }
+    fn pair(d: &Document) -> &str {
+        d.pair.as_deref().unwrap()
+    }
     let y_train: Vec<usize> = train.iter().map(|&i| task.y[i]).collect();
     let tfidf = TfidfParams {
         min_df: textclf::features::DfLimit::Count(2),
