@@ -106,6 +106,7 @@ fn benches(c: &mut Criterion) {
         labels: labels.clone(),
         vectorizer,
         model: svm.clone(),
+        pair: None,
         info: TrainingInfo {
             textclf_version: env!("CARGO_PKG_VERSION").into(),
             corpus: "20news-bydate-train".into(),

@@ -49,6 +49,9 @@ pub struct ModelBundle {
     pub vectorizer: TfidfVectorizer,
     pub model: Model,
     pub info: TrainingInfo,
+    /// Set for a paired (text + `--pair-col`) model: the pair side of its features, whose
+    /// columns follow the `vectorizer`'s.
+    pub pair: Option<crate::features::paired::PairFeatures>,
 }
 
 /// The strongest terms of one class.
@@ -91,10 +94,12 @@ impl ModelBundle {
                 self.model.n_classes()
             ));
         }
-        if self.vectorizer.vocabulary().len() != self.model.n_features() {
+        let n_features =
+            self.vectorizer.vocabulary().len() + self.pair.as_ref().map_or(0, |p| p.n_features());
+        if n_features != self.model.n_features() {
             return Err(format!(
                 "vocabulary of {} terms for a model of {} features",
-                self.vectorizer.vocabulary().len(),
+                n_features,
                 self.model.n_features()
             ));
         }
@@ -235,7 +240,6 @@ impl ModelBundle {
     /// against it), best first: what `inspect` shows.
     pub fn top_terms(&self, n: usize) -> Vec<ClassTerms> {
         let evidence = self.model.feature_evidence();
-        let vocab = self.vectorizer.vocabulary();
         evidence
             .rows()
             .into_iter()
@@ -245,7 +249,9 @@ impl ModelBundle {
                 // Ties broken by term order, so the listing is deterministic.
                 order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
                 let pick = |it: &mut dyn Iterator<Item = &usize>| -> Vec<(String, f32)> {
-                    it.take(n).map(|&j| (vocab[j].to_owned(), row[j])).collect()
+                    it.take(n)
+                        .map(|&j| (self.feature_name(j), row[j]))
+                        .collect()
                 };
                 ClassTerms {
                     label: label.clone(),
@@ -254,6 +260,16 @@ impl ModelBundle {
                 }
             })
             .collect()
+    }
+
+    /// The name of feature column `j`: a body term, or for a paired model a pair-side
+    /// column (`pair:TERM`, `rel:NAME`).
+    pub fn feature_name(&self, j: usize) -> String {
+        let vocab = self.vectorizer.vocabulary();
+        match &self.pair {
+            Some(p) if j >= vocab.len() => p.feature_name(j - vocab.len()),
+            _ => vocab[j].to_owned(),
+        }
     }
 
     /// The training label counts by name, for summaries.

@@ -3,6 +3,7 @@
 
 use crate::bundle::{ModelBundle, TrainingInfo};
 use crate::corpus::Document;
+use crate::features::paired::PairFeatures;
 use crate::features::{Csr, SparseRecords, TfidfParams, TfidfVectorizer};
 use crate::models::{Model, ModelSettings};
 use crate::text::{Analyzer, AnalyzerConfig};
@@ -134,25 +135,59 @@ pub fn train(
     settings: &[ModelSettings],
     corpus_name: &str,
 ) -> Result<(Vec<ModelBundle>, StageTimes)> {
+    train_with_pairs(docs, tasks, analyzer, tfidf, settings, corpus_name, None)
+}
+
+/// [`train`], for paired models when `pair_column` names the column the documents' `pair`
+/// texts came from (every document must carry one): the features are then the paired ones
+/// ([`PairFeatures`]) and each bundle records its pair side.
+pub fn train_with_pairs(
+    docs: &[Document],
+    tasks: &[LabelledTask],
+    analyzer: AnalyzerConfig,
+    tfidf: &TfidfParams,
+    settings: &[ModelSettings],
+    corpus_name: &str,
+    pair_column: Option<&str>,
+) -> Result<(Vec<ModelBundle>, StageTimes)> {
     // Only documents labelled for some task contribute vocabulary and IDF.
     let used = used_rows(tasks);
     let texts: Vec<&str> = used.iter().map(|&i| docs[i].text.as_str()).collect();
     let start = Instant::now();
-    let analyzer = Analyzer::new(analyzer)?;
-    let (vectorizer, x) =
-        TfidfVectorizer::fit_transform(analyzer, tfidf, &texts).map_err(no_features)?;
+    let (vectorizer, pair, x) = match pair_column {
+        None => {
+            let analyzer = Analyzer::new(analyzer)?;
+            let (v, x) =
+                TfidfVectorizer::fit_transform(analyzer, tfidf, &texts).map_err(no_features)?;
+            (v, None, x)
+        }
+        Some(column) => {
+            let pairs = pair_texts(docs, &used, column)?;
+            let (v, p, x) = fit_paired(&texts, &pairs, &analyzer, tfidf, column)?;
+            (v, Some(p), x)
+        }
+    };
     let vectorize = start.elapsed();
-    let (bundles, mut times) =
-        train_on_features(&vectorizer, &x, &used, tasks, settings, corpus_name)?;
+    let (bundles, mut times) = train_on_features(
+        &vectorizer,
+        pair.as_ref(),
+        &x,
+        &used,
+        tasks,
+        settings,
+        corpus_name,
+    )?;
     times.vectorize = vectorize;
     Ok((bundles, times))
 }
 
 /// The second half of [`train`], for callers that vectorized the corpus themselves
 /// (e.g. streaming it from disk): `x` has one row per entry of `used` ([`used_rows`]),
-/// and `vectorizer` is what produced it. `StageTimes::vectorize` is left at zero.
+/// and `vectorizer` (with `pair`, for paired features) is what produced it.
+/// `StageTimes::vectorize` is left at zero.
 pub fn train_on_features(
     vectorizer: &TfidfVectorizer,
+    pair: Option<&PairFeatures>,
     x: &SparseRecords,
     used: &[usize],
     tasks: &[LabelledTask],
@@ -190,6 +225,7 @@ pub fn train_on_features(
                 label_counts: task.counts(),
                 settings: settings.clone(),
             },
+            pair: pair.cloned(),
         });
     }
     Ok((bundles, times))
@@ -232,7 +268,6 @@ pub fn explain(
     preds: &mut [Prediction],
     n: usize,
 ) {
-    let vocab = bundle.vectorizer.vocabulary();
     for (i, p) in preds.iter_mut().enumerate() {
         let Some(class) = bundle.labels.iter().position(|l| *l == p.label) else {
             continue;
@@ -245,7 +280,7 @@ pub fn explain(
             .filter(|(_, c)| *c != 0.0)
             .collect();
         parts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let name = |&(j, c): &(usize, f32)| (vocab[j].to_owned(), c);
+        let name = |&(j, c): &(usize, f32)| (bundle.feature_name(j), c);
         p.explanation = Some(Explanation {
             for_label: parts
                 .iter()
@@ -265,9 +300,79 @@ pub fn explain(
 }
 
 /// Scores `texts` with `bundle`, keeping the `top_k` best labels (at least one).
+///
+/// A paired bundle scored this way sees every pair text as empty; use [`predict_pairs`].
 pub fn predict(bundle: &ModelBundle, texts: &[&str], top_k: usize) -> Vec<Prediction> {
-    let x = bundle.vectorizer.transform(texts);
+    let x = match &bundle.pair {
+        None => bundle.vectorizer.transform(texts),
+        Some(p) => p.transform(&bundle.vectorizer, texts, &vec![""; texts.len()]),
+    };
     predict_features(bundle, &x, top_k)
+}
+
+/// Scores (text, pair text) examples with a paired `bundle` (`texts[i]` with `pairs[i]`).
+pub fn predict_pairs(
+    bundle: &ModelBundle,
+    texts: &[&str],
+    pairs: &[&str],
+    top_k: usize,
+) -> Result<Vec<Prediction>> {
+    let x = bundle_features(bundle, texts, Some(pairs))?;
+    Ok(predict_features(bundle, &x, top_k))
+}
+
+/// The feature rows `bundle` scores for `texts` (with `pairs`, required by a paired bundle
+/// and ignored by any other).
+pub fn bundle_features(
+    bundle: &ModelBundle,
+    texts: &[&str],
+    pairs: Option<&[&str]>,
+) -> Result<SparseRecords> {
+    Ok(match (&bundle.pair, pairs) {
+        (None, _) => bundle.vectorizer.transform(texts),
+        (Some(p), Some(pairs)) => {
+            if pairs.len() != texts.len() {
+                bail!("{} texts but {} pair texts", texts.len(), pairs.len());
+            }
+            p.transform(&bundle.vectorizer, texts, pairs)
+        }
+        (Some(p), None) => bail!(missing_pair(&bundle.task, &p.column)),
+    })
+}
+
+/// What to say when a paired model gets no pair text: names the model and the column.
+pub fn missing_pair(task: &str, column: &str) -> String {
+    format!(
+        "model '{task}' is a paired model (trained with --pair-col '{column}'): it scores a text together with its pair text; score a corpus with --input FILE --pair-col {column:?} (and --text-col for the main text)"
+    )
+}
+
+/// The pair text of each of `rows`; a document without one is an error naming it.
+fn pair_texts<'a>(docs: &'a [Document], rows: &[usize], column: &str) -> Result<Vec<&'a str>> {
+    rows.iter()
+        .map(|&i| {
+            docs[i].pair.as_deref().with_context(|| {
+                format!(
+                    "document '{}' has no pair text (--pair-col '{column}')",
+                    docs[i].id
+                )
+            })
+        })
+        .collect()
+}
+
+/// Fits the paired features on training texts and pairs; returns the body vectorizer, the
+/// pair side and the training matrix.
+pub fn fit_paired(
+    texts: &[&str],
+    pairs: &[&str],
+    analyzer: &AnalyzerConfig,
+    tfidf: &TfidfParams,
+    column: &str,
+) -> Result<(TfidfVectorizer, PairFeatures, SparseRecords)> {
+    let (v, p) = PairFeatures::fit(analyzer, tfidf, column, texts, pairs).map_err(no_features)?;
+    let x = p.transform(&v, texts, pairs);
+    Ok((v, p, x))
 }
 
 /// Scores already-vectorised rows (from `bundle.vectorizer`).
@@ -333,8 +438,44 @@ pub fn fit_and_predict(
     tfidf: &TfidfParams,
     settings: &[ModelSettings],
 ) -> Result<Vec<crate::eval::FoldPrediction>> {
+    fit_and_predict_pairs(
+        train_texts,
+        None,
+        train_y,
+        test_texts,
+        None,
+        n_classes,
+        analyzer,
+        tfidf,
+        settings,
+    )
+}
+
+/// [`fit_and_predict`] with pair texts: when `train_pairs` and `test_pairs` are given, the
+/// paired features are fitted on the training pairs only and the models see those.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_and_predict_pairs(
+    train_texts: &[&str],
+    train_pairs: Option<&[&str]>,
+    train_y: &[usize],
+    test_texts: &[&str],
+    test_pairs: Option<&[&str]>,
+    n_classes: usize,
+    analyzer: &AnalyzerConfig,
+    tfidf: &TfidfParams,
+    settings: &[ModelSettings],
+) -> Result<Vec<crate::eval::FoldPrediction>> {
     let start = Instant::now();
-    let (_, x_train, x_test) = fold_features(train_texts, test_texts, analyzer, tfidf)?;
+    let (x_train, x_test) = match (train_pairs, test_pairs) {
+        (Some(tp), Some(sp)) => {
+            let (v, p, x_train) = fit_paired(train_texts, tp, analyzer, tfidf, "pair")?;
+            (x_train, p.transform(&v, test_texts, sp))
+        }
+        _ => {
+            let (_, x_train, x_test) = fold_features(train_texts, test_texts, analyzer, tfidf)?;
+            (x_train, x_test)
+        }
+    };
     let vectorize_s = start.elapsed().as_secs_f64();
     let y: Array1<usize> = train_y.iter().copied().collect();
     let data = DatasetBase::new(x_train, y);

@@ -40,7 +40,8 @@ pub struct CorpusArgs {
     /// Id field (default: `id` when present, else the record number)
     #[arg(long)]
     pub id_col: Option<String>,
-    /// Second text of each example (headline or target) for paired stance models
+    /// Second text of each example (headline or target): trains or scores a paired stance model
+    /// whose features relate --text-col (the body) to it
     #[arg(long)]
     pub pair_col: Option<String>,
     /// Bring in the columns of another file, matched on --on (repeatable, one --on per --join)
@@ -62,10 +63,12 @@ impl CorpusArgs {
         require_labels: bool,
         group_col: Option<&str>,
     ) -> Result<ReadOptions> {
-        if self.pair_col.is_some() {
-            bail!(super::UsageError(
-                "--pair-col: paired (headline-body) stance models are not implemented yet; use --text-col with both columns for now".into()
-            ));
+        if let Some(p) = &self.pair_col {
+            if self.text_col.iter().any(|t| t == p) {
+                bail!(super::UsageError(format!(
+                    "--pair-col '{p}' is also a --text-col: the pair text (headline or target) must be separate from the main text"
+                )));
+            }
         }
         if self.join.len() != self.on.len() {
             bail!(

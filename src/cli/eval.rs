@@ -10,7 +10,7 @@ use crate::eval::{
     CorpusInfo, EvalReport, EvalRun, FoldPrediction, FoldResult,
 };
 use crate::models::ModelSettings;
-use crate::pipeline::{fit_and_predict, LabelledTask};
+use crate::pipeline::{fit_and_predict_pairs, LabelledTask};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use rayon::prelude::*;
@@ -129,6 +129,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
             "group_col": args.group_col,
             "seed": args.model.seed,
             "text_cols": args.corpus.text_col,
+            "pair_col": args.corpus.pair_col,
             "analyzer": analyzer,
             "tfidf": tfidf,
         }),
@@ -214,11 +215,21 @@ fn cross_validate_task(
                     .map(|&i| docs[task.rows[i]].text.as_str())
                     .collect::<Vec<_>>()
             };
+            let pairs = |idx: &[usize]| {
+                args.corpus.pair_col.as_ref().map(|_| {
+                    idx.iter()
+                        .map(|&i| docs[task.rows[i]].pair.as_deref().unwrap_or(""))
+                        .collect::<Vec<_>>()
+                })
+            };
             let y_train: Vec<usize> = train.iter().map(|&i| task.y[i]).collect();
-            let out = fit_and_predict(
+            let (train_pairs, test_pairs) = (pairs(&train), pairs(&test));
+            let out = fit_and_predict_pairs(
                 &texts(&train),
+                train_pairs.as_deref(),
                 &y_train,
                 &texts(&test),
+                test_pairs.as_deref(),
                 task.labels.len(),
                 analyzer,
                 tfidf,
@@ -283,21 +294,26 @@ fn evaluate_on_test(
     analyzer: &crate::text::AnalyzerConfig,
     tfidf: &crate::features::TfidfParams,
 ) -> Result<Vec<EvalRun>> {
-    let pick = |docs: &[Document]| -> (Vec<String>, Vec<usize>) {
-        docs.iter()
-            .filter_map(|d| {
-                let l = d.labels.get(column)?.as_deref()?;
-                Some((
-                    d.text.clone(),
-                    task.labels
-                        .binary_search_by(|x| x.as_str().cmp(l))
-                        .expect("label in union"),
-                ))
-            })
-            .unzip()
+    let pick = |docs: &[Document]| -> (Vec<String>, Vec<String>, Vec<usize>) {
+        let mut out = (Vec::new(), Vec::new(), Vec::new());
+        for d in docs {
+            let Some(l) = d.labels.get(column).and_then(|l| l.as_deref()) else {
+                continue;
+            };
+            out.0.push(d.text.clone());
+            out.1.push(d.pair.clone().unwrap_or_default());
+            out.2.push(
+                task.labels
+                    .binary_search_by(|x| x.as_str().cmp(l))
+                    .expect("label in union"),
+            );
+        }
+        out
     };
-    let (train_texts, train_y) = pick(train);
-    let (test_texts, test_y) = pick(test);
+    let (train_texts, train_pairs, train_y) = pick(train);
+    let (test_texts, test_pairs, test_y) = pick(test);
+    let paired = args.corpus.pair_col.is_some();
+    let (train_pairs, test_pairs) = (as_str(&train_pairs), as_str(&test_pairs));
     if test_texts.is_empty() {
         bail!(
             "{}: no labelled test documents for '{}'",
@@ -305,10 +321,12 @@ fn evaluate_on_test(
             task.name
         );
     }
-    let out = fit_and_predict(
+    let out = fit_and_predict_pairs(
         &as_str(&train_texts),
+        paired.then_some(&train_pairs[..]),
         &train_y,
         &as_str(&test_texts),
+        paired.then_some(&test_pairs[..]),
         task.labels.len(),
         analyzer,
         tfidf,

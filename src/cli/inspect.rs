@@ -53,6 +53,10 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "n_features": b.vectorizer.vocabulary().len(),
             "analyzer": analyzer,
             "tfidf": b.vectorizer.params(),
+            "paired": b.pair.as_ref().map(|p| json!({
+                "pair_col": p.column,
+                "relation_features": p.n_features(),
+            })),
             "classifier": b.model.kind().name(),
             "settings": b.info.settings,
             "training": training.json(),
@@ -83,6 +87,15 @@ pub fn run(args: InspectArgs) -> Result<()> {
     );
     println!("training: {}", training.text());
     println!("tf-idf: {:?}", b.vectorizer.params());
+    match &b.pair {
+        Some(p) => println!(
+            "paired: yes: text + pair column '{}' ({} relation features); predict needs --input FILE --pair-col {:?}",
+            p.column,
+            p.n_features(),
+            p.column
+        ),
+        None => println!("paired: no"),
+    }
     println!("classifier: {} {:?}", b.model.kind(), b.info.settings);
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![

@@ -3,7 +3,7 @@
 use super::args::CorpusArgs;
 use crate::bundle::{model_files, ModelBundle};
 use crate::corpus::{decode_lenient, open_corpus, CorpusError, Document};
-use crate::pipeline::{explain, predict_features, Prediction};
+use crate::pipeline::{bundle_features, explain, missing_pair, predict_features, Prediction};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
@@ -96,7 +96,10 @@ impl Scorer {
         let shares = (0..bundles.len())
             .map(|i| {
                 (0..i)
-                    .find(|&j| bundles[j].vectorizer == bundles[i].vectorizer)
+                    .find(|&j| {
+                        bundles[j].vectorizer == bundles[i].vectorizer
+                            && bundles[j].pair == bundles[i].pair
+                    })
                     .unwrap_or(i)
             })
             .collect();
@@ -112,13 +115,18 @@ impl Scorer {
         })
     }
 
-    /// Per document, one prediction per bundle.
-    fn score(&self, texts: &[&str], top_k: usize) -> Vec<Vec<Prediction>> {
+    /// Per document, one prediction per bundle; `pairs` (one per text) feed paired models.
+    fn score(
+        &self,
+        texts: &[&str],
+        pairs: Option<&[&str]>,
+        top_k: usize,
+    ) -> Result<Vec<Vec<Prediction>>> {
         let mut per_bundle: Vec<Vec<Prediction>> = Vec::with_capacity(self.bundles.len());
         let mut features = Vec::with_capacity(self.bundles.len());
         for (i, b) in self.bundles.iter().enumerate() {
             let x = if self.shares[i] == i {
-                Some(b.vectorizer.transform(texts))
+                Some(bundle_features(b, texts, pairs)?)
             } else {
                 None
             };
@@ -132,9 +140,9 @@ impl Scorer {
             }
             per_bundle.push(preds);
         }
-        (0..texts.len())
+        Ok((0..texts.len())
             .map(|d| per_bundle.iter().map(|p| p[d].clone()).collect())
-            .collect()
+            .collect())
     }
 }
 
@@ -355,7 +363,16 @@ fn score_batch<W: Write>(
     top_k: usize,
 ) -> Result<()> {
     let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
-    for (doc, preds) in batch.iter().zip(scorer.score(&texts, top_k)) {
+    // Documents carry a pair text exactly when --pair-col was given (the reader requires it).
+    let pairs: Option<Vec<&str>> = batch
+        .iter()
+        .map(|d| d.pair.as_deref())
+        .collect::<Option<Vec<_>>>()
+        .filter(|_| !batch.is_empty());
+    for (doc, preds) in batch
+        .iter()
+        .zip(scorer.score(&texts, pairs.as_deref(), top_k)?)
+    {
         sink.write(Row {
             id: &doc.id,
             result: Ok(&preds),
@@ -369,6 +386,13 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
         bail!(super::UsageError("--top-k must be at least 1".into()));
     }
     let scorer = Scorer::load(&args)?;
+    // A paired model needs the pair text of every document: only a corpus can give it.
+    if let Some(b) = scorer.bundles.iter().find(|b| b.pair.is_some()) {
+        if args.input.is_none() || args.corpus.pair_col.is_none() {
+            let column = &b.pair.as_ref().expect("found paired").column;
+            bail!(super::UsageError(missing_pair(&b.task, column)));
+        }
+    }
     let tasks: Vec<String> = scorer.bundles.iter().map(|b| b.task.clone()).collect();
     let stdout = std::io::stdout();
     let mut sink = Sink::new(
@@ -430,7 +454,7 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
             };
             let (text, _) = decode_lenient(&bytes);
             let preds = scorer
-                .score(&[text.as_str()], args.top_k)
+                .score(&[text.as_str()], None, args.top_k)?
                 .pop()
                 .expect("one document scored");
             sink.write(Row {

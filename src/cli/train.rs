@@ -5,7 +5,9 @@ use super::output::{secs, spinner};
 use crate::corpus::{open_corpus, read_corpus, TextBatches};
 use crate::features::TfidfVectorizer;
 use crate::models::ClassifierKind;
-use crate::pipeline::{no_features_error, train, train_on_features, used_rows, LabelledTask};
+use crate::pipeline::{
+    no_features_error, train_on_features, train_with_pairs, used_rows, LabelledTask,
+};
 use crate::text::Analyzer;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -30,7 +32,8 @@ pub struct TrainArgs {
     /// Where to write <label>.model files
     #[arg(long, default_value = "models")]
     pub model_dir: PathBuf,
-    /// Classifier: svm, logreg, sgd, nb or cnb
+    /// Classifier: svm, logreg, sgd, nb, cnb, or two-stage (stance: the majority class vs the
+    /// rest, then the rest among themselves)
     #[arg(long, default_value = "svm")]
     pub classifier: ClassifierKind,
     #[command(flatten)]
@@ -153,6 +156,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
             }
             let (bundles, mut times) = train_on_features(
                 &vectorizer,
+                None,
                 &x,
                 &used,
                 &tasks,
@@ -163,13 +167,14 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
             times.vectorize = read_time;
             (bundles, times)
         }
-        None => train(
+        None => train_with_pairs(
             &docs,
             &tasks,
             analyzer,
             &tfidf,
             &settings,
             &args.data.display().to_string(),
+            args.corpus.pair_col.as_deref(),
         )
         .with_context(|| args.data.display().to_string())?,
     };
@@ -275,6 +280,13 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         bundles[0].vectorizer.analyzer().config().ngram_range.1,
         secs(times.vectorize)
     );
+    if let Some(p) = &bundles[0].pair {
+        println!(
+            "paired with '{}': + {} relation features (similarity, overlap, cue words)",
+            p.column,
+            p.n_features()
+        );
+    }
     for ((task, bundle), (path, fit)) in
         tasks.iter().zip(&bundles).zip(paths.iter().zip(&times.fit))
     {

@@ -1,4 +1,5 @@
 //! TF-IDF features on sparse CSR matrices, and the newtype that makes them linfa records.
+pub mod paired;
 pub mod svmlight;
 mod tfidf;
 mod vocabulary;

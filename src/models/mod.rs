@@ -9,6 +9,7 @@ pub mod logreg;
 pub mod nb;
 pub mod sgd;
 pub mod svm;
+pub mod two_stage;
 
 use crate::features::SparseRecords;
 use linfa::prelude::Fit;
@@ -37,10 +38,19 @@ pub enum ClassifierKind {
     Svm,
     Logreg,
     Sgd,
+    /// Gate (majority class vs the rest), then the rest among themselves: for stance.
+    TwoStage,
 }
 
 impl ClassifierKind {
-    pub const ALL: [ClassifierKind; 5] = [Self::Nb, Self::Cnb, Self::Svm, Self::Logreg, Self::Sgd];
+    pub const ALL: [ClassifierKind; 6] = [
+        Self::Nb,
+        Self::Cnb,
+        Self::Svm,
+        Self::Logreg,
+        Self::Sgd,
+        Self::TwoStage,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Self::Nb => "nb",
@@ -48,6 +58,7 @@ impl ClassifierKind {
             Self::Svm => "svm",
             Self::Logreg => "logreg",
             Self::Sgd => "sgd",
+            Self::TwoStage => "two-stage",
         }
     }
 }
@@ -64,7 +75,7 @@ impl FromStr for ClassifierKind {
             .copied()
             .find(|k| k.name() == s.trim().to_ascii_lowercase())
             .ok_or_else(|| {
-                format!("unknown classifier '{s}' (expected one of: nb, cnb, svm, logreg, sgd)")
+                format!("unknown classifier '{s}' (expected one of: nb, cnb, svm, logreg, sgd, two-stage)")
             })
     }
 }
@@ -152,7 +163,11 @@ impl ModelSettings {
                 _ => 0.1,
             },
             // svm: LIBLINEAR's own default for the dual solver (same dev accuracy, half the work).
-            tol: if kind == Svm { 0.1 } else { 1e-4 },
+            tol: if matches!(kind, Svm | TwoStage) {
+                0.1
+            } else {
+                1e-4
+            },
             max_iter: if kind == Logreg { 100 } else { 1000 },
             epochs: 10,
             sgd_loss: SgdLoss::Hinge,
@@ -173,6 +188,7 @@ pub enum Model {
     Svm(svm::LinearSvm),
     Logreg(logreg::LogisticRegression),
     Sgd(sgd::SgdClassifier),
+    TwoStage(two_stage::TwoStage),
 }
 
 impl Model {
@@ -199,6 +215,9 @@ impl Model {
             ClassifierKind::Sgd => {
                 Model::Sgd(sgd::SgdClassifier::params_from(settings, n_classes).fit(data)?)
             }
+            ClassifierKind::TwoStage => {
+                Model::TwoStage(two_stage::TwoStage::params_from(settings, n_classes).fit(data)?)
+            }
         })
     }
 
@@ -210,6 +229,7 @@ impl Model {
             Model::Svm(_) => ClassifierKind::Svm,
             Model::Logreg(_) => ClassifierKind::Logreg,
             Model::Sgd(_) => ClassifierKind::Sgd,
+            Model::TwoStage(_) => ClassifierKind::TwoStage,
         }
     }
 
@@ -221,6 +241,7 @@ impl Model {
             Model::Svm(m) => m.n_classes(),
             Model::Logreg(m) => m.n_classes(),
             Model::Sgd(m) => m.n_classes(),
+            Model::TwoStage(m) => m.n_classes(),
         }
     }
 
@@ -232,6 +253,7 @@ impl Model {
             Model::Svm(m) => m.n_features(),
             Model::Logreg(m) => m.n_features(),
             Model::Sgd(m) => m.n_features(),
+            Model::TwoStage(m) => m.n_features(),
         }
     }
 
@@ -243,6 +265,7 @@ impl Model {
             Model::Svm(m) => m.decision_function(x),
             Model::Logreg(m) => m.decision_function(x),
             Model::Sgd(m) => m.decision_function(x),
+            Model::TwoStage(m) => m.decision_function(x),
         }
     }
 
@@ -254,6 +277,7 @@ impl Model {
             Model::Svm(m) => m.predict_proba(x),
             Model::Logreg(m) => m.predict_proba(x),
             Model::Sgd(m) => m.predict_proba(x),
+            Model::TwoStage(m) => m.predict_proba(x),
         }
     }
 
@@ -271,6 +295,7 @@ impl Model {
             Model::Svm(m) => m.feature_weights(),
             Model::Logreg(m) => m.feature_weights(),
             Model::Sgd(m) => m.feature_weights(),
+            Model::TwoStage(m) => m.feature_weights(),
         }
     }
 }
