@@ -196,35 +196,13 @@ impl ModelBundle {
         Ok(bundle)
     }
 
-    /// Writes the file atomically: a temporary file in the same directory, synced, then
-    /// renamed over `path`, so an interrupted save leaves any previous model intact.
+    /// Writes the file atomically ([`write_atomically`]), so an interrupted save leaves any
+    /// previous model intact.
     pub fn save(&self, path: &Path) -> Result<(), BundleError> {
-        let io = |source| BundleError::Io {
+        write_atomically(path, &self.to_bytes()).map_err(|source| BundleError::Io {
             path: path.to_path_buf(),
             source,
-        };
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".textclf-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(io)?;
-        // Temporary files are private (0600); a model is an ordinary readable file.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
-                .map_err(io)?;
-        }
-        tmp.write_all(&self.to_bytes()).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+        })
     }
 
     /// Reads and checks a model file.
@@ -280,6 +258,32 @@ impl ModelBundle {
             .zip(self.info.label_counts.iter().copied())
             .collect()
     }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory (created with
+/// its parents if needed), synced and then renamed over `path`: readers see the old file
+/// or the new one, never a part. The file is readable by all (0644), like any output.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".textclf-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    // Temporary files are private (0600).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// The model files in `dir` (`*.model`), sorted by name.

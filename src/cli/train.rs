@@ -430,17 +430,11 @@ pub struct TrainRecord {
 }
 
 impl TrainRecord {
-    /// Writes the record as pretty JSON through a temporary file and a rename.
+    /// Writes the record as pretty JSON, atomically like a model file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        let dir = dir.unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("{}: creating a temporary file", dir.display()))?;
-        serde_json::to_writer_pretty(&mut tmp, self)
-            .with_context(|| format!("{}: writing the training record", path.display()))?;
-        tmp.persist(path)
-            .with_context(|| format!("{}: saving the training record", path.display()))?;
-        Ok(())
+        let json = serde_json::to_vec_pretty(self).context("serialising the training record")?;
+        crate::bundle::write_atomically(path, &json)
+            .with_context(|| format!("{}: saving the training record", path.display()))
     }
 
     /// Reads the record at `path`; `Ok(None)` when there is none.

@@ -5,7 +5,7 @@ mod tfidf;
 mod vocabulary;
 
 pub use tfidf::TfidfVectorizer;
-pub use vocabulary::{Vocabulary, VocabularyError};
+pub use vocabulary::{Terms, Vocabulary, VocabularyError};
 
 use serde::{Deserialize, Serialize};
 

@@ -92,8 +92,11 @@ impl Vocabulary {
     }
 
     /// The terms in column order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
-        (0..self.len()).map(|i| &self[i])
+    pub fn iter(&self) -> Terms<'_> {
+        Terms {
+            vocabulary: self,
+            next: 0,
+        }
     }
 
     /// The column of `term`, if it is in the vocabulary.
@@ -125,6 +128,39 @@ impl Vocabulary {
             table[slot] = column as u32;
         }
         table
+    }
+}
+
+/// The terms of a [`Vocabulary`] in column order.
+#[derive(Clone)]
+pub struct Terms<'a> {
+    vocabulary: &'a Vocabulary,
+    next: usize,
+}
+
+impl<'a> Iterator for Terms<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let term = self.vocabulary.get(self.next)?;
+        self.next += 1;
+        Some(term)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.vocabulary.len() - self.next;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Terms<'_> {}
+
+impl<'a> IntoIterator for &'a Vocabulary {
+    type Item = &'a str;
+    type IntoIter = Terms<'a>;
+
+    fn into_iter(self) -> Terms<'a> {
+        self.iter()
     }
 }
 
