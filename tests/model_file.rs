@@ -154,7 +154,16 @@ fn interrupted_saves_leave_the_previous_model_intact() {
     let bin = env!("CARGO_BIN_EXE_textclf");
     let spawn = || {
         std::process::Command::new(bin)
-            .args(["train", "--quiet", "--label", "topic", "--min-df", "1"])
+            .args([
+                "train",
+                "--quiet",
+                "--label",
+                "topic",
+                "--min-df",
+                "1",
+                "--max-features",
+                "0",
+            ])
             .args(["--classifier", "nb", "--data"])
             .arg(&corpus)
             .arg("--model-dir")
