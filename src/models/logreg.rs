@@ -471,7 +471,7 @@ where
             paxpy32(alphas[idx] - beta, s, &mut d);
         }
         let mut gtd = pdot(&g, &d);
-        if !(gtd < 0.0) {
+        if gtd.is_nan() || gtd >= 0.0 {
             // Not a descent direction (rounding in the stored pairs): restart from steepest descent.
             hist.clear();
             d.par_iter_mut()
@@ -578,7 +578,7 @@ where
     // Best point with sufficient decrease seen so far, a fallback when the search stalls.
     let mut best: Option<Trial> = None;
     let keep = |a: f64, f: f64, x: &Vec<f64>, g: &Vec<f64>, best: &mut Option<Trial>| {
-        if f <= f0 + C1 * a * gtd0 && best.as_ref().map_or(true, |b| f < b.1) {
+        if f <= f0 + C1 * a * gtd0 && best.as_ref().is_none_or(|b| f < b.1) {
             *best = Some((a, f, x.clone(), g.clone()));
         }
     };

@@ -1061,7 +1061,7 @@ mod tests {
             &[&[-0.0541058161, -0.7746847, -0.592638349, 0.119624985]],
             1e-4,
         );
-        assert!((m.intercept()[1] - 0.114141774).abs() < 1e-4);
+        assert!((m.intercept()[1] - 0.114_141_77).abs() < 1e-4);
         assert_eq!(w.row(0).to_owned(), -w.row(1).to_owned());
     }
 
