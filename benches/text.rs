@@ -2,8 +2,8 @@
 //!
 //! Reads `../shared/datasets/allsides/articles.jsonl.gz` (title + content_original) and
 //! skips cleanly when it is absent. Criterion iterates on a subset (the first 2,000
-//! articles, about 12 MB); the whole-corpus figure comes from
-//! `cargo test --release --lib features::throughput -- --ignored --nocapture`.
+//! articles, about 12 MB); the whole-corpus figure comes from `examples/vectorize.rs`
+//! (stages a and b of `benches/compare/run.sh`).
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use std::io::BufRead;

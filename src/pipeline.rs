@@ -505,14 +505,9 @@ pub fn fit_and_predict_pairs(
 mod tests {
     use super::*;
 
+    /// scikit-learn's default analyzer: lowercase, `\w\w+` tokens, unigrams.
     fn analyzer() -> AnalyzerConfig {
-        AnalyzerConfig {
-            lowercase: true,
-            token_pattern: None,
-            stop_words: vec![],
-            stemmer: None,
-            ngram_range: (1, 1),
-        }
+        AnalyzerConfig::default()
     }
 
     #[test]

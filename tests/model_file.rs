@@ -12,13 +12,7 @@ use textclf::pipeline::{predict, train, LabelledTask};
 use textclf::text::AnalyzerConfig;
 
 fn analyzer() -> AnalyzerConfig {
-    AnalyzerConfig {
-        lowercase: true,
-        token_pattern: None,
-        stop_words: vec![],
-        stemmer: None,
-        ngram_range: (1, 1),
-    }
+    AnalyzerConfig::default()
 }
 
 /// A real bundle trained on the sample corpus with `kind`.

@@ -191,6 +191,3 @@ mod tests {
         }
     }
 }
-
-#[cfg(test)]
-mod throughput;

@@ -569,18 +569,13 @@ mod tests {
         assert_eq!(body.confirm, 1.0); // officials
     }
 
+    /// scikit-learn's default analyzer: lowercase, `\w\w+` tokens, unigrams.
     fn analyzer() -> AnalyzerConfig {
-        AnalyzerConfig {
-            lowercase: true,
-            token_pattern: None,
-            stop_words: vec![],
-            stemmer: None,
-            ngram_range: (1, 1),
-        }
+        AnalyzerConfig::default()
     }
 
     #[test]
-    fn paired_rows_have_three_blocks_and_exact_relation_values() {
+    fn paired_rows_have_body_and_relation_blocks_and_exact_relation_values() {
         let bodies = ["apple pie is tasty. bake it today", "the moon is far away"];
         let heads = ["apple pie", "apple pie"];
         let params = TfidfParams::default();
