@@ -78,6 +78,30 @@ fn truncated_at_every_offset_is_refused() {
     assert!(ModelBundle::from_bytes(&bytes, path).is_ok());
 }
 
+/// `load` maps the file; what it cannot map (an empty file, a directory) is read instead,
+/// and every damage is still the same clear error as from bytes in memory.
+#[test]
+fn loading_from_disk_refuses_empty_truncated_and_non_files() {
+    let bytes = sample_bundle(ClassifierKind::Svm).to_bytes();
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("topic.model");
+    for len in [0, 3, 20, bytes.len() / 2, bytes.len() - 1] {
+        std::fs::write(&path, &bytes[..len]).unwrap();
+        match ModelBundle::load(&path) {
+            Err(e @ (BundleError::Truncated { .. } | BundleError::Foreign { .. })) => {
+                assert!(e.to_string().contains("topic.model"), "{e}")
+            }
+            other => panic!("truncated to {len} of {} bytes: {other:?}", bytes.len()),
+        }
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(ModelBundle::load(&path).is_ok());
+    match ModelBundle::load(dir.path()) {
+        Err(BundleError::Io { path, .. }) => assert_eq!(path, dir.path()),
+        other => panic!("a directory: {other:?}"),
+    }
+}
+
 #[test]
 fn bit_flips_and_forged_headers_are_refused() {
     let bytes = sample_bundle(ClassifierKind::Svm).to_bytes();
