@@ -575,6 +575,51 @@ fn predict_on_a_missing_file_is_an_io_error_naming_it() {
     );
 }
 
+/// `predict --input` reads on its own thread, batches ahead of scoring: a stream that breaks
+/// part-way still gives every record read before the break its line, in order, then the
+/// error, and the process ends (the reader is not left waiting on a full channel).
+#[test]
+fn predict_on_a_truncated_gzip_scores_what_was_read_then_fails() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let mut plain = Vec::new();
+    for i in 0..3000 {
+        plain.extend_from_slice(
+            format!("{{\"id\": \"d{i}\", \"text\": \"the team won match number {i}\"}}\n")
+                .as_bytes(),
+        );
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&plain).unwrap();
+    let full = gz.finish().unwrap();
+    let data = write(&tmp, "cut.jsonl.gz", &full[..full.len() / 2]);
+    let path = data.display().to_string();
+    for batch in ["1", "7", "2048"] {
+        let out = textclf(&[
+            "predict",
+            "--model-dir",
+            s(&models),
+            "--input",
+            s(&data),
+            "--format",
+            "jsonl",
+            "--batch-size",
+            batch,
+        ]);
+        out.code(3).stderr_has(&format!(
+            "{path}: gzip data is truncated or corrupt at line"
+        ));
+        let ids: Vec<String> = out
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+            .collect();
+        let expected: Vec<String> = (0..ids.len()).map(|i| format!("\"d{i}\"")).collect();
+        assert_eq!(ids, expected, "batch size {batch}");
+        assert!(ids.len() > 1000, "batch size {batch}: {} lines", ids.len());
+    }
+}
+
 #[test]
 fn predict_on_empty_stdin_scores_an_empty_text() {
     let tmp = TempDir::new().unwrap();

@@ -406,32 +406,58 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
     let mut failed = 0usize;
     if let Some(input) = &args.input {
         let opts = args.corpus.read_options(&[], false, None)?;
-        let mut stream = open_corpus(input, &opts)?.yield_bad_records();
-        let mut batch = Vec::with_capacity(args.batch_size);
-        for item in stream.by_ref() {
-            match item {
-                Ok(doc) => {
-                    batch.push(doc);
-                    if batch.len() >= args.batch_size {
-                        score_batch(&scorer, &mut sink, &batch, args.top_k)?;
-                        batch.clear();
+        let stream = open_corpus(input, &opts)?.yield_bad_records();
+        // Reading and parsing run on their own thread, a batch ahead of scoring, so both
+        // cores stay busy; the bounded channel keeps memory at a few batches.
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<_>>(1);
+        let batch_size = args.batch_size.max(1);
+        std::thread::scope(|scope| -> Result<()> {
+            scope.spawn(move || {
+                let mut chunk = Vec::with_capacity(batch_size);
+                for item in stream {
+                    chunk.push(item);
+                    if chunk.len() >= batch_size {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(batch_size));
+                        if send.send(full).is_err() {
+                            return; // scoring stopped on an error
+                        }
                     }
                 }
-                // A record that cannot be read still gets its line, so output lines match input records.
-                Err(CorpusError::BadRecord { line, message, .. }) => {
-                    score_batch(&scorer, &mut sink, &batch, args.top_k)?;
-                    batch.clear();
-                    failed += 1;
-                    let id = format!("line {line}");
-                    sink.write(Row {
-                        id: &id,
-                        result: Err(&message),
-                    })?;
+                let _ = send.send(chunk);
+            });
+            // Owned here so that returning early drops it, which stops the reader before
+            // the scope waits for it.
+            let receive = receive;
+            let mut batch = Vec::with_capacity(batch_size);
+            for item in receive.iter().flatten() {
+                match item {
+                    Ok(doc) => {
+                        batch.push(doc);
+                        if batch.len() >= batch_size {
+                            score_batch(&scorer, &mut sink, &batch, args.top_k)?;
+                            batch.clear();
+                        }
+                    }
+                    // A record that cannot be read still gets its line, so output lines match input records.
+                    Err(CorpusError::BadRecord { line, message, .. }) => {
+                        score_batch(&scorer, &mut sink, &batch, args.top_k)?;
+                        batch.clear();
+                        failed += 1;
+                        let id = format!("line {line}");
+                        sink.write(Row {
+                            id: &id,
+                            result: Err(&message),
+                        })?;
+                    }
+                    // The records read before the stream broke are still scored.
+                    Err(e) => {
+                        score_batch(&scorer, &mut sink, &batch, args.top_k)?;
+                        return Err(e.into());
+                    }
                 }
-                Err(e) => return Err(e.into()),
             }
-        }
-        score_batch(&scorer, &mut sink, &batch, args.top_k)?;
+            score_batch(&scorer, &mut sink, &batch, args.top_k)
+        })?;
     } else {
         let files = if args.files.is_empty() {
             vec![PathBuf::from("-")]
