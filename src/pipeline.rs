@@ -171,7 +171,7 @@ pub fn train_with_pairs(
     let (bundles, mut times) = train_on_features(
         &vectorizer,
         pair.as_ref(),
-        &x,
+        x,
         &used,
         tasks,
         settings,
@@ -188,7 +188,7 @@ pub fn train_with_pairs(
 pub fn train_on_features(
     vectorizer: &TfidfVectorizer,
     pair: Option<&PairFeatures>,
-    x: &SparseRecords,
+    mut x: SparseRecords,
     used: &[usize],
     tasks: &[LabelledTask],
     settings: &[ModelSettings],
@@ -210,8 +210,19 @@ pub fn train_on_features(
             ..task.clone()
         };
         let start = Instant::now();
-        let all: Vec<usize> = (0..local.rows.len()).collect();
-        let model = fit_task(x, &local, &all, settings)?;
+        let model = if local.rows.iter().copied().eq(0..x.0.rows()) {
+            // The task uses every row in order (the usual case): fit on the matrix itself
+            // rather than on a copy, which would double training's peak memory.
+            let data = DatasetBase::new(x, local.y.iter().copied().collect::<Array1<usize>>());
+            let fitted = Model::fit(settings, &data, task.labels.len()).with_context(|| {
+                format!("fitting the {} model for '{}'", settings.kind, task.name)
+            });
+            x = data.records;
+            fitted?
+        } else {
+            let all: Vec<usize> = (0..local.rows.len()).collect();
+            fit_task(&x, &local, &all, settings)?
+        };
         times.fit.push(start.elapsed());
         bundles.push(ModelBundle {
             task: task.name.clone(),

@@ -157,7 +157,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
             let (bundles, mut times) = train_on_features(
                 &vectorizer,
                 None,
-                &x,
+                x,
                 &used,
                 &tasks,
                 &settings,
