@@ -236,3 +236,137 @@ fn paired_eval_with_groups_reports_the_fnc_score() {
         .code(2)
         .stderr(predicate::str::contains("also a --text-col"));
 }
+
+/// FNC-1 with whole *stories* held out (connected components of headlines and bodies over
+/// related pairs, 191 in the training set), as in the competition test set: the first of 5
+/// folds grouped by story. Bodies and headlines of a story never cross folds, so this
+/// measures what carries to new stories (the weak spot was disagree).
+#[test]
+fn fnc1_two_stage_on_unseen_stories() {
+    use std::collections::HashMap;
+    use textclf::corpus::{read_corpus, JoinSpec, ReadOptions};
+    use textclf::eval::{grouped_stratified_folds, train_test_indices, ClassificationReport};
+    use textclf::features::{DfLimit, TfidfParams};
+    use textclf::models::{ClassifierKind, ModelSettings};
+    use textclf::pipeline::LabelledTask;
+    use textclf::text::AnalyzerConfig;
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/fnc1");
+    if !dir.exists() {
+        eprintln!("SKIP: {} is absent", dir.display());
+        return;
+    }
+    let opts = ReadOptions {
+        text_cols: vec!["articleBody".into()],
+        label_cols: vec!["Stance".into()],
+        pair_col: Some("Headline".into()),
+        group_col: Some("Body ID".into()),
+        require_labels: true,
+        joins: vec![JoinSpec {
+            path: dir.join("train_bodies.csv"),
+            on: "Body ID".into(),
+        }],
+        ..ReadOptions::default()
+    };
+    let docs = read_corpus(&dir.join("train_stances.csv"), &opts)
+        .unwrap()
+        .0;
+    let task = LabelledTask::from_documents(&docs, 0, "Stance").unwrap();
+    let unrelated = task.labels.iter().position(|l| l == "unrelated").unwrap();
+
+    // Union-find over bodies ("b" + id) and headlines ("h" + text), joined by related pairs.
+    let mut node: HashMap<String, usize> = HashMap::new();
+    let mut parent: Vec<usize> = Vec::new();
+    let mut id = |key: String, parent: &mut Vec<usize>| {
+        *node.entry(key).or_insert_with(|| {
+            parent.push(parent.len());
+            parent.len() - 1
+        })
+    };
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let bodies: Vec<usize> = task
+        .rows
+        .iter()
+        .zip(task.y.iter())
+        .map(|(&r, &y)| {
+            let d = &docs[r];
+            let b = id(format!("b{}", d.group.as_ref().unwrap()), &mut parent);
+            if y != unrelated {
+                let h = id(format!("h{}", d.pair.as_ref().unwrap()), &mut parent);
+                let (rb, rh) = (find(&mut parent, b), find(&mut parent, h));
+                parent[rb] = rh;
+            }
+            b
+        })
+        .collect();
+    let stories: Vec<String> = bodies
+        .iter()
+        .map(|&b| find(&mut parent, b).to_string())
+        .collect();
+    let mut distinct = stories.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 191, "stories in FNC-1 train");
+
+    let folds = grouped_stratified_folds(&task.y, &stories, 5, 42).unwrap();
+    let (train, test) = train_test_indices(&folds, 0);
+    let texts = |idx: &[usize]| -> Vec<&str> {
+        idx.iter()
+            .map(|&i| docs[task.rows[i]].text.as_str())
+            .collect()
+    };
+    let pairs = |idx: &[usize]| -> Vec<&str> {
+        idx.iter()
+            .map(|&i| docs[task.rows[i]].pair.as_deref().unwrap())
+            .collect()
+    };
+    let y_train: Vec<usize> = train.iter().map(|&i| task.y[i]).collect();
+    let tfidf = TfidfParams {
+        min_df: DfLimit::Count(2),
+        ..TfidfParams::default()
+    };
+    let settings = ModelSettings {
+        calibrate: false,
+        ..ModelSettings::new(ClassifierKind::TwoStage)
+    };
+    let out = textclf::pipeline::fit_and_predict_pairs(
+        &texts(&train),
+        Some(&pairs(&train)),
+        &y_train,
+        &texts(&test),
+        Some(&pairs(&test)),
+        task.labels.len(),
+        &AnalyzerConfig::default(),
+        &tfidf,
+        &[settings],
+    )
+    .unwrap();
+    let y_test: Vec<usize> = test.iter().map(|&i| task.y[i]).collect();
+    let report = ClassificationReport::new(&y_test, &out[0].predictions, &task.labels).unwrap();
+    let fnc = report.fnc_score().unwrap();
+    let disagree = task.labels.iter().position(|l| l == "disagree").unwrap();
+    eprintln!(
+        "FNC-1 story-grouped fold 0, two-stage: FNC {fnc:.2}, macro-F1 {:.4}, disagree F1 {:.4}",
+        report.macro_avg.f1, report.per_class[disagree].f1
+    );
+    // This fold, measured with `eval --group-col Story` (datasets/README.md): FNC 84.69,
+    // macro-F1 0.656, disagree F1 0.272 (before the near-headline cues and the scaled body
+    // block: 84.96, 0.617, 0.120).
+    assert!(fnc >= 82.0, "FNC score {fnc}");
+    assert!(
+        report.macro_avg.f1 >= 0.62,
+        "macro-F1 {}",
+        report.macro_avg.f1
+    );
+    assert!(
+        report.per_class[disagree].f1 >= 0.20,
+        "disagree F1 {}",
+        report.per_class[disagree].f1
+    );
+}
