@@ -20,8 +20,11 @@ use std::path::{Path, PathBuf};
 pub const MAGIC: &[u8; 9] = b"TEXTCLF\x1a\n";
 /// The format this build writes and the only one it reads. v2 stores the vocabulary's
 /// lookup table and every large array as raw little-endian bytes (v1 used serde's
-/// element-by-element encoding, which cannot be read as v2).
-pub const FORMAT_VERSION: u32 = 2;
+/// element-by-element encoding, which cannot be read as v2). v3 has the same layout but
+/// paired models compute 62 relation features instead of 50, so a v2 paired model would
+/// be scored with columns it was not trained on: older files are refused with a clear
+/// "train the model again" rather than a confusing feature-count mismatch.
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = MAGIC.len() + 4 + 8 + 4;
 
 /// How a model was trained: shown by `inspect`, and enough to reproduce the run.
