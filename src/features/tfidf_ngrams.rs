@@ -52,17 +52,84 @@ pub(super) struct ChunkGrams {
 #[derive(Default)]
 pub(super) struct GramTable {
     /// (prefix uid << 32 | last term uid) → uid of an n-gram.
-    ids: FxHashMap<u64, u32>,
+    ids: UidTable,
     /// Per uid: `TERM | term index`, or the n-gram's key (prefix uid << 32 | last uid).
     ukeys: Vec<u64>,
     /// Per global term index: its uid.
     term_uid: Vec<u32>,
     /// Per uid: documents containing it.
     df: Vec<u32>,
-    /// Per uid: total count over the corpus.
-    tf: Vec<u64>,
+    /// Per uid: total count over the corpus (for max_features), saturating at
+    /// `u32::MAX`: only a term counted over 4 billion times could be ordered differently
+    /// from the string path, and only among others counted as often.
+    tf: Vec<u32>,
     /// More than 2^31 distinct terms and n-grams: reported by `finish`.
     overflow: bool,
+}
+
+/// The global n-gram key → uid map: open addressing over 8-byte slots (hash tag << 32 |
+/// uid + 1; 0 is empty), the keys themselves read from the uid-indexed key array on a tag
+/// match. Half the memory of a `HashMap<u64, u32>` (16-byte entries) and no second copy of
+/// the keys; it holds every distinct n-gram of the corpus, so its size is what bigrams cost.
+#[derive(Default)]
+pub(super) struct UidTable {
+    /// Power-of-two length (or empty), at most 3/4 full.
+    slots: Vec<u64>,
+    len: usize,
+}
+
+#[inline(always)]
+fn hash_key(key: u64) -> u64 {
+    let r = u128::from(key ^ 0x243F_6A88_85A3_08D3) * 0x9E37_79B9_7F4A_7C15u128;
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+impl UidTable {
+    /// Makes room for one more entry (rehashing from `ukeys` when growing).
+    fn reserve_one(&mut self, ukeys: &[u64]) {
+        if (self.len + 1) * 4 <= self.slots.len() * 3 {
+            return;
+        }
+        let size = (self.slots.len() * 2).max(1 << 12);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        let mask = self.slots.len() - 1;
+        for s in old.into_iter().filter(|&s| s != 0) {
+            let mut i = hash_key(ukeys[(s as u32 - 1) as usize]) as usize & mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = s;
+        }
+    }
+
+    /// The uid of `key`, or the empty slot where it belongs. Needs room for one entry.
+    #[inline]
+    fn find(&self, key: u64, ukeys: &[u64]) -> Result<u32, usize> {
+        let h = hash_key(key);
+        let mask = self.slots.len() - 1;
+        let tag = h >> 32;
+        let mut i = h as usize & mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return Err(i);
+            }
+            if s >> 32 == tag {
+                let u = s as u32 - 1;
+                if ukeys[u as usize] == key {
+                    return Ok(u);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Stores `uid` for `key` in `slot` (from [`UidTable::find`]).
+    #[inline]
+    fn fill(&mut self, slot: usize, key: u64, uid: u32) {
+        self.slots[slot] = hash_key(key) >> 32 << 32 | u64::from(uid + 1);
+        self.len += 1;
+    }
 }
 
 /// Counts one chunk's documents as term ids and n-gram ids (see the module docs).
@@ -234,7 +301,8 @@ impl Counts {
         for (&u, &(df, tf)) in tmap.iter().zip(&g.term_stats) {
             if u != NONE {
                 table.df[u as usize] += df;
-                table.tf[u as usize] += tf;
+                let t = &mut table.tf[u as usize];
+                *t = t.saturating_add(u32::try_from(tf).unwrap_or(u32::MAX));
             }
         }
         let mut gmap: Vec<u32> = Vec::with_capacity(g.keys.len());
@@ -251,19 +319,21 @@ impl Counts {
                 continue;
             }
             let key = u64::from(prefix) << 32 | u64::from(last);
-            let u = match table.ids.get(&key) {
-                Some(&u) => u,
-                None => {
+            table.ids.reserve_one(&table.ukeys);
+            let u = match table.ids.find(key, &table.ukeys) {
+                Ok(u) => u,
+                Err(slot) => {
                     let u = table.new_uid(key);
                     if u != NONE {
-                        table.ids.insert(key, u);
+                        table.ids.fill(slot, key, u);
                     }
                     u
                 }
             };
             if u != NONE {
                 table.df[u as usize] += df;
-                table.tf[u as usize] += tf;
+                let t = &mut table.tf[u as usize];
+                *t = t.saturating_add(u32::try_from(tf).unwrap_or(u32::MAX));
             }
             gmap.push(u);
         }
