@@ -17,6 +17,9 @@
 //! once, not once as pairs and once as the matrix. Counts are integers and each row is
 //! weighted in column order, so the matrix is bit-identical at any thread count and for
 //! any chunking or batch size.
+//!
+//! Word n-grams (built-in tokenizer) are counted as tuples of term ids, never as strings
+//! until pruning has picked the ones kept: see the `ngrams` module (`tfidf_ngrams.rs`).
 use super::{Csr, FeatureError, SparseRecords, TfidfParams, Vocabulary};
 use crate::text::{Analyzer, AnalyzerConfig, InternKey, Interner};
 use rayon::prelude::*;
@@ -128,15 +131,16 @@ const NONE: u32 = u32::MAX;
 /// One chunk's counts against its own local vocabulary.
 struct ChunkCounts {
     /// Key ↔ local id. Keys are raw tokens for unigram analyzers (each distinct token is
-    /// stopped/stemmed once, at merge time, instead of once per occurrence) and final
-    /// terms (n-grams) otherwise.
+    /// stopped/stemmed once, at merge time, instead of once per occurrence), final
+    /// terms when n-grams are counted as strings, and local terms (not n-grams) when they
+    /// are counted by id (`grams` set).
     keys: Interner,
     /// (local id, count) for every document, concatenated (unsorted within a document);
     /// after [`relabel`], (term id, count).
     pairs: Vec<(u32, u32)>,
     /// End offset into `pairs` of each document.
     doc_ends: Vec<usize>,
-    /// Set by [`count_chunk_ngrams`]: then `keys` are local terms and pair ids are term
+    /// Set by [`ngrams::count_chunk_ngrams`]: then `keys` are local terms and pair ids are term
     /// ids or `GRAM | gram id`.
     grams: Option<ngrams::ChunkGrams>,
 }
