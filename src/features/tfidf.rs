@@ -17,10 +17,16 @@
 //! once, not once as pairs and once as the matrix. Counts are integers and each row is
 //! weighted in column order, so the matrix is bit-identical at any thread count and for
 //! any chunking or batch size.
+//!
+//! Word n-grams (built-in tokenizer) are counted as tuples of term ids, never as strings
+//! until pruning has picked the ones kept: see the `ngrams` module (`tfidf_ngrams.rs`).
 use super::{Csr, FeatureError, SparseRecords, TfidfParams, Vocabulary};
 use crate::text::{Analyzer, AnalyzerConfig, InternKey, Interner};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+#[path = "tfidf_ngrams.rs"]
+mod ngrams;
 
 /// A fitted TF-IDF vectorizer: analyzer, settings, vocabulary (sorted) and IDF weights.
 ///
@@ -125,14 +131,18 @@ const NONE: u32 = u32::MAX;
 /// One chunk's counts against its own local vocabulary.
 struct ChunkCounts {
     /// Key ↔ local id. Keys are raw tokens for unigram analyzers (each distinct token is
-    /// stopped/stemmed once, at merge time, instead of once per occurrence) and final
-    /// terms (n-grams) otherwise.
+    /// stopped/stemmed once, at merge time, instead of once per occurrence), final
+    /// terms when n-grams are counted as strings, and local terms (not n-grams) when they
+    /// are counted by id (`grams` set).
     keys: Interner,
     /// (local id, count) for every document, concatenated (unsorted within a document);
     /// after [`relabel`], (term id, count).
     pairs: Vec<(u32, u32)>,
     /// End offset into `pairs` of each document.
     doc_ends: Vec<usize>,
+    /// Set by [`ngrams::count_chunk_ngrams`]: then `keys` are local terms and pair ids are term
+    /// ids or `GRAM | gram id`.
+    grams: Option<ngrams::ChunkGrams>,
 }
 
 /// Counts the keys of each document of one chunk. A dense count array indexed by local
@@ -192,6 +202,17 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
         keys,
         pairs,
         doc_ends,
+        grams: None,
+    }
+}
+
+/// Counts one chunk with the fastest exact method for `analyzer`: [`count_chunk`] for
+/// unigrams (and n-grams whose terms may contain spaces), term-id n-grams otherwise.
+fn count_any<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
+    if analyzer.ngrams_by_id() {
+        ngrams::count_chunk_ngrams(analyzer, texts)
+    } else {
+        count_chunk(analyzer, texts)
     }
 }
 
@@ -210,12 +231,18 @@ struct Counts {
     doc_ends: Vec<usize>,
     /// Number of documents at the end of each appended chunk (the unit of parallelism).
     chunk_docs: Vec<usize>,
+    /// For n-gram analyzers counted by id ([`ngrams::count_chunk_ngrams`]): the global
+    /// n-gram table; `keys` then holds terms, and `ids` uids (see the `ngrams` module).
+    grams: Option<ngrams::GramTable>,
 }
 
 impl Counts {
     /// Appends one chunk (the next in document order) and frees it. Runs on one thread,
     /// overlapping the analysis of later chunks when streaming.
-    fn push(&mut self, c: ChunkCounts) {
+    fn push(&mut self, mut c: ChunkCounts) {
+        if let Some(g) = c.grams.take() {
+            return self.push_grams(c, g);
+        }
         let remap: Vec<u32> = c.keys.iter().map(|k| self.keys.intern(k)).collect();
         drop(c.keys);
         let base = self.ids.len();
@@ -387,7 +414,7 @@ impl TfidfVectorizer {
         params.check_ref()?;
         let chunks: Vec<ChunkCounts> = texts
             .par_chunks(chunk_len(texts.len()))
-            .map(|c| count_chunk(&analyzer, c))
+            .map(|c| count_any(&analyzer, c))
             .collect();
         let mut counts = Counts::default();
         for c in chunks {
@@ -418,7 +445,7 @@ impl TfidfVectorizer {
         let mut counts = Counts::default();
         if rayon::current_thread_index().is_some() {
             for b in batches {
-                counts.push(count_chunk(&analyzer, &b));
+                counts.push(count_any(&analyzer, &b));
             }
             return Self::finish(analyzer, params, counts);
         }
@@ -444,7 +471,7 @@ impl TfidfVectorizer {
             }
             let (a, tx, i) = (shared.clone(), tx.clone(), sent);
             rayon::spawn(move || {
-                let c = count_chunk(&a, &batch);
+                let c = count_any(&a, &batch);
                 drop(batch);
                 let _ = tx.send((i, c));
             });
@@ -476,118 +503,12 @@ impl TfidfVectorizer {
             )));
         }
 
-        // Phase 2b: keys → terms. For unigrams with stop words or a stemmer, each
-        // distinct token is mapped once here (in parallel), not once per occurrence.
-        let keys = std::mem::take(&mut all.keys);
-        let merge = analyzer.is_unigram() && analyzer.maps_tokens();
-        let (terms, key_to_term) = if merge {
-            let list: Vec<&str> = keys.iter().collect();
-            let mapped: Vec<Option<std::borrow::Cow<str>>> = list
-                .par_iter()
-                .with_min_len(1024)
-                .map(|k| analyzer.token_term(k))
-                .collect();
-            let mut terms = Interner::with_capacity(list.len());
-            let key_to_term: Vec<u32> = mapped
-                .iter()
-                .map(|t| t.as_ref().map_or(NONE, |t| terms.intern(t)))
-                .collect();
-            drop(mapped);
-            drop(list);
-            (terms, Some(key_to_term))
-        } else {
-            (keys, None)
-        };
-        if terms.is_empty() {
-            return Err(FeatureError::Invalid(
-                "empty vocabulary: the documents contain no terms (only stop words, \
-                 or nothing the token pattern matches)"
-                    .to_string(),
-            ));
-        }
-
-        // Phase 2c: pairs → term ids, document frequencies (and total counts if needed).
-        let n_terms = terms.len();
-        let want_tf = params.max_features.is_some();
-        let zeros = || {
-            (
-                vec![0u32; n_terms],
-                vec![0u64; if want_tf { n_terms } else { 0 }],
-            )
-        };
-        let map = key_to_term.as_deref();
-        let (df, tf) = all
-            .chunks_mut()
-            .into_par_iter()
-            .fold(
-                || (zeros(), vec![u32::MAX; if merge { n_terms } else { 0 }]),
-                |((mut df, mut tf), mut seen), (_, ends, ids, counts)| {
-                    relabel(
-                        chunk_base(ends, ids.len()),
-                        ends,
-                        ids,
-                        counts,
-                        map,
-                        &mut df,
-                        &mut tf,
-                        &mut seen,
-                    );
-                    ((df, tf), seen)
-                },
-            )
-            .map(|(acc, _)| acc)
-            .reduce(zeros, |(mut df, mut tf), (df2, tf2)| {
-                df.iter_mut().zip(df2).for_each(|(a, b)| *a += b);
-                tf.iter_mut().zip(tf2).for_each(|(a, b)| *a += b);
-                (df, tf)
-            });
-        drop(key_to_term);
-
-        // Filter by document frequency, then keep the max_features most frequent terms.
-        let lo = params.min_df.docs(n_docs);
-        let hi = params.max_df.docs(n_docs);
-        if hi < lo {
-            return Err(FeatureError::Invalid(format!(
-                "max_df ({:?} = {hi} documents) is below min_df ({:?} = {lo} documents) \
-                 for {n_docs} documents",
-                params.max_df, params.min_df
-            )));
-        }
-        let mut kept: Vec<u32> = (0..n_terms as u32)
-            .filter(|&g| {
-                let d = f64::from(df[g as usize]);
-                d > 0.0 && d >= lo && d <= hi
-            })
-            .collect();
-        if let Some(limit) = params.max_features {
-            if kept.len() > limit {
-                kept.par_sort_unstable_by(|&a, &b| {
-                    tf[b as usize]
-                        .cmp(&tf[a as usize])
-                        .then_with(|| terms.get(a).cmp(terms.get(b)))
-                });
-                kept.truncate(limit);
+        let (vocabulary, idf, term_to_col) = match all.grams.take() {
+            Some(table) => {
+                ngrams::gram_vocabulary(params, std::mem::take(&mut all.keys), table, n_docs)?
             }
-        }
-        if kept.is_empty() {
-            return Err(FeatureError::Invalid(format!(
-                "after pruning no terms remain ({n_terms} terms, min_df {:?}, max_df {:?}, \
-                 {n_docs} documents): try a lower min_df or a higher max_df",
-                params.min_df, params.max_df
-            )));
-        }
-        kept.par_sort_unstable_by(|&a, &b| terms.get(a).cmp(terms.get(b)));
-        let mut term_to_col = vec![NONE; n_terms];
-        for (col, &g) in kept.iter().enumerate() {
-            term_to_col[g as usize] = col as u32;
-        }
-        let vocabulary = Vocabulary::new(kept.iter().map(|&g| terms.get(g)))
-            .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))?;
-        let idf: Vec<f32> = kept
-            .iter()
-            .map(|&g| idf_weight(params, n_docs, df[g as usize]))
-            .collect();
-        drop((terms, df, tf, kept));
+            None => term_vocabulary(&analyzer, params, &mut all, n_docs)?,
+        };
 
         // Phase 3: per chunk in parallel, each row's kept pairs → (column, weight), sorted
         // by column, written back at the front of the chunk's own range; then the ranges
@@ -788,6 +709,129 @@ impl TfidfVectorizer {
             }
         });
     }
+}
+
+/// Phase 2 for token/term keys (unigrams, and n-grams counted as strings): keys → terms,
+/// document frequencies, pruning; returns the sorted vocabulary, its IDF and the term id →
+/// column map (`NONE` for pruned terms).
+fn term_vocabulary(
+    analyzer: &Analyzer,
+    params: &TfidfParams,
+    all: &mut Counts,
+    n_docs: usize,
+) -> Result<(Vocabulary, Vec<f32>, Vec<u32>), FeatureError> {
+    // Phase 2b: keys → terms. For unigrams with stop words or a stemmer, each
+    // distinct token is mapped once here (in parallel), not once per occurrence.
+    let keys = std::mem::take(&mut all.keys);
+    let merge = analyzer.is_unigram() && analyzer.maps_tokens();
+    let (terms, key_to_term) = if merge {
+        let list: Vec<&str> = keys.iter().collect();
+        let mapped: Vec<Option<std::borrow::Cow<str>>> = list
+            .par_iter()
+            .with_min_len(1024)
+            .map(|k| analyzer.token_term(k))
+            .collect();
+        let mut terms = Interner::with_capacity(list.len());
+        let key_to_term: Vec<u32> = mapped
+            .iter()
+            .map(|t| t.as_ref().map_or(NONE, |t| terms.intern(t)))
+            .collect();
+        drop(mapped);
+        drop(list);
+        (terms, Some(key_to_term))
+    } else {
+        (keys, None)
+    };
+    if terms.is_empty() {
+        return Err(FeatureError::Invalid(
+            "empty vocabulary: the documents contain no terms (only stop words, \
+             or nothing the token pattern matches)"
+                .to_string(),
+        ));
+    }
+
+    // Phase 2c: pairs → term ids, document frequencies (and total counts if needed).
+    let n_terms = terms.len();
+    let want_tf = params.max_features.is_some();
+    let zeros = || {
+        (
+            vec![0u32; n_terms],
+            vec![0u64; if want_tf { n_terms } else { 0 }],
+        )
+    };
+    let map = key_to_term.as_deref();
+    let (df, tf) = all
+        .chunks_mut()
+        .into_par_iter()
+        .fold(
+            || (zeros(), vec![u32::MAX; if merge { n_terms } else { 0 }]),
+            |((mut df, mut tf), mut seen), (_, ends, ids, counts)| {
+                relabel(
+                    chunk_base(ends, ids.len()),
+                    ends,
+                    ids,
+                    counts,
+                    map,
+                    &mut df,
+                    &mut tf,
+                    &mut seen,
+                );
+                ((df, tf), seen)
+            },
+        )
+        .map(|(acc, _)| acc)
+        .reduce(zeros, |(mut df, mut tf), (df2, tf2)| {
+            df.iter_mut().zip(df2).for_each(|(a, b)| *a += b);
+            tf.iter_mut().zip(tf2).for_each(|(a, b)| *a += b);
+            (df, tf)
+        });
+    drop(key_to_term);
+
+    // Filter by document frequency, then keep the max_features most frequent terms.
+    let lo = params.min_df.docs(n_docs);
+    let hi = params.max_df.docs(n_docs);
+    if hi < lo {
+        return Err(FeatureError::Invalid(format!(
+            "max_df ({:?} = {hi} documents) is below min_df ({:?} = {lo} documents) \
+             for {n_docs} documents",
+            params.max_df, params.min_df
+        )));
+    }
+    let mut kept: Vec<u32> = (0..n_terms as u32)
+        .filter(|&g| {
+            let d = f64::from(df[g as usize]);
+            d > 0.0 && d >= lo && d <= hi
+        })
+        .collect();
+    if let Some(limit) = params.max_features {
+        if kept.len() > limit {
+            kept.par_sort_unstable_by(|&a, &b| {
+                tf[b as usize]
+                    .cmp(&tf[a as usize])
+                    .then_with(|| terms.get(a).cmp(terms.get(b)))
+            });
+            kept.truncate(limit);
+        }
+    }
+    if kept.is_empty() {
+        return Err(FeatureError::Invalid(format!(
+            "after pruning no terms remain ({n_terms} terms, min_df {:?}, max_df {:?}, \
+             {n_docs} documents): try a lower min_df or a higher max_df",
+            params.min_df, params.max_df
+        )));
+    }
+    kept.par_sort_unstable_by(|&a, &b| terms.get(a).cmp(terms.get(b)));
+    let mut term_to_col = vec![NONE; n_terms];
+    for (col, &g) in kept.iter().enumerate() {
+        term_to_col[g as usize] = col as u32;
+    }
+    let vocabulary = Vocabulary::new(kept.iter().map(|&g| terms.get(g)))
+        .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))?;
+    let idf: Vec<f32> = kept
+        .iter()
+        .map(|&g| idf_weight(params, n_docs, df[g as usize]))
+        .collect();
+    Ok((vocabulary, idf, term_to_col))
 }
 
 /// scikit-learn's IDF: `ln((1+n)/(1+df)) + 1` smoothed, `ln(n/df) + 1` otherwise.

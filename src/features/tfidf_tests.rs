@@ -993,3 +993,128 @@ fn inconsistent_stored_data_is_an_error_not_a_panic() {
     assert!(postcard::from_bytes::<TfidfVectorizer>(&bytes).is_ok());
     assert!(postcard::from_bytes::<TfidfVectorizer>(&bytes[..bytes.len() - 3]).is_err());
 }
+
+/// The string path for n-grams (each n-gram joined and interned as text), kept as the
+/// oracle for the term-id path: chunks of `chunk` documents, counted by [`count_chunk`].
+fn fit_by_strings(
+    analyzer: Analyzer,
+    p: &TfidfParams,
+    texts: &[&str],
+    chunk: usize,
+) -> Result<(TfidfVectorizer, SparseRecords), FeatureError> {
+    p.check_ref()?;
+    let mut counts = Counts::default();
+    for c in texts.chunks(chunk) {
+        counts.push(count_chunk(&analyzer, c));
+    }
+    TfidfVectorizer::finish(analyzer, p, counts)
+}
+
+/// Up to `n` real news articles (BBC), or `None` when the shared corpora are absent.
+fn real_articles(n: usize) -> Option<Vec<String>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/bbc");
+    let mut files: Vec<_> = ["business", "politics", "tech"]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(root.join(d)).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    let docs: Vec<String> = files
+        .iter()
+        .take(n)
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect();
+    (!docs.is_empty()).then_some(docs)
+}
+
+/// Counting n-grams as term-id tuples gives exactly what counting their strings gives:
+/// vocabulary, IDF, matrix and errors, for every range, filter and pruning setting, on
+/// small fixtures, a synthetic corpus and real articles.
+#[test]
+fn ngrams_by_id_match_ngrams_by_string() {
+    let synth = synthetic(600);
+    let mut corpora: Vec<(&str, Vec<String>)> = vec![
+        ("fixture", DOCS.iter().map(|s| s.to_string()).collect()),
+        ("synthetic", synth),
+        (
+            "single words",
+            vec!["alpha".into(), "the".into(), "".into(), "beta beta".into()],
+        ),
+    ];
+    match real_articles(120) {
+        Some(docs) => corpora.push(("bbc", docs)),
+        None => eprintln!("SKIP: ../shared/datasets/bbc absent, real-text comparison not run"),
+    }
+    let pruning = [
+        TfidfParams::default(),
+        TfidfParams {
+            min_df: DfLimit::Count(2),
+            max_features: Some(200),
+            ..params(true)
+        },
+        TfidfParams {
+            min_df: DfLimit::Count(2),
+            max_df: DfLimit::Fraction(0.5),
+            max_features: Some(37),
+            ..params(false)
+        },
+        // A limit that cuts through a long run of tied totals.
+        TfidfParams {
+            max_features: Some(1001),
+            ..params(true)
+        },
+        TfidfParams {
+            min_df: DfLimit::Count(1000),
+            ..params(true)
+        },
+    ];
+    for (name, corpus) in &corpora {
+        let texts: Vec<&str> = corpus.iter().map(String::as_str).collect();
+        for (stop, stem) in [
+            ("none", "none"),
+            ("english", "none"),
+            ("english", "english"),
+        ] {
+            for range in [(1, 2), (2, 2), (1, 3), (2, 3), (3, 3)] {
+                let config = AnalyzerConfig::from_specs(true, None, stop, stem, range).unwrap();
+                let a = Analyzer::new(config).unwrap();
+                assert!(a.ngrams_by_id());
+                for p in &pruning {
+                    let what = format!("{name}, {stop}/{stem}, {range:?}, {p:?}");
+                    let want = fit_by_strings(a.clone(), p, &texts, 97);
+                    let got = TfidfVectorizer::fit_transform(a.clone(), p, &texts);
+                    match (want, got) {
+                        (Ok((v0, m0)), Ok((v1, m1))) => {
+                            assert!(v0 == v1, "{what}: vectorizer");
+                            assert!(m0 == m1, "{what}: matrix");
+                        }
+                        (Err(e0), Err(e1)) => {
+                            assert_eq!(e0.to_string(), e1.to_string(), "{what}")
+                        }
+                        (w, g) => panic!(
+                            "{what}: string path {:?}, id path {:?}",
+                            w.map(|_| ()),
+                            g.map(|_| ())
+                        ),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A token pattern that can match a space keeps the string path: the token "a b" and the
+/// bigram of "a" and "b" are one term, as in scikit-learn.
+#[test]
+fn ngrams_with_spaced_tokens_join_as_strings() {
+    let config = AnalyzerConfig::from_specs(true, Some(r"a b|\w"), "none", "none", (1, 2)).unwrap();
+    let a = Analyzer::new(config).unwrap();
+    assert!(!a.ngrams_by_id());
+    // "a b" is one token in the first document, a bigram of two in the second.
+    let (v, m) = TfidfVectorizer::fit_transform(a, &params(false), &["a b", "a-b"]).unwrap();
+    let vocab: Vec<&str> = v.vocabulary().iter().collect();
+    assert_eq!(vocab, ["a", "a b", "b"]);
+    assert_eq!(v.idf(), [1.4054651, 1.0, 1.4054651]);
+    assert_eq!(m.0.nnz(), 4);
+}

@@ -147,6 +147,14 @@ impl Analyzer {
         self.config.ngram_range == (1, 1)
     }
 
+    /// Whether n-grams may be counted as tuples of term ids and joined into strings only at
+    /// the end: true for n-gram analyzers whose terms cannot contain a space (the built-in
+    /// tokenizer), so an n-gram's string and its terms determine each other. A custom token
+    /// pattern may match spaces ("a b" as one token would collide with the bigram "a b").
+    pub fn ngrams_by_id(&self) -> bool {
+        !self.is_unigram() && self.config.token_pattern.is_none()
+    }
+
     /// Whether [`Analyzer::token_term`] is the identity (no stop words, no stemmer).
     pub fn maps_tokens(&self) -> bool {
         !self.stop.is_empty() || self.stemmer.is_some()
