@@ -18,7 +18,7 @@
 //! weighted in column order, so the matrix is bit-identical at any thread count and for
 //! any chunking or batch size.
 use super::{Csr, FeatureError, SparseRecords, TfidfParams, Vocabulary};
-use crate::text::{Analyzer, AnalyzerConfig, InternKey, Interner};
+use crate::text::{Analyzer, AnalyzerConfig, InternKey, Interner, Tokenizer};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -135,6 +135,40 @@ struct ChunkCounts {
     doc_ends: Vec<usize>,
 }
 
+/// Counts one document's tokens, prepared as (key, start, end) in `doc`; `lower`: the
+/// keys are [`Interner::key_lower`]'s (the tokens are interned ASCII-lowercased).
+/// `counts` is indexed by local id, `touched` lists the ids this document has counted.
+fn count_tokens(
+    doc: &str,
+    prepared: &[(InternKey, usize, usize)],
+    lower: bool,
+    keys: &mut Interner,
+    counts: &mut Vec<u32>,
+    touched: &mut Vec<u32>,
+) {
+    // How many tokens ahead a slot is prefetched: enough to overlap several misses.
+    const AHEAD: usize = 8;
+    for (i, (key, a, b)) in prepared.iter().enumerate() {
+        if let Some((k, _, _)) = prepared.get(i + AHEAD) {
+            keys.prefetch(k);
+        }
+        let tok = &doc[*a..*b];
+        let id = if lower {
+            keys.intern_key_lower(tok, key)
+        } else {
+            keys.intern_key(tok, key)
+        };
+        if id as usize == counts.len() {
+            counts.push(0);
+        }
+        let c = &mut counts[id as usize];
+        if *c == 0 {
+            touched.push(id);
+        }
+        *c += 1;
+    }
+}
+
 /// Counts the keys of each document of one chunk. A dense count array indexed by local
 /// id plus a list of the ids touched by the current document replace a map per document.
 fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
@@ -144,29 +178,36 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
     let mut pairs = Vec::new();
     let mut doc_ends = Vec::with_capacity(texts.len());
     let unigram = analyzer.is_unigram();
-    let mut prepared: Vec<InternKey> = Vec::new();
-    // How many tokens ahead a slot is prefetched: enough to overlap several misses.
-    const AHEAD: usize = 8;
+    // The default analyzer (lowercase, built-in tokenizer) finds each token in the raw
+    // text and lowercases it while hashing (`Interner::key_lower`): no lowercased copy
+    // of the document, one pass over its bytes. Documents with a character whose
+    // lowercase differs outside ASCII (rare in English) take the general path.
+    let fused = unigram && {
+        let c = analyzer.config();
+        c.lowercase && c.token_pattern.is_none()
+    };
+    let mut prepared: Vec<(InternKey, usize, usize)> = Vec::new();
     for text in texts {
+        let text = text.as_ref();
         if unigram {
-            analyzer.with_token_spans(text.as_ref(), |doc, spans| {
-                prepared.clear();
-                prepared.extend(spans.iter().map(|&(a, b)| Interner::key(&doc[a..b])));
-                for (i, &(a, b)) in spans.iter().enumerate() {
-                    if let Some(k) = prepared.get(i + AHEAD) {
-                        keys.prefetch(k);
-                    }
-                    let id = keys.intern_key(&doc[a..b], &prepared[i]);
-                    if id as usize == counts.len() {
-                        counts.push(0);
-                    }
-                    let c = &mut counts[id as usize];
-                    if *c == 0 {
-                        touched.push(id);
-                    }
-                    *c += 1;
-                }
-            });
+            prepared.clear();
+            let done = fused
+                && Tokenizer::lower_word_spans(text, |a, b| {
+                    prepared.push((Interner::key_lower(&text[a..b]), a, b))
+                });
+            if done {
+                count_tokens(text, &prepared, true, &mut keys, &mut counts, &mut touched);
+            } else {
+                analyzer.with_token_spans(text, |doc, spans| {
+                    prepared.clear();
+                    prepared.extend(
+                        spans
+                            .iter()
+                            .map(|&(a, b)| (Interner::key(&doc[a..b]), a, b)),
+                    );
+                    count_tokens(doc, &prepared, false, &mut keys, &mut counts, &mut touched);
+                });
+            }
         } else {
             analyzer.for_each_term(text.as_ref(), |t| {
                 let id = keys.intern(t);
