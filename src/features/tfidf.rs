@@ -386,29 +386,25 @@ impl<'a> Weigher<'a> {
         }
     }
 
-    /// Writes the weights of `row` ((column, count), sorted by column) into the outputs.
+    /// Writes the weights of `row` (column << 32 | count, sorted: by column) into the
+    /// outputs. Packing each pair into one `u64` lets rows sort as plain integers.
     #[inline]
-    fn weigh(
-        &self,
-        row: &[(u32, u32)],
-        wbuf: &mut Vec<f64>,
-        indices: &mut [u32],
-        data: &mut [f32],
-    ) {
+    fn weigh(&self, row: &[u64], wbuf: &mut Vec<f64>, indices: &mut [u32], data: &mut [f32]) {
         wbuf.clear();
         let mut sq = 0.0f64;
-        for &(c, n) in row {
+        for &p in row {
+            let (c, n) = ((p >> 32) as u32, p as u32);
             let w = self.tf(n) * f64::from(self.idf[c as usize]);
             sq += w * w;
             wbuf.push(w);
         }
         let norm = if self.l2 && sq > 0.0 { sq.sqrt() } else { 1.0 };
-        for ((&(c, _), &w), (i, d)) in row
+        for ((&p, &w), (i, d)) in row
             .iter()
             .zip(wbuf.iter())
             .zip(indices.iter_mut().zip(data.iter_mut()))
         {
-            *i = c;
+            *i = (p >> 32) as u32;
             *d = (w / norm) as f32;
         }
     }
@@ -649,7 +645,7 @@ impl TfidfVectorizer {
             .zip(len_slices)
             .map(|((_, ends, ids, counts), lens)| {
                 let base = chunk_base(ends, ids.len());
-                let mut row: Vec<(u32, u32)> = Vec::new();
+                let mut row: Vec<u64> = Vec::new();
                 let mut wbuf = Vec::new();
                 let (mut start, mut pos) = (0usize, 0usize);
                 let mut out_i: Vec<u32> = Vec::new();
@@ -663,9 +659,10 @@ impl TfidfVectorizer {
                         } else {
                             map[ids[r] as usize]
                         };
-                        (col != NONE).then_some((col, counts[r]))
+                        (col != NONE).then_some(u64::from(col) << 32 | u64::from(counts[r]))
                     }));
-                    row.sort_unstable_by_key(|&(col, _)| col);
+                    // Columns are distinct within a row, so this orders by column.
+                    row.sort_unstable();
                     let n = row.len();
                     out_i.resize(n, 0);
                     out_d.resize(n, 0.0);
@@ -746,7 +743,7 @@ impl TfidfVectorizer {
                 let (mut lens, mut out_i, mut out_d) =
                     (Vec::with_capacity(chunk.len()), Vec::new(), Vec::new());
                 let mut cols: Vec<u32> = Vec::new();
-                let mut row: Vec<(u32, u32)> = Vec::new();
+                let mut row: Vec<u64> = Vec::new();
                 let mut wbuf = Vec::new();
                 for text in chunk {
                     cols.clear();
@@ -759,8 +756,8 @@ impl TfidfVectorizer {
                     row.clear();
                     for &c in &cols {
                         match row.last_mut() {
-                            Some((last, n)) if *last == c => *n += 1,
-                            _ => row.push((c, 1)),
+                            Some(last) if (*last >> 32) as u32 == c => *last += 1,
+                            _ => row.push(u64::from(c) << 32 | 1),
                         }
                     }
                     let pos = out_i.len();

@@ -104,8 +104,13 @@ fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
     const S3: u64 = 0x082E_FA98_EC4E_6C89;
     let lw = |x: u64| if LOWER { lower_word(x) } else { x };
     if s.len() <= INLINE {
-        let [w0, w1, w2] = pack(s);
-        let words = [lw(w0), lw(w1), lw(w2)];
+        let mut words = pack(s);
+        // Words past the key's length are zero: only the used ones need lowercasing.
+        words[0] = lw(words[0]);
+        if LOWER && s.len() > 8 {
+            words[1] = lw(words[1]);
+            words[2] = lw(words[2]);
+        }
         let h = fold_mul(words[0] ^ S0, words[1] ^ S1);
         let hash = fold_mul(h ^ words[2] ^ S2, S3 ^ s.len() as u64);
         Key {

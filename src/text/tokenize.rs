@@ -189,6 +189,35 @@ static WORD_BYTE: [bool; 256] = {
     t
 };
 
+/// The index of the first byte at or after `i` that is not an ASCII word byte (a
+/// separator, a byte >= 0x80, or the end), testing eight bytes at a time: tokens are
+/// mostly a few ASCII bytes, so this is usually one step.
+#[inline(always)]
+fn ascii_word_end(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x80 * ONES;
+    // Per byte v < 0x80: high bit set iff lo <= v <= hi (no carries between bytes).
+    let in_range = |v: u64, lo: u8, hi: u8| {
+        (v + u64::from(0x80 - lo) * ONES) & !(v + u64::from(0x7F - hi) * ONES)
+    };
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let low = x & !HIGH;
+        let word = in_range(low, b'0', b'9')
+            | in_range(low | 0x20 * ONES, b'a', b'z')
+            | in_range(low, b'_', b'_');
+        let stop = (!word | x) & HIGH;
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && WORD_BYTE[bytes[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
 /// Whether `c` lowercases to itself, so that lowercasing a document that contains it
 /// changes neither the byte positions nor the words around it.
 #[inline]
@@ -236,9 +265,7 @@ impl Tokenizer {
             let start = i;
             let mut wide = false;
             loop {
-                while i < n && WORD_BYTE[bytes[i] as usize] {
-                    i += 1;
-                }
+                i = ascii_word_end(bytes, i);
                 if i < n && bytes[i] >= 0x80 {
                     let c = decode_at(text, i);
                     if !lowercases_to_itself(c) {
@@ -325,6 +352,20 @@ mod tests {
         assert!(words(&t, " .,; a b ").is_empty());
         assert_eq!(words(&t, "ab"), ["ab"]);
         assert_eq!(words(&t, "«ab»"), ["ab"]);
+    }
+
+    #[test]
+    fn ascii_word_end_every_byte() {
+        for b in 0..=255u8 {
+            for at in 0..12 {
+                let mut s = vec![b'a'; 12];
+                s[at] = b;
+                let end = ascii_word_end(&s, 0);
+                let want = if WORD_BYTE[b as usize] { 12 } else { at };
+                assert_eq!(end, want, "byte {b:#x} at {at}");
+                assert_eq!(ascii_word_end(&s, 12), 12);
+            }
+        }
     }
 
     #[test]
