@@ -152,11 +152,10 @@ fn count_tokens(
         if let Some((k, _, _)) = prepared.get(i + AHEAD) {
             keys.prefetch(k);
         }
-        let tok = &doc[*a..*b];
         let id = if lower {
-            keys.intern_key_lower(tok, key)
+            keys.intern_span_lower(doc, *a, *b, key)
         } else {
-            keys.intern_key(tok, key)
+            keys.intern_key(&doc[*a..*b], key)
         };
         if id as usize == counts.len() {
             counts.push(0);

@@ -289,7 +289,7 @@ impl Interner {
     /// [`Interner::intern`] with `key` = [`Interner::key`]`(s)` computed beforehand.
     #[inline]
     pub fn intern_key(&mut self, s: &str, key: &Key) -> u32 {
-        self.intern_impl::<false>(s, key)
+        self.intern_impl::<false>(|| s, key)
     }
 
     /// The key of `s` ASCII-lowercased, computed from `s` without a copy (see
@@ -304,13 +304,23 @@ impl Interner {
     /// `intern(&s.to_ascii_lowercase())`, without lowercasing a copy of the text first.
     #[inline]
     pub fn intern_key_lower(&mut self, s: &str, key: &Key) -> u32 {
-        self.intern_impl::<true>(s, key)
+        self.intern_impl::<true>(|| s, key)
+    }
+
+    /// [`Interner::intern_key_lower`] of `doc[start..end]`, sliced only when the key is
+    /// new or longer than an inline key: a hit on the hot path compares the key's words
+    /// and never touches the text. `start..end` must be a valid span of `doc` (checked
+    /// when it is sliced).
+    #[inline]
+    pub fn intern_span_lower(&mut self, doc: &str, start: usize, end: usize, key: &Key) -> u32 {
+        self.intern_impl::<true>(|| &doc[start..end], key)
     }
 
     /// The lookup: a hit is one slot read and a compare (inlined into the caller's
-    /// loop); a new key goes to the out-of-line [`Interner::insert`].
+    /// loop); a new key goes to the out-of-line [`Interner::insert`]. `s` gives the key's
+    /// string, called only for a new key or an arena (long) key.
     #[inline(always)]
-    fn intern_impl<const LOWER: bool>(&mut self, s: &str, key: &Key) -> u32 {
+    fn intern_impl<'s, const LOWER: bool>(&mut self, s: impl Fn() -> &'s str, key: &Key) -> u32 {
         if self.entries.len() * 2 >= self.table.len() {
             self.grow();
         }
@@ -319,9 +329,12 @@ impl Interner {
         loop {
             let slot = &self.table[i & mask];
             if slot.meta == 0 {
-                return self.insert::<LOWER>(i & mask, s, key);
+                return self.insert::<LOWER>(i & mask, s(), key);
             }
-            if self.matches::<LOWER>(slot, key, s) {
+            if key.tag_matches(slot.meta)
+                && (key.code != LONG && slot.key == key.words
+                    || key.code == LONG && self.matches::<LOWER>(slot, key, s()))
+            {
                 return slot.meta as u32 - 1;
             }
             i += 1;
