@@ -204,7 +204,7 @@ fn ascii_word_end(bytes: &[u8], mut i: usize) -> usize {
         let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
         let low = x & !HIGH;
         let word = in_range(low, b'0', b'9')
-            | in_range(low | 0x20 * ONES, b'a', b'z')
+            | in_range(low | (0x20 * ONES), b'a', b'z')
             | in_range(low, b'_', b'_');
         let stop = (!word | x) & HIGH;
         if stop != 0 {
