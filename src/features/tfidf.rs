@@ -21,7 +21,7 @@
 //! Word n-grams (built-in tokenizer) are counted as tuples of term ids, never as strings
 //! until pruning has picked the ones kept: see the `ngrams` module (`tfidf_ngrams.rs`).
 use super::{Csr, FeatureError, SparseRecords, TfidfParams, Vocabulary};
-use crate::text::{Analyzer, AnalyzerConfig, InternKey, Interner};
+use crate::text::{Analyzer, AnalyzerConfig, InternKey, Interner, Tokenizer};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -145,6 +145,39 @@ struct ChunkCounts {
     grams: Option<ngrams::ChunkGrams>,
 }
 
+/// Counts one document's tokens, prepared as (key, start, end) in `doc`; `lower`: the
+/// keys are [`Interner::key_lower`]'s (the tokens are interned ASCII-lowercased).
+/// `counts` is indexed by local id, `touched` lists the ids this document has counted.
+fn count_tokens(
+    doc: &str,
+    prepared: &[(InternKey, usize, usize)],
+    lower: bool,
+    keys: &mut Interner,
+    counts: &mut Vec<u32>,
+    touched: &mut Vec<u32>,
+) {
+    // How many tokens ahead a slot is prefetched: enough to overlap several misses.
+    const AHEAD: usize = 8;
+    for (i, (key, a, b)) in prepared.iter().enumerate() {
+        if let Some((k, _, _)) = prepared.get(i + AHEAD) {
+            keys.prefetch(k);
+        }
+        let id = if lower {
+            keys.intern_span_lower(doc, *a, *b, key)
+        } else {
+            keys.intern_key(&doc[*a..*b], key)
+        };
+        if id as usize == counts.len() {
+            counts.push(0);
+        }
+        let c = &mut counts[id as usize];
+        if *c == 0 {
+            touched.push(id);
+        }
+        *c += 1;
+    }
+}
+
 /// Counts the keys of each document of one chunk. A dense count array indexed by local
 /// id plus a list of the ids touched by the current document replace a map per document.
 fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
@@ -154,29 +187,36 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
     let mut pairs = Vec::new();
     let mut doc_ends = Vec::with_capacity(texts.len());
     let unigram = analyzer.is_unigram();
-    let mut prepared: Vec<InternKey> = Vec::new();
-    // How many tokens ahead a slot is prefetched: enough to overlap several misses.
-    const AHEAD: usize = 8;
+    // The default analyzer (lowercase, built-in tokenizer) finds each token in the raw
+    // text and lowercases it while hashing (`Interner::key_lower`): no lowercased copy
+    // of the document, one pass over its bytes. Documents with a character whose
+    // lowercase differs outside ASCII (rare in English) take the general path.
+    let fused = unigram && {
+        let c = analyzer.config();
+        c.lowercase && c.token_pattern.is_none()
+    };
+    let mut prepared: Vec<(InternKey, usize, usize)> = Vec::new();
     for text in texts {
+        let text = text.as_ref();
         if unigram {
-            analyzer.with_token_spans(text.as_ref(), |doc, spans| {
-                prepared.clear();
-                prepared.extend(spans.iter().map(|&(a, b)| Interner::key(&doc[a..b])));
-                for (i, &(a, b)) in spans.iter().enumerate() {
-                    if let Some(k) = prepared.get(i + AHEAD) {
-                        keys.prefetch(k);
-                    }
-                    let id = keys.intern_key(&doc[a..b], &prepared[i]);
-                    if id as usize == counts.len() {
-                        counts.push(0);
-                    }
-                    let c = &mut counts[id as usize];
-                    if *c == 0 {
-                        touched.push(id);
-                    }
-                    *c += 1;
-                }
-            });
+            prepared.clear();
+            let done = fused
+                && Tokenizer::lower_word_spans(text, |a, b| {
+                    prepared.push((Interner::key_lower(&text[a..b]), a, b))
+                });
+            if done {
+                count_tokens(text, &prepared, true, &mut keys, &mut counts, &mut touched);
+            } else {
+                analyzer.with_token_spans(text, |doc, spans| {
+                    prepared.clear();
+                    prepared.extend(
+                        spans
+                            .iter()
+                            .map(|&(a, b)| (Interner::key(&doc[a..b]), a, b)),
+                    );
+                    count_tokens(doc, &prepared, false, &mut keys, &mut counts, &mut touched);
+                });
+            }
         } else {
             analyzer.for_each_term(text.as_ref(), |t| {
                 let id = keys.intern(t);
@@ -372,29 +412,25 @@ impl<'a> Weigher<'a> {
         }
     }
 
-    /// Writes the weights of `row` ((column, count), sorted by column) into the outputs.
+    /// Writes the weights of `row` (column << 32 | count, sorted: by column) into the
+    /// outputs. Packing each pair into one `u64` lets rows sort as plain integers.
     #[inline]
-    fn weigh(
-        &self,
-        row: &[(u32, u32)],
-        wbuf: &mut Vec<f64>,
-        indices: &mut [u32],
-        data: &mut [f32],
-    ) {
+    fn weigh(&self, row: &[u64], wbuf: &mut Vec<f64>, indices: &mut [u32], data: &mut [f32]) {
         wbuf.clear();
         let mut sq = 0.0f64;
-        for &(c, n) in row {
+        for &p in row {
+            let (c, n) = ((p >> 32) as u32, p as u32);
             let w = self.tf(n) * f64::from(self.idf[c as usize]);
             sq += w * w;
             wbuf.push(w);
         }
         let norm = if self.l2 && sq > 0.0 { sq.sqrt() } else { 1.0 };
-        for ((&(c, _), &w), (i, d)) in row
+        for ((&p, &w), (i, d)) in row
             .iter()
             .zip(wbuf.iter())
             .zip(indices.iter_mut().zip(data.iter_mut()))
         {
-            *i = c;
+            *i = (p >> 32) as u32;
             *d = (w / norm) as f32;
         }
     }
@@ -529,7 +565,7 @@ impl TfidfVectorizer {
             .zip(len_slices)
             .map(|((_, ends, ids, counts), lens)| {
                 let base = chunk_base(ends, ids.len());
-                let mut row: Vec<(u32, u32)> = Vec::new();
+                let mut row: Vec<u64> = Vec::new();
                 let mut wbuf = Vec::new();
                 let (mut start, mut pos) = (0usize, 0usize);
                 let mut out_i: Vec<u32> = Vec::new();
@@ -543,9 +579,10 @@ impl TfidfVectorizer {
                         } else {
                             map[ids[r] as usize]
                         };
-                        (col != NONE).then_some((col, counts[r]))
+                        (col != NONE).then_some(u64::from(col) << 32 | u64::from(counts[r]))
                     }));
-                    row.sort_unstable_by_key(|&(col, _)| col);
+                    // Columns are distinct within a row, so this orders by column.
+                    row.sort_unstable();
                     let n = row.len();
                     out_i.resize(n, 0);
                     out_d.resize(n, 0.0);
@@ -626,7 +663,7 @@ impl TfidfVectorizer {
                 let (mut lens, mut out_i, mut out_d) =
                     (Vec::with_capacity(chunk.len()), Vec::new(), Vec::new());
                 let mut cols: Vec<u32> = Vec::new();
-                let mut row: Vec<(u32, u32)> = Vec::new();
+                let mut row: Vec<u64> = Vec::new();
                 let mut wbuf = Vec::new();
                 for text in chunk {
                     cols.clear();
@@ -639,8 +676,8 @@ impl TfidfVectorizer {
                     row.clear();
                     for &c in &cols {
                         match row.last_mut() {
-                            Some((last, n)) if *last == c => *n += 1,
-                            _ => row.push((c, 1)),
+                            Some(last) if (*last >> 32) as u32 == c => *last += 1,
+                            _ => row.push(u64::from(c) << 32 | 1),
                         }
                     }
                     let pos = out_i.len();

@@ -81,14 +81,36 @@ fn pack(s: &[u8]) -> [u64; 3] {
     }
 }
 
+/// ASCII-lowercases the bytes of `x` (eight at a time), leaving every other byte, and so
+/// any UTF-8 sequence, unchanged: `A`..=`Z` are the only bytes with the high bit clear
+/// at or above `A` and not above `Z`.
 #[inline(always)]
-fn prepare(s: &[u8]) -> Key {
+fn lower_word(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low = x & (0x7F * ONES);
+    let ge_a = low + (0x80 - u64::from(b'A')) * ONES;
+    let gt_z = low + (0x80 - u64::from(b'Z') - 1) * ONES;
+    let upper = ge_a & !gt_z & !x & (0x80 * ONES);
+    x | (upper >> 2)
+}
+
+/// The key of `s` (or, with `LOWER`, of `s` ASCII-lowercased, computed from `s` without a
+/// copy: lowercasing is byte-wise, so it commutes with the packing and the word loads).
+#[inline(always)]
+fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
     const S0: u64 = 0x243F_6A88_85A3_08D3;
     const S1: u64 = 0x1319_8A2E_0370_7344;
     const S2: u64 = 0xA409_3822_299F_31D0;
     const S3: u64 = 0x082E_FA98_EC4E_6C89;
+    let lw = |x: u64| if LOWER { lower_word(x) } else { x };
     if s.len() <= INLINE {
-        let words = pack(s);
+        let mut words = pack(s);
+        // Words past the key's length are zero: only the used ones need lowercasing.
+        words[0] = lw(words[0]);
+        if LOWER && s.len() > 8 {
+            words[1] = lw(words[1]);
+            words[2] = lw(words[2]);
+        }
         let h = fold_mul(words[0] ^ S0, words[1] ^ S1);
         let hash = fold_mul(h ^ words[2] ^ S2, S3 ^ s.len() as u64);
         Key {
@@ -100,17 +122,22 @@ fn prepare(s: &[u8]) -> Key {
         let mut h = S0 ^ s.len() as u64;
         let mut chunks = s.chunks_exact(8);
         for c in &mut chunks {
-            h = fold_mul(h ^ load8(c, 0), S1);
+            h = fold_mul(h ^ lw(load8(c, 0)), S1);
         }
         let mut last = [0u8; 8];
         last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        let hash = fold_mul(h ^ u64::from_le_bytes(last), S2);
+        let hash = fold_mul(h ^ lw(u64::from_le_bytes(last)), S2);
         Key {
             words: [0; 3],
             code: LONG,
             hash,
         }
     }
+}
+
+#[inline(always)]
+fn prepare(s: &[u8]) -> Key {
+    prepare_impl::<false>(s)
 }
 
 impl Key {
@@ -187,8 +214,9 @@ impl Interner {
         (h >> (64 - bits)) as usize
     }
 
+    /// Whether `slot` holds `key`, whose string is `s` (ASCII-lowercased with `LOWER`).
     #[inline(always)]
-    fn matches(&self, slot: &Slot, key: &Key, s: &str) -> bool {
+    fn matches<const LOWER: bool>(&self, slot: &Slot, key: &Key, s: &str) -> bool {
         if !key.tag_matches(slot.meta) {
             return false;
         }
@@ -196,7 +224,16 @@ impl Interner {
             return slot.key == key.words;
         }
         let (st, en) = self.entries[(slot.meta as u32 - 1) as usize];
-        eq_bytes(&self.arena.as_bytes()[st..en], s.as_bytes())
+        let stored = &self.arena.as_bytes()[st..en];
+        if LOWER {
+            stored.len() == s.len()
+                && stored
+                    .iter()
+                    .zip(s.as_bytes())
+                    .all(|(a, b)| *a == b.to_ascii_lowercase())
+        } else {
+            eq_bytes(stored, s.as_bytes())
+        }
     }
 
     /// The id of `s`, if it has been interned.
@@ -213,7 +250,7 @@ impl Interner {
             if slot.meta == 0 {
                 return None;
             }
-            if self.matches(slot, &key, s) {
+            if self.matches::<false>(slot, &key, s) {
                 return Some(slot.meta as u32 - 1);
             }
             i = (i + 1) & mask;
@@ -252,29 +289,74 @@ impl Interner {
     /// [`Interner::intern`] with `key` = [`Interner::key`]`(s)` computed beforehand.
     #[inline]
     pub fn intern_key(&mut self, s: &str, key: &Key) -> u32 {
+        self.intern_impl::<false>(|| s, key)
+    }
+
+    /// The key of `s` ASCII-lowercased, computed from `s` without a copy (see
+    /// [`Interner::intern_key_lower`]).
+    #[inline]
+    pub fn key_lower(s: &str) -> Key {
+        prepare_impl::<true>(s.as_bytes())
+    }
+
+    /// Interns `s` ASCII-lowercased (only `A`..=`Z` change), with `key` =
+    /// [`Interner::key_lower`]`(s)`: the same id and stored string as
+    /// `intern(&s.to_ascii_lowercase())`, without lowercasing a copy of the text first.
+    #[inline]
+    pub fn intern_key_lower(&mut self, s: &str, key: &Key) -> u32 {
+        self.intern_impl::<true>(|| s, key)
+    }
+
+    /// [`Interner::intern_key_lower`] of `doc[start..end]`, sliced only when the key is
+    /// new or longer than an inline key: a hit on the hot path compares the key's words
+    /// and never touches the text. `start..end` must be a valid span of `doc` (checked
+    /// when it is sliced).
+    #[inline]
+    pub fn intern_span_lower(&mut self, doc: &str, start: usize, end: usize, key: &Key) -> u32 {
+        self.intern_impl::<true>(|| &doc[start..end], key)
+    }
+
+    /// The lookup: a hit is one slot read and a compare (inlined into the caller's
+    /// loop); a new key goes to the out-of-line [`Interner::insert`]. `s` gives the key's
+    /// string, called only for a new key or an arena (long) key.
+    #[inline(always)]
+    fn intern_impl<'s, const LOWER: bool>(&mut self, s: impl Fn() -> &'s str, key: &Key) -> u32 {
         if self.entries.len() * 2 >= self.table.len() {
             self.grow();
         }
         let mask = self.table.len() - 1;
         let mut i = self.slot(key.hash);
         loop {
-            let slot = &self.table[i];
+            let slot = &self.table[i & mask];
             if slot.meta == 0 {
-                let id = self.entries.len() as u32;
-                let start = self.arena.len();
-                self.arena.push_str(s);
-                self.entries.push((start, self.arena.len()));
-                self.table[i] = Slot {
-                    key: key.words,
-                    meta: key.meta(id),
-                };
-                return id;
+                return self.insert::<LOWER>(i & mask, s(), key);
             }
-            if self.matches(slot, key, s) {
+            if key.tag_matches(slot.meta)
+                && (key.code != LONG && slot.key == key.words
+                    || key.code == LONG && self.matches::<LOWER>(slot, key, s()))
+            {
                 return slot.meta as u32 - 1;
             }
-            i = (i + 1) & mask;
+            i += 1;
         }
+    }
+
+    /// Stores a new key in the empty slot `i`.
+    #[cold]
+    #[inline(never)]
+    fn insert<const LOWER: bool>(&mut self, i: usize, s: &str, key: &Key) -> u32 {
+        let id = self.entries.len() as u32;
+        let start = self.arena.len();
+        self.arena.push_str(s);
+        if LOWER {
+            self.arena[start..].make_ascii_lowercase();
+        }
+        self.entries.push((start, self.arena.len()));
+        self.table[i] = Slot {
+            key: key.words,
+            meta: key.meta(id),
+        };
+        id
     }
 
     fn grow(&mut self) {
@@ -346,6 +428,35 @@ mod tests {
             assert_eq!(it.get(i as u32), *k);
         }
         assert_eq!(it.find(&("x".repeat(24) + "c")), None);
+    }
+
+    /// Interning raw text ASCII-lowercased equals interning its lowercase copy: same ids,
+    /// stored strings and lookups, for inline and arena keys, before and after growth.
+    #[test]
+    fn lowercased_interning_matches_plain() {
+        let raw: Vec<String> = (0..3000)
+            .map(|i| match i % 5 {
+                0 => format!("W{i}"),
+                1 => format!("Ab{}", "Xy".repeat(i % 30)),
+                2 => format!("é{i}ÀZ_"),
+                3 => "QRST".repeat(1 + i % 9),
+                _ => format!("lower{i}"),
+            })
+            .collect();
+        let (mut fused, mut plain) = (Interner::default(), Interner::default());
+        for w in raw.iter().chain(raw.iter().rev()) {
+            let lower = w.to_ascii_lowercase();
+            let a = fused.intern_key_lower(w, &Interner::key_lower(w));
+            let b = plain.intern(&lower);
+            assert_eq!(a, b, "{w:?}");
+            assert_eq!(fused.get(a), lower);
+            assert_eq!(fused.find(&lower), Some(a));
+        }
+        assert!(fused.iter().eq(plain.iter()));
+        assert_eq!(
+            lower_word(u64::from_le_bytes(*b"AZaz@[_\xff")),
+            u64::from_le_bytes(*b"azaz@[_\xff")
+        );
     }
 
     #[test]

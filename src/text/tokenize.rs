@@ -177,6 +177,122 @@ pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     }
 }
 
+/// Bytes that continue an ASCII run of word characters: `[0-9A-Za-z_]`, nothing else
+/// (a byte >= 0x80 stops the run and is decoded).
+static WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = ASCII_WORD[i];
+        i += 1;
+    }
+    t
+};
+
+/// The index of the first byte at or after `i` that is not an ASCII word byte (a
+/// separator, a byte >= 0x80, or the end), testing eight bytes at a time: tokens are
+/// mostly a few ASCII bytes, so this is usually one step.
+#[inline(always)]
+fn ascii_word_end(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x80 * ONES;
+    // Per byte v < 0x80: high bit set iff lo <= v <= hi (no carries between bytes).
+    let in_range = |v: u64, lo: u8, hi: u8| {
+        (v + u64::from(0x80 - lo) * ONES) & !(v + u64::from(0x7F - hi) * ONES)
+    };
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let low = x & !HIGH;
+        let word = in_range(low, b'0', b'9')
+            | in_range(low | (0x20 * ONES), b'a', b'z')
+            | in_range(low, b'_', b'_');
+        let stop = (!word | x) & HIGH;
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && WORD_BYTE[bytes[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// Whether `c` lowercases to itself, so that lowercasing a document that contains it
+/// changes neither the byte positions nor the words around it.
+#[inline]
+fn lowercases_to_itself(c: char) -> bool {
+    let mut l = c.to_lowercase();
+    l.next() == Some(c) && l.next().is_none()
+}
+
+impl Tokenizer {
+    /// The built-in tokenizer's tokens of `text` **lowercased**, found in `text` itself
+    /// without lowercasing a copy first: calls `f(start, end)` with the byte span in
+    /// `text` of each token, whose lowercase form is then the span ASCII-lowercased.
+    ///
+    /// That holds when every non-ASCII character of `text` lowercases to itself (true of
+    /// nearly every English document: curly quotes, dashes, accented lowercase letters);
+    /// lowercasing then only changes `A`..=`Z`, which keeps every byte offset and word
+    /// boundary. The scan stops and returns `false` at the first other character (e.g.
+    /// `É`, `Σ`, `İ`), having possibly called `f` already: the caller discards those spans
+    /// and lowercases the document the general way. Returns `true` when done.
+    #[inline]
+    pub fn lower_word_spans(text: &str, mut f: impl FnMut(usize, usize)) -> bool {
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        let mut i = 0;
+        while i < n {
+            // Skip separators.
+            let b = bytes[i];
+            if b < 0x80 {
+                if !ASCII_WORD[b as usize] {
+                    i += 1;
+                    continue;
+                }
+            } else {
+                let c = decode_at(text, i);
+                if !lowercases_to_itself(c) {
+                    return false;
+                }
+                if !is_word_char(c) {
+                    i += c.len_utf8();
+                    continue;
+                }
+            }
+            // A token starts at i: extend it over ASCII word bytes, then over a
+            // non-ASCII word character if one follows, and so on.
+            let start = i;
+            let mut wide = false;
+            loop {
+                i = ascii_word_end(bytes, i);
+                if i < n && bytes[i] >= 0x80 {
+                    let c = decode_at(text, i);
+                    if !lowercases_to_itself(c) {
+                        return false;
+                    }
+                    if is_word_char(c) {
+                        wide = true;
+                        i += c.len_utf8();
+                        continue;
+                    }
+                }
+                break;
+            }
+            // At least two characters: bytes for ASCII tokens, chars otherwise.
+            let long_enough = if wide {
+                text[start..i].chars().nth(1).is_some()
+            } else {
+                i - start >= 2
+            };
+            if long_enough {
+                f(start, i);
+            }
+        }
+        true
+    }
+}
+
 /// The character starting at byte `i` (a char boundary by construction).
 #[inline]
 fn decode_at(text: &str, i: usize) -> char {
@@ -239,10 +355,56 @@ mod tests {
     }
 
     #[test]
+    fn ascii_word_end_every_byte() {
+        for b in 0..=255u8 {
+            for at in 0..12 {
+                let mut s = vec![b'a'; 12];
+                s[at] = b;
+                let end = ascii_word_end(&s, 0);
+                let want = if WORD_BYTE[b as usize] { 12 } else { at };
+                assert_eq!(end, want, "byte {b:#x} at {at}");
+                assert_eq!(ascii_word_end(&s, 12), 12);
+            }
+        }
+    }
+
+    #[test]
     fn word_char_table() {
         assert!(is_word_char('_') && is_word_char('9') && is_word_char('ß'));
         assert!(is_word_char('\u{0301}'));
         assert!(!is_word_char('-') && !is_word_char('’') && !is_word_char('\u{a0}'));
+    }
+
+    /// The fused scan gives the tokens of the lowercased text, or declines.
+    #[test]
+    fn lower_word_spans_match_lowercase_then_tokenize() {
+        let t = Tokenizer::new(None).unwrap();
+        let cases = [
+            "The CAT's 42 Dogs, a I x VERY_tired—Owner!",
+            "“Quoted” café naïve ‿Tie A‿B x\u{200D}y ab\u{301}c Ab",
+            "",
+            "  Z z ZZ é É",
+            "ÉLAN vital",
+            "ΟΔΟΣ",
+            "İ x",
+            "\u{212A}elvin",
+            "mixed 日本語 テキスト Word",
+        ];
+        for text in cases {
+            let expected = words(&t, &text.to_lowercase());
+            let mut got = Vec::new();
+            let done =
+                Tokenizer::lower_word_spans(text, |a, b| got.push(text[a..b].to_ascii_lowercase()));
+            if done {
+                assert_eq!(got, expected, "{text:?}");
+            } else {
+                assert!(text.chars().any(|c| c.to_lowercase().ne([c])), "{text:?}");
+            }
+        }
+        // Declines exactly on characters whose lowercase differs.
+        assert!(!Tokenizer::lower_word_spans("ÉLAN", |_, _| {}));
+        assert!(!Tokenizer::lower_word_spans("ab \u{212A}", |_, _| {}));
+        assert!(Tokenizer::lower_word_spans("élan — “ok”", |_, _| {}));
     }
 
     #[test]
