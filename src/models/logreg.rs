@@ -585,7 +585,7 @@ impl History {
             .iter_mut()
             .zip(&tot[..m])
             .for_each(|(o, n)| *o = *n);
-        if !(sy > 1e-12) {
+        if sy.is_nan() || sy <= 1e-12 {
             self.spare = Some((s_new, y_new));
             return;
         }
