@@ -256,46 +256,38 @@ pub(crate) fn pdot(a: &[f64], b: &[f64]) -> f64 {
     let parts: Vec<f64> = a
         .par_chunks(CHUNK)
         .zip(b.par_chunks(CHUNK))
-        .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>())
+        .map(|(x, y)| dot_lanes(x, y, |v| v, |v| v))
         .collect();
     parts.iter().sum()
 }
 
-/// Dot product of an f32 history vector with an f64 vector.
-/// Dot product of two f32 vectors in f64, summed per fixed chunk then in chunk order, so the
-/// result does not depend on the thread count.
-fn dot_f32(a: &[f32], b: &[f32]) -> f64 {
-    a.par_chunks(CHUNK)
-        .zip(b.par_chunks(CHUNK))
-        .map(|(a, b)| {
-            a.iter()
-                .zip(b)
-                .map(|(p, q)| *p as f64 * *q as f64)
-                .sum::<f64>()
-        })
-        .collect::<Vec<f64>>()
-        .iter()
-        .sum()
-}
+/// Number of independent accumulators of the dot products below: a single running sum is
+/// bound by the latency of one add per element; eight lanes let the compiler use SIMD and
+/// keep the summation order fixed (so results stay independent of the machine's threads).
+const LANES: usize = 8;
 
-fn pdot32(a: &[f32], b: &[f64]) -> f64 {
-    let parts: Vec<f64> = a
-        .par_chunks(CHUNK)
-        .zip(b.par_chunks(CHUNK))
-        .map(|(x, y)| x.iter().zip(y).map(|(p, q)| *p as f64 * q).sum::<f64>())
-        .collect();
-    parts.iter().sum()
-}
-
-/// `y += a · x` with an f32 `x`.
-fn paxpy32(a: f64, x: &[f32], y: &mut [f64]) {
-    y.par_chunks_mut(CHUNK)
-        .zip(x.par_chunks(CHUNK))
-        .for_each(|(yc, xc)| {
-            for (p, q) in yc.iter_mut().zip(xc) {
-                *p += a * *q as f64;
-            }
-        });
+/// Sum of products of `a` and `b` (converted to f64 by `fa`, `fb`) in [`LANES`] lanes.
+#[inline(always)]
+fn dot_lanes<A: Copy, B: Copy>(
+    a: &[A],
+    b: &[B],
+    fa: impl Fn(A) -> f64,
+    fb: impl Fn(B) -> f64,
+) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0f64; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..LANES {
+            acc[l] += fa(x[l]) * fb(y[l]);
+        }
+    }
+    for (l, (x, y)) in ra.iter().zip(rb).enumerate() {
+        acc[l] += fa(*x) * fb(*y);
+    }
+    acc.iter().sum()
 }
 
 /// The smooth objective and its exact gradient on one training set.
@@ -425,7 +417,206 @@ pub(crate) struct LbfgsResult {
     pub n_iter: usize,
 }
 
-/// Minimises `f` by L-BFGS (two-loop recursion) with a strong-Wolfe line search.
+/// The stored correction pairs of L-BFGS and every dot product among them and with the
+/// current gradient (the "vector-free" form of Chen, Wang & Zhou, NeurIPS 2014).
+///
+/// Why: the textbook two-loop recursion makes 4m passes over vectors of n parameters per
+/// iteration (2m dot products, 2m updates of the direction), which on text (n = classes ×
+/// features, over a million) cost as much as the gradient itself. Here the recursion runs on
+/// the (2m+1)-dimensional coefficients of the direction in the basis {s_i, y_i, g} using
+/// these dot products, so each iteration makes one fused pass that computes the new pair and
+/// its dot products and one pass that assembles the direction.
+struct History {
+    /// Pairs (s, y), oldest first, stored in f32 to halve their memory.
+    pairs: VecDeque<(Vec<f32>, Vec<f32>)>,
+    /// dots[a][b] for the stored vectors interleaved as s_0, y_0, s_1, y_1, ...
+    dots: VecDeque<VecDeque<f64>>,
+    /// Dot product of the current gradient with each stored vector (same order).
+    gdot: VecDeque<f64>,
+    /// ‖g‖² of the current gradient.
+    gg: f64,
+    /// Buffers of the last rejected or evicted pair, reused for the next one.
+    spare: Option<(Vec<f32>, Vec<f32>)>,
+    /// Coefficients of the last direction in the basis (s_0, y_0, ..., g).
+    delta: Vec<f64>,
+    cap: usize,
+}
+
+impl History {
+    fn new(cap: usize, g: &[f64]) -> Self {
+        History {
+            pairs: VecDeque::new(),
+            dots: VecDeque::new(),
+            gdot: VecDeque::new(),
+            gg: pdot(g, g),
+            spare: None,
+            delta: Vec::new(),
+            cap,
+        }
+    }
+
+    fn clear(&mut self) {
+        while let Some(p) = self.pairs.pop_front() {
+            self.spare = Some(p);
+        }
+        self.dots.clear();
+        self.gdot.clear();
+    }
+
+    /// The direction `-H g` written into `d`; returns `gᵀd`.
+    fn direction(&mut self, g: &[f64], d: &mut [f64]) -> f64 {
+        let l = self.pairs.len();
+        // Coefficients of s_p (2p), y_p (2p + 1) and g (last).
+        let mut delta = vec![0f64; 2 * l + 1];
+        delta[2 * l] = -1.0;
+        // Dot product of stored vector `a` with the current combination.
+        let dot_with = |a: usize, delta: &[f64]| -> f64 {
+            let row = &self.dots[a];
+            (0..2 * l).map(|b| delta[b] * row[b]).sum::<f64>() + delta[2 * l] * self.gdot[a]
+        };
+        let mut alphas = vec![0f64; l];
+        for p in (0..l).rev() {
+            let rho = 1.0 / self.dots[2 * p][2 * p + 1];
+            let a = rho * dot_with(2 * p, &delta);
+            alphas[p] = a;
+            delta[2 * p + 1] -= a;
+        }
+        if l > 0 {
+            let gamma = self.dots[2 * l - 2][2 * l - 1] / self.dots[2 * l - 1][2 * l - 1];
+            delta.iter_mut().for_each(|v| *v *= gamma);
+        }
+        for p in 0..l {
+            let rho = 1.0 / self.dots[2 * p][2 * p + 1];
+            let beta = rho * dot_with(2 * p + 1, &delta);
+            delta[2 * p] += alphas[p] - beta;
+        }
+        // Assemble d over fixed chunks (each element is computed alone: no reduction).
+        let pairs = &self.pairs;
+        d.par_chunks_mut(CHUNK)
+            .zip(g.par_chunks(CHUNK))
+            .enumerate()
+            .for_each(|(c, (dc, gc))| {
+                let lo = c * CHUNK;
+                let hi = lo + dc.len();
+                let dg = delta[2 * l];
+                for (x, gv) in dc.iter_mut().zip(gc) {
+                    *x = dg * gv;
+                }
+                for (p, (s, y)) in pairs.iter().enumerate() {
+                    let (ds, dy) = (delta[2 * p], delta[2 * p + 1]);
+                    for ((x, sv), yv) in dc.iter_mut().zip(&s[lo..hi]).zip(&y[lo..hi]) {
+                        *x += ds * *sv as f64 + dy * *yv as f64;
+                    }
+                }
+            });
+        let gtd = (0..2 * l).map(|a| delta[a] * self.gdot[a]).sum::<f64>() + delta[2 * l] * self.gg;
+        self.delta = delta;
+        gtd
+    }
+
+    /// After a step from (theta, g) to (theta_new, g_new): forms the new pair, keeps it when
+    /// its curvature `sᵀy` is positive, and refreshes every dot product, in one pass.
+    ///
+    /// Only `g_new` needs a dot product with each stored vector: `s = step · d` and `d` is a
+    /// known combination of the basis, and `y = g_new - g` (both up to the f32 rounding of
+    /// the stored pair, far below what L-BFGS is sensitive to).
+    fn update(&mut self, step: f64, theta: &[f64], theta_new: &[f64], g: &[f64], g_new: &[f64]) {
+        let n = theta.len();
+        let (mut s_new, mut y_new) = self
+            .spare
+            .take()
+            .unwrap_or_else(|| (vec![0f32; n], vec![0f32; n]));
+        let m = 2 * self.pairs.len();
+        // Per chunk: [s·v, y·v, g·v for each stored v] then s·s, s·y, y·y, s·g, y·g, g·g.
+        let width = m + 6;
+        let pairs = &self.pairs;
+        let parts: Vec<Vec<f64>> = s_new
+            .par_chunks_mut(CHUNK)
+            .zip(y_new.par_chunks_mut(CHUNK))
+            .enumerate()
+            .map(|(c, (sc, yc))| {
+                let lo = c * CHUNK;
+                let hi = lo + sc.len();
+                let (t0, t1, g0, g1) = (
+                    &theta[lo..hi],
+                    &theta_new[lo..hi],
+                    &g[lo..hi],
+                    &g_new[lo..hi],
+                );
+                let mut out = vec![0f64; width];
+                for i in 0..sc.len() {
+                    sc[i] = (t1[i] - t0[i]) as f32;
+                    yc[i] = (g1[i] - g0[i]) as f32;
+                }
+                let (f32d, f64d) = (|v: f32| v as f64, |v: f64| v);
+                let ss = dot_lanes(sc, sc, f32d, f32d);
+                let sy = dot_lanes(sc, yc, f32d, f32d);
+                let yy = dot_lanes(yc, yc, f32d, f32d);
+                let sg = dot_lanes(sc, g1, f32d, f64d);
+                let yg = dot_lanes(yc, g1, f32d, f64d);
+                let gg = dot_lanes(g1, g1, f64d, f64d);
+                out[m..].copy_from_slice(&[ss, sy, yy, sg, yg, gg]);
+                for (p, (s, y)) in pairs.iter().enumerate() {
+                    for (v, slot) in [(s, 2 * p), (y, 2 * p + 1)] {
+                        out[slot] = dot_lanes(&v[lo..hi], g1, f32d, f64d);
+                    }
+                }
+                out
+            })
+            .collect();
+        let mut tot = vec![0f64; width];
+        for part in &parts {
+            for (t, v) in tot.iter_mut().zip(part) {
+                *t += v;
+            }
+        }
+        let [ss, sy, yy, sg, yg, gg]: [f64; 6] = tot[m..].try_into().expect("six sums");
+        // s·v and y·v for each stored v, from the dot products of the old basis.
+        let delta = &self.delta;
+        let sv: Vec<f64> = (0..m)
+            .map(|a| {
+                let row = &self.dots[a];
+                step * ((0..m).map(|b| delta[b] * row[b]).sum::<f64>() + delta[m] * self.gdot[a])
+            })
+            .collect();
+        let yv: Vec<f64> = (0..m).map(|a| tot[a] - self.gdot[a]).collect();
+        self.gg = gg;
+        self.gdot
+            .iter_mut()
+            .zip(&tot[..m])
+            .for_each(|(o, n)| *o = *n);
+        if sy.is_nan() || sy <= 1e-12 {
+            self.spare = Some((s_new, y_new));
+            return;
+        }
+        // Append the new pair's rows and columns.
+        for a in 0..m {
+            self.dots[a].push_back(sv[a]);
+            self.dots[a].push_back(yv[a]);
+        }
+        let mut row_s: VecDeque<f64> = sv.iter().copied().collect();
+        row_s.extend([ss, sy]);
+        let mut row_y: VecDeque<f64> = yv.iter().copied().collect();
+        row_y.extend([sy, yy]);
+        self.dots.push_back(row_s);
+        self.dots.push_back(row_y);
+        self.gdot.extend([sg, yg]);
+        self.pairs.push_back((s_new, y_new));
+        if self.pairs.len() > self.cap {
+            self.spare = self.pairs.pop_front();
+            self.dots.pop_front();
+            self.dots.pop_front();
+            for row in self.dots.iter_mut() {
+                row.pop_front();
+                row.pop_front();
+            }
+            self.gdot.pop_front();
+            self.gdot.pop_front();
+        }
+    }
+}
+
+/// Minimises `f` by L-BFGS with a strong-Wolfe line search.
 ///
 /// `eval(theta, grad) -> f`. Stops when `max |g| <= tol`, when the relative decrease of `f`
 /// is below 64 machine epsilons (scipy's setting in scikit-learn), or after `max_iter`
@@ -443,8 +634,9 @@ where
     let n = theta.len();
     let mut g = vec![0f64; n];
     let mut f = eval(&theta, &mut g);
-    let mut hist: VecDeque<(Vec<f32>, Vec<f32>, f64)> = VecDeque::new();
+    let mut hist = History::new(history, &g);
     let mut d = vec![0f64; n];
+    let mut pool = Pool::default();
     let ftol = 64.0 * f64::EPSILON;
     let mut iter = 0;
     while iter < max_iter {
@@ -452,66 +644,30 @@ where
             break;
         }
         iter += 1;
-        // Two-loop recursion: d = -H g.
-        d.par_iter_mut()
-            .zip(g.par_iter())
-            .for_each(|(a, b)| *a = -b);
-        let mut alphas = vec![0f64; hist.len()];
-        for (idx, (s, y, rho)) in hist.iter().enumerate().rev() {
-            let a = rho * pdot32(s, &d);
-            alphas[idx] = a;
-            paxpy32(-a, y, &mut d);
-        }
-        if let Some((s, y, _)) = hist.back() {
-            let gamma = dot_f32(s, y) / dot_f32(y, y);
-            d.par_iter_mut().for_each(|v| *v *= gamma);
-        }
-        for (idx, (s, y, rho)) in hist.iter().enumerate() {
-            let beta = rho * pdot32(y, &d);
-            paxpy32(alphas[idx] - beta, s, &mut d);
-        }
-        let mut gtd = pdot(&g, &d);
+        let mut gtd = hist.direction(&g, &mut d);
         if gtd.is_nan() || gtd >= 0.0 {
             // Not a descent direction (rounding in the stored pairs): restart from steepest descent.
             hist.clear();
-            d.par_iter_mut()
-                .zip(g.par_iter())
-                .for_each(|(a, b)| *a = -b);
-            gtd = pdot(&g, &d);
+            gtd = hist.direction(&g, &mut d);
         }
-        let a0 = if hist.is_empty() {
-            (1.0 / pdot(&d, &d).sqrt()).min(1.0)
+        let a0 = if hist.pairs.is_empty() {
+            (1.0 / hist.gg.sqrt()).min(1.0)
         } else {
             1.0
         };
-        let Some((step, f_new, theta_new, g_new)) = wolfe_search(&eval, &theta, f, gtd, &d, a0)
+        let Some((step, f_new, theta_new, g_new)) =
+            wolfe_search(&eval, &theta, f, gtd, &d, a0, &mut pool)
         else {
-            if hist.is_empty() {
+            if hist.pairs.is_empty() {
                 break;
             }
             hist.clear();
             continue;
         };
-        let _ = step;
-        let mut s32 = vec![0f32; n];
-        let mut y32 = vec![0f32; n];
-        s32.par_iter_mut()
-            .zip(y32.par_iter_mut())
-            .enumerate()
-            .for_each(|(i, (s, y))| {
-                *s = (theta_new[i] - theta[i]) as f32;
-                *y = (g_new[i] - g[i]) as f32;
-            });
-        let sy = dot_f32(&s32, &y32);
-        if sy > 1e-12 {
-            if hist.len() == history {
-                hist.pop_front();
-            }
-            hist.push_back((s32, y32, 1.0 / sy));
-        }
+        hist.update(step, &theta, &theta_new, &g, &g_new);
         let f_old = f;
-        theta = theta_new;
-        g = g_new;
+        pool.put(std::mem::replace(&mut theta, theta_new));
+        pool.put(std::mem::replace(&mut g, g_new));
         f = f_new;
         if (f_old - f) / f_old.abs().max(f.abs()).max(1.0) <= ftol {
             break;
@@ -523,8 +679,30 @@ where
     }
 }
 
+/// Parameter-sized buffers kept for reuse: a fresh multi-megabyte vector per line-search
+/// trial costs page faults and zeroing comparable to a pass of the solver.
+#[derive(Default)]
+struct Pool(Vec<Vec<f64>>);
+
+impl Pool {
+    /// A buffer of length `n` with unspecified contents.
+    fn take(&mut self, n: usize) -> Vec<f64> {
+        match self.0.pop() {
+            Some(v) if v.len() == n => v,
+            _ => vec![0f64; n],
+        }
+    }
+    fn put(&mut self, v: Vec<f64>) {
+        if self.0.len() < 6 {
+            self.0.push(v);
+        }
+    }
+}
+
 fn max_abs(g: &[f64]) -> f64 {
-    g.iter().fold(0.0f64, |m, v| m.max(v.abs()))
+    g.par_chunks(CHUNK)
+        .map(|c| c.iter().fold(0.0f64, |m, v| m.max(v.abs())))
+        .reduce(|| 0.0, f64::max)
 }
 
 /// Minimiser of the cubic through (a, fa, ga) and (b, fb, gb), kept inside the interval
@@ -558,6 +736,7 @@ fn wolfe_search<F>(
     gtd0: f64,
     d: &[f64],
     a_init: f64,
+    pool: &mut Pool,
 ) -> Option<Trial>
 where
     F: Fn(&[f64], &mut [f64]) -> f64,
@@ -565,36 +744,47 @@ where
     const C1: f64 = 1e-4;
     const C2: f64 = 0.9;
     let n = theta.len();
-    let try_step = |a: f64| -> (f64, f64, Vec<f64>, Vec<f64>) {
-        let mut x = vec![0f64; n];
+    let try_step = |a: f64, pool: &mut Pool| -> (f64, f64, Vec<f64>, Vec<f64>) {
+        let mut x = pool.take(n);
         x.par_iter_mut()
             .zip(theta.par_iter().zip(d.par_iter()))
             .for_each(|(xi, (t, di))| *xi = t + a * di);
-        let mut g = vec![0f64; n];
+        let mut g = pool.take(n);
         let f = eval(&x, &mut g);
         let gtd = pdot(&g, d);
         (f, gtd, x, g)
     };
     // Best point with sufficient decrease seen so far, a fallback when the search stalls.
     let mut best: Option<Trial> = None;
-    let keep = |a: f64, f: f64, x: &Vec<f64>, g: &Vec<f64>, best: &mut Option<Trial>| {
-        if f <= f0 + C1 * a * gtd0 && best.as_ref().is_none_or(|b| f < b.1) {
-            *best = Some((a, f, x.clone(), g.clone()));
-        }
-    };
+    let keep =
+        |a: f64, f: f64, x: Vec<f64>, g: Vec<f64>, best: &mut Option<Trial>, pool: &mut Pool| {
+            if f <= f0 + C1 * a * gtd0 && best.as_ref().is_none_or(|b| f < b.1) {
+                if let Some((_, _, bx, bg)) = best.replace((a, f, x, g)) {
+                    pool.put(bx);
+                    pool.put(bg);
+                }
+            } else {
+                pool.put(x);
+                pool.put(g);
+            }
+        };
     let (mut a_prev, mut f_prev, mut gtd_prev) = (0.0, f0, gtd0);
     let mut a = a_init;
     let (mut lo, mut hi);
     let mut i = 0;
     loop {
-        let (f, gtd, x, g) = try_step(a);
+        let (f, gtd, x, g) = try_step(a, pool);
         if !f.is_finite() {
             // Overshot into overflow: shrink.
+            pool.put(x);
+            pool.put(g);
             lo = (a_prev, f_prev, gtd_prev);
             hi = (a, f64::INFINITY, f64::NAN);
             break;
         }
         if f > f0 + C1 * a * gtd0 || (i > 0 && f >= f_prev) {
+            pool.put(x);
+            pool.put(g);
             lo = (a_prev, f_prev, gtd_prev);
             hi = (a, f, gtd);
             break;
@@ -602,7 +792,7 @@ where
         if gtd.abs() <= -C2 * gtd0 {
             return Some((a, f, x, g));
         }
-        keep(a, f, &x, &g, &mut best);
+        keep(a, f, x, g, &mut best, pool);
         if gtd >= 0.0 {
             lo = (a, f, gtd);
             hi = (a_prev, f_prev, gtd_prev);
@@ -626,14 +816,16 @@ where
         if (hi.0 - lo.0).abs() < 1e-16 * lo.0.abs().max(1e-300) {
             break;
         }
-        let (f, gtd, x, g) = try_step(aj);
+        let (f, gtd, x, g) = try_step(aj, pool);
         if !f.is_finite() || f > f0 + C1 * aj * gtd0 || f >= lo.1 {
+            pool.put(x);
+            pool.put(g);
             hi = (aj, f, gtd);
         } else {
             if gtd.abs() <= -C2 * gtd0 {
                 return Some((aj, f, x, g));
             }
-            keep(aj, f, &x, &g, &mut best);
+            keep(aj, f, x, g, &mut best, pool);
             if gtd * (hi.0 - lo.0) >= 0.0 {
                 hi = lo;
             }
