@@ -257,3 +257,93 @@ fn training_record_stays_out_of_the_model_file() {
     let fb = std::fs::read(b.path().join("topic.model")).unwrap();
     assert!(fa == fb, "model files differ between runs");
 }
+
+/// `textclf inspect ... | head -1`: a reader that closes the pipe early ends the output
+/// quietly (exit 0), as for any Unix filter, never with a panic. The outputs are made
+/// larger than a pipe's buffer, so the process is still writing when the pipe closes.
+#[test]
+fn a_closed_stdout_pipe_is_not_a_panic() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let dir = TempDir::new().unwrap();
+    // Two classes over 4,000 distinct words: a model with thousands of terms to list.
+    let corpus = dir.path().join("words.csv");
+    let mut csv = String::from("text,topic\n");
+    for d in 0..400 {
+        let words: Vec<String> = (0..40)
+            .map(|k| format!("w{}", (d * 37 + k * 101) % 4000))
+            .collect();
+        csv.push_str(&format!(
+            "{},{}\n",
+            words.join(" "),
+            if d % 2 == 0 { "a" } else { "b" }
+        ));
+    }
+    std::fs::write(&corpus, &csv).unwrap();
+    ok(&textclf()
+        .args(["train", "--label", "topic", "--data"])
+        .arg(&corpus)
+        .arg("--model-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap());
+    let model = dir.path().join("topic.model");
+    let batch = dir.path().join("batch.jsonl");
+    let mut f = std::fs::File::create(&batch).unwrap();
+    for i in 0..20_000 {
+        writeln!(
+            f,
+            "{{\"id\": {i}, \"text\": \"w{} w{}\"}}",
+            i % 4000,
+            (i * 7) % 4000
+        )
+        .unwrap();
+    }
+    drop(f);
+    let runs: [Vec<&std::ffi::OsStr>; 3] = [
+        vec![
+            "inspect".as_ref(),
+            "--top".as_ref(),
+            "3000".as_ref(),
+            model.as_os_str(),
+        ],
+        vec![
+            "inspect".as_ref(),
+            "--top".as_ref(),
+            "3000".as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            model.as_os_str(),
+        ],
+        vec![
+            "predict".as_ref(),
+            "--model-dir".as_ref(),
+            dir.path().as_os_str(),
+            "--input".as_ref(),
+            batch.as_os_str(),
+        ],
+    ];
+    for args in runs {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("textclf"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close our end while the process is still writing.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 1];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(status.success(), "{args:?}: {status:?} {stderr}");
+    }
+}

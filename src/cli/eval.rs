@@ -15,6 +15,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use rayon::prelude::*;
 use serde_json::json;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Cross-validate classifiers (or train on one corpus and test on another) and report quality
@@ -146,8 +147,9 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         write_file(p, &render_html(&report))?;
     }
     if !quiet {
+        let mut out = std::io::stdout().lock();
         let color = super::output::colour_enabled(super::output::Stream::Stdout);
-        print!("{}", render_terminal(&report, color));
+        write!(out, "{}", render_terminal(&report, color))?;
     }
     Ok(())
 }

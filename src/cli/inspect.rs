@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde_json::json;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -41,6 +42,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
         .zip(&b.info.label_counts)
         .map(|(l, n)| (l.clone(), json!(n)))
         .collect();
+    let mut out = std::io::stdout().lock();
     if args.format == InspectFormat::Json {
         let v = json!({
             "file": args.model.display().to_string(),
@@ -62,20 +64,22 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "training": training.json(),
             "top_terms": terms,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         return Ok(());
     }
-    println!(
+    writeln!(
+        out,
         "{}: task '{}', model format v{FORMAT_VERSION}, written by textclf {}",
         args.model.display(),
         b.task,
         b.info.textclf_version
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "trained on {} documents of {}",
         b.info.documents, b.info.corpus
-    );
-    println!(
+    )?;
+    writeln!(out,
         "features: {} terms; lowercase {}, token pattern {}, {} stop words, stemmer {}, n-grams {}-{}",
         b.vectorizer.vocabulary().len(),
         analyzer.lowercase,
@@ -84,19 +88,19 @@ pub fn run(args: InspectArgs) -> Result<()> {
         analyzer.stemmer.as_deref().unwrap_or("none"),
         analyzer.ngram_range.0,
         analyzer.ngram_range.1
-    );
-    println!("training: {}", training.text());
-    println!("tf-idf: {:?}", b.vectorizer.params());
+    )?;
+    writeln!(out, "training: {}", training.text())?;
+    writeln!(out, "tf-idf: {:?}", b.vectorizer.params())?;
     match &b.pair {
-        Some(p) => println!(
+        Some(p) => writeln!(out,
             "paired: yes: text + pair column '{}' ({} relation features); predict needs --input FILE --pair-col {:?}",
             p.column,
             p.n_features(),
             p.column
-        ),
-        None => println!("paired: no"),
+        )?,
+        None => writeln!(out, "paired: no")?,
     }
-    println!("classifier: {} {:?}", b.model.kind(), b.info.settings);
+    writeln!(out, "classifier: {} {:?}", b.model.kind(), b.info.settings)?;
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "class",
@@ -118,7 +122,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
             list(&t.against_class),
         ]);
     }
-    println!("{table}");
+    writeln!(out, "{table}")?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use log::{debug, info};
 use serde::{Deserialize, Serialize};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -244,7 +245,9 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     if quiet {
         return Ok(());
     }
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "read {} documents from {} in {}{}{}{}",
         summary.documents,
         args.data.display(),
@@ -264,11 +267,12 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         } else {
             String::new()
         },
-    );
+    )?;
     for ex in &summary.skip_examples {
-        println!("  skipped: {ex}");
+        writeln!(out, "  skipped: {ex}")?;
     }
-    println!(
+    writeln!(
+        out,
         "{} features ({} n-grams {}-{}), vectorized in {}",
         bundles[0].vectorizer.vocabulary().len(),
         if bundles[0].vectorizer.analyzer().config().stemmer.is_some() {
@@ -279,13 +283,14 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         bundles[0].vectorizer.analyzer().config().ngram_range.0,
         bundles[0].vectorizer.analyzer().config().ngram_range.1,
         secs(times.vectorize)
-    );
+    )?;
     if let Some(p) = &bundles[0].pair {
-        println!(
+        writeln!(
+            out,
             "paired with '{}': + {} relation features (similarity, overlap, cue words)",
             p.column,
             p.n_features()
-        );
+        )?;
     }
     for ((task, bundle), (path, fit)) in
         tasks.iter().zip(&bundles).zip(paths.iter().zip(&times.fit))
@@ -297,7 +302,8 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         for (label, n) in task.labels.iter().zip(task.counts()) {
             table.add_row(vec![label.clone(), n.to_string()]);
         }
-        println!(
+        writeln!(
+            out,
             "\ntask '{}': {} documents, {} classes{}, {} fitted in {} → {}",
             task.name,
             task.rows.len(),
@@ -310,15 +316,16 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
             bundle.model.kind(),
             secs(*fit),
             path.display()
-        );
-        println!("{table}");
+        )?;
+        writeln!(out, "{table}")?;
     }
-    println!(
+    writeln!(
+        out,
         "\nsaved {} model(s) in {}; total {}",
         bundles.len(),
         secs(save_time),
         secs(t0.elapsed())
-    );
+    )?;
     Ok(())
 }
 
