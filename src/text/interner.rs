@@ -156,7 +156,7 @@ impl Key {
 
 /// Byte equality without a libc call for short strings.
 #[inline]
-fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -11,6 +11,7 @@ mod stem;
 mod stop_words;
 mod tokenize;
 
+pub(crate) use interner::eq_bytes;
 pub use interner::{Interner, Key as InternKey};
 pub use lowercase::lowercase_into;
 pub use ngram::{check_ngram_range, for_each_ngram, parse_ngram_range};
