@@ -74,21 +74,18 @@ fn fit_args(dir: &Path) -> Vec<String> {
     v
 }
 
+/// `train --pair-col Headline`; an empty `classifier` leaves `--classifier` out (the default).
 fn train(dir: &Path, models: &Path, classifier: &str, threads: &str) {
-    textclf()
-        .env("RAYON_NUM_THREADS", threads)
+    let mut cmd = textclf();
+    cmd.env("RAYON_NUM_THREADS", threads)
         .args(["train", "--data"])
         .arg(dir.join("stances.csv"))
         .args(corpus_args(dir))
-        .args([
-            "--pair-col",
-            "Headline",
-            "--label",
-            "Stance",
-            "--classifier",
-        ])
-        .arg(classifier)
-        .arg("--model-dir")
+        .args(["--pair-col", "Headline", "--label", "Stance"]);
+    if !classifier.is_empty() {
+        cmd.args(["--classifier", classifier]);
+    }
+    cmd.arg("--model-dir")
         .arg(models)
         .assert()
         .success()
@@ -101,9 +98,10 @@ fn paired_model_trains_scores_pairs_and_refuses_a_text_alone() {
     let dir = tmp.path();
     write_fixture(dir);
     let models = dir.join("m");
-    train(dir, &models, "two-stage", "2");
+    // No --classifier: a paired model is two-stage by default.
+    train(dir, &models, "", "2");
 
-    // inspect says it is paired and with which column.
+    // inspect says it is paired, with which column, and the default classifier.
     textclf()
         .arg("inspect")
         .arg(models.join("Stance.model"))

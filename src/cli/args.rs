@@ -278,6 +278,16 @@ fn parse_class_weight(spec: &str, labels: &[String]) -> Result<ClassWeight> {
     Ok(ClassWeight::Explicit(weights))
 }
 
+/// The classifier when `--classifier` is not given: the one measured best for the input
+/// (README "Quality" for single texts; datasets/README.md, FNC-1, for paired stance).
+pub fn default_classifier(paired: bool) -> ClassifierKind {
+    if paired {
+        ClassifierKind::TwoStage
+    } else {
+        ClassifierKind::Svm
+    }
+}
+
 /// Parses a comma-separated `--classifier` list.
 pub fn parse_classifiers(spec: &str) -> Result<Vec<ClassifierKind>> {
     let kinds: Vec<ClassifierKind> = spec

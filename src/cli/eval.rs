@@ -1,7 +1,7 @@
 //! `textclf eval`: stratified k-fold cross-validation, or train → test, of one or more
 //! classifiers on the very same folds, reported side by side.
 
-use super::args::{parse_classifiers, CorpusArgs, FeatureArgs, ModelArgs};
+use super::args::{default_classifier, parse_classifiers, CorpusArgs, FeatureArgs, ModelArgs};
 use super::output::{bar, spinner};
 use crate::corpus::{read_corpus, Document};
 use crate::eval::{
@@ -30,9 +30,10 @@ pub struct EvalArgs {
     /// Label column(s) to evaluate
     #[arg(long, default_value = "label")]
     pub label: Vec<String>,
-    /// Classifiers to compare on the same folds, comma-separated
-    #[arg(long, default_value = "svm")]
-    pub classifier: String,
+    /// Classifiers to compare on the same folds, comma-separated [default: svm; two-stage
+    /// with --pair-col]
+    #[arg(long)]
+    pub classifier: Option<String>,
     /// Number of stratified folds
     #[arg(long, default_value_t = 10)]
     pub folds: usize,
@@ -64,8 +65,10 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
 }
 
 pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
-    let kinds =
-        parse_classifiers(&args.classifier).map_err(|e| super::UsageError(e.to_string()))?;
+    let kinds = match &args.classifier {
+        Some(spec) => parse_classifiers(spec).map_err(|e| super::UsageError(e.to_string()))?,
+        None => vec![default_classifier(args.corpus.pair_col.is_some())],
+    };
     let analyzer = args.features.analyzer_config()?;
     let tfidf = args.features.tfidf_params()?;
     let opts = args

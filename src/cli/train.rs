@@ -1,6 +1,6 @@
 //! `textclf train`: one model per label column, sharing one analyzer pass.
 
-use super::args::{CorpusArgs, FeatureArgs, ModelArgs};
+use super::args::{default_classifier, CorpusArgs, FeatureArgs, ModelArgs};
 use super::output::{secs, spinner};
 use crate::corpus::{open_corpus, read_corpus, TextBatches};
 use crate::features::TfidfVectorizer;
@@ -34,9 +34,9 @@ pub struct TrainArgs {
     #[arg(long, default_value = "models")]
     pub model_dir: PathBuf,
     /// Classifier: svm, logreg, sgd, nb, cnb, or two-stage (stance: the majority class vs the
-    /// rest, then the rest among themselves)
-    #[arg(long, default_value = "svm")]
-    pub classifier: ClassifierKind,
+    /// rest, then the rest among themselves) [default: svm; two-stage with --pair-col]
+    #[arg(long)]
+    pub classifier: Option<ClassifierKind>,
     #[command(flatten)]
     pub corpus: CorpusArgs,
     #[command(flatten)]
@@ -121,7 +121,12 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         .collect::<Result<_>>()?;
     let settings = tasks
         .iter()
-        .map(|t| args.model.settings(args.classifier, &t.labels))
+        .map(|t| {
+            let kind = args
+                .classifier
+                .unwrap_or_else(|| default_classifier(args.corpus.pair_col.is_some()));
+            args.model.settings(kind, &t.labels)
+        })
         .collect::<Result<Vec<_>>>()?;
     for t in &tasks {
         let counts: Vec<String> = t
