@@ -385,6 +385,7 @@ fn forward_row_body(
     w: &[f64],
     b: &[f64],
     r: &mut [f64],
+    out: &mut [f32],
     yi: usize,
     s: f64,
 ) -> f64 {
@@ -410,19 +411,23 @@ fn forward_row_body(
         *z *= inv;
     }
     r[yi] -= s;
+    for (o, z) in out.iter_mut().zip(r.iter()) {
+        *o = *z as f32;
+    }
     loss
 }
 
 multiversion!(
     /// See [`forward_row_body`].
     fn forward_row => forward_row_body(
-        idx: &[u32], val: &[f32], w: &[f64], b: &[f64], r: &mut [f64], yi: usize, s: f64
+        idx: &[u32], val: &[f32], w: &[f64], b: &[f64], r: &mut [f64], out: &mut [f32],
+        yi: usize, s: f64
     ) -> f64
 );
 
 /// Gradient of one feature's `k` weights: `l2 w_j + Σ_i x_ij r_i` in column order.
 #[inline(always)]
-fn backward_col_body(idx: &[u32], val: &[f32], wj: &[f64], l2: f64, resid: &[f64], g: &mut [f64]) {
+fn backward_col_body(idx: &[u32], val: &[f32], wj: &[f64], l2: f64, resid: &[f32], g: &mut [f64]) {
     let k = g.len();
     for (gc, wc) in g.iter_mut().zip(wj) {
         *gc = l2 * wc;
@@ -431,7 +436,7 @@ fn backward_col_body(idx: &[u32], val: &[f32], wj: &[f64], l2: f64, resid: &[f64
         let v = v as f64;
         let i = i as usize;
         for (gc, rc) in g.iter_mut().zip(&resid[i * k..i * k + k]) {
-            *gc += v * rc;
+            *gc += v * *rc as f64;
         }
     }
 }
@@ -439,7 +444,7 @@ fn backward_col_body(idx: &[u32], val: &[f32], wj: &[f64], l2: f64, resid: &[f64
 multiversion!(
     /// See [`backward_col_body`].
     fn backward_col => backward_col_body(
-        idx: &[u32], val: &[f32], wj: &[f64], l2: f64, resid: &[f64], g: &mut [f64]
+        idx: &[u32], val: &[f32], wj: &[f64], l2: f64, resid: &[f32], g: &mut [f64]
     ) -> ()
 );
 
@@ -515,16 +520,30 @@ impl<'a> SoftmaxObjective<'a> {
         let (w, b) = theta.split_at(d * k);
         let n = self.x.rows();
         // Forward: residuals r_i = s_i (p_i - onehot(y_i)) and per-row losses.
-        let mut resid = vec![0f64; n * k];
+        // Stored in f32: the backward pass reads one row of it per non-zero, so halving it
+        // halves that memory traffic; every product and sum is still formed in f64.
+        let mut resid = vec![0f32; n * k];
         let mut losses = vec![0f64; n];
         resid
             .par_chunks_mut(k)
             .zip(losses.par_iter_mut())
             .enumerate()
-            .for_each(|(i, (r, loss))| {
-                let row = self.x.outer_view(i).expect("row in range");
-                *loss = forward_row(row.indices(), row.data(), w, b, r, self.y[i], self.sw[i]);
-            });
+            .for_each_init(
+                || vec![0f64; k],
+                |scores, (i, (r, loss))| {
+                    let row = self.x.outer_view(i).expect("row in range");
+                    *loss = forward_row(
+                        row.indices(),
+                        row.data(),
+                        w,
+                        b,
+                        scores,
+                        r,
+                        self.y[i],
+                        self.sw[i],
+                    );
+                },
+            );
         // Backward over features: each gradient entry is one ordered sum over its column.
         let (gw, gb) = grad.split_at_mut(d * k);
         let l2 = self.l2;
@@ -539,7 +558,7 @@ impl<'a> SoftmaxObjective<'a> {
         if self.fit_intercept {
             for r in resid.chunks(k) {
                 for (g, rc) in gb.iter_mut().zip(r) {
-                    *g += rc;
+                    *g += *rc as f64;
                 }
             }
         }
