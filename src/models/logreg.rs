@@ -300,10 +300,12 @@ fn dot_lanes<A: Copy, B: Copy>(
 macro_rules! multiversion {
     ($(#[$m:meta])* fn $name:ident => $body:ident ( $($a:ident : $t:ty),* ) -> $r:ty) => {
         $(#[$m])*
+        #[allow(clippy::too_many_arguments)]
         fn $name($($a: $t),*) -> $r {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
                 unsafe fn wide($($a: $t),*) -> $r {
                     $body($($a),*)
                 }
@@ -379,6 +381,7 @@ multiversion!(
 /// Scores of one row, turned into its weighted residuals `s (p - onehot(y))`; returns the
 /// row's weighted loss.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn forward_row_body(
     idx: &[u32],
     val: &[f32],
