@@ -118,6 +118,7 @@ fn fit_predict(
             }
             let m = p.fit(d)?;
             let secs = t.elapsed().as_secs_f64();
+            eprintln!("logreg L-BFGS iterations: {}", m.n_iter());
             (secs, m.predict(x), m.predict_proba(x))
         }
     })

@@ -256,7 +256,7 @@ pub(crate) fn pdot(a: &[f64], b: &[f64]) -> f64 {
     let parts: Vec<f64> = a
         .par_chunks(CHUNK)
         .zip(b.par_chunks(CHUNK))
-        .map(|(x, y)| dot_lanes(x, y, |v| v, |v| v))
+        .map(|(x, y)| dot64(x, y))
         .collect();
     parts.iter().sum()
 }
@@ -289,6 +289,180 @@ fn dot_lanes<A: Copy, B: Copy>(
     }
     acc.iter().sum()
 }
+
+/// Defines `$name` as a function that runs `$body` compiled for AVX2 when the CPU has it
+/// and for the baseline target otherwise.
+///
+/// Why: the release build targets baseline x86-64 (SSE2, two f64 lanes); the hot loops of the
+/// fit are lane-parallel arithmetic that AVX2 runs twice as wide. Rust never fuses a multiply
+/// and an add on its own, and every loop keeps its explicit summation order, so both versions
+/// give bit-identical results: the fitted model does not depend on the CPU's features either.
+macro_rules! multiversion {
+    ($(#[$m:meta])* fn $name:ident => $body:ident ( $($a:ident : $t:ty),* ) -> $r:ty) => {
+        $(#[$m])*
+        #[allow(clippy::too_many_arguments)]
+        fn $name($($a: $t),*) -> $r {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn wide($($a: $t),*) -> $r {
+                    $body($($a),*)
+                }
+                if std::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2, checked just above.
+                    return unsafe { wide($($a),*) };
+                }
+            }
+            $body($($a),*)
+        }
+    };
+}
+
+#[inline(always)]
+fn dot64_body(a: &[f64], b: &[f64]) -> f64 {
+    dot_lanes(a, b, |v| v, |v| v)
+}
+
+multiversion!(
+    /// f64 dot product in [`LANES`] lanes.
+    fn dot64 => dot64_body(a: &[f64], b: &[f64]) -> f64
+);
+
+#[inline(always)]
+fn dot32_body(a: &[f32], b: &[f32]) -> f64 {
+    dot_lanes(a, b, |v| v as f64, |v| v as f64)
+}
+
+multiversion!(
+    /// Dot product of two f32 vectors, summed in f64 in [`LANES`] lanes.
+    fn dot32 => dot32_body(a: &[f32], b: &[f32]) -> f64
+);
+
+#[inline(always)]
+fn dot32_64_body(a: &[f32], b: &[f64]) -> f64 {
+    dot_lanes(a, b, |v| v as f64, |v| v)
+}
+
+multiversion!(
+    /// Dot product of an f32 and an f64 vector, summed in f64 in [`LANES`] lanes.
+    fn dot32_64 => dot32_64_body(a: &[f32], b: &[f64]) -> f64
+);
+
+/// `x += ds s + dy y` elementwise (one stored pair's share of an L-BFGS direction).
+#[inline(always)]
+fn add_pair_body(x: &mut [f64], s: &[f32], y: &[f32], ds: f64, dy: f64) {
+    for ((xi, sv), yv) in x.iter_mut().zip(s).zip(y) {
+        *xi += ds * *sv as f64 + dy * *yv as f64;
+    }
+}
+
+multiversion!(
+    /// See [`add_pair_body`].
+    fn add_pair => add_pair_body(x: &mut [f64], s: &[f32], y: &[f32], ds: f64, dy: f64) -> ()
+);
+
+/// The new correction pair `s = t1 - t0`, `y = g1 - g0`, rounded to f32.
+#[inline(always)]
+fn new_pair_body(sc: &mut [f32], yc: &mut [f32], t0: &[f64], t1: &[f64], g0: &[f64], g1: &[f64]) {
+    for i in 0..sc.len() {
+        sc[i] = (t1[i] - t0[i]) as f32;
+        yc[i] = (g1[i] - g0[i]) as f32;
+    }
+}
+
+multiversion!(
+    /// See [`new_pair_body`].
+    fn new_pair => new_pair_body(
+        sc: &mut [f32], yc: &mut [f32], t0: &[f64], t1: &[f64], g0: &[f64], g1: &[f64]
+    ) -> ()
+);
+
+/// Scores of one row, turned into its weighted residuals `s (p - onehot(y))`; returns the
+/// row's weighted loss.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn forward_row_body(
+    idx: &[u32],
+    val: &[f32],
+    w: &[f64],
+    b: &[f64],
+    r: &mut [f64],
+    out: &mut [f32],
+    yi: usize,
+    s: f64,
+) -> f64 {
+    let k = r.len();
+    r.copy_from_slice(b);
+    for (&j, &v) in idx.iter().zip(val) {
+        let v = v as f64;
+        let j = j as usize;
+        for (z, wj) in r.iter_mut().zip(&w[j * k..j * k + k]) {
+            *z += v * wj;
+        }
+    }
+    let zy = r[yi];
+    let max = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut sum = 0.0;
+    for z in r.iter_mut() {
+        *z = (*z - max).exp();
+        sum += *z;
+    }
+    let loss = s * (max + sum.ln() - zy);
+    let inv = s / sum;
+    for z in r.iter_mut() {
+        *z *= inv;
+    }
+    r[yi] -= s;
+    for (o, z) in out.iter_mut().zip(r.iter()) {
+        *o = *z as f32;
+    }
+    loss
+}
+
+multiversion!(
+    /// See [`forward_row_body`].
+    fn forward_row => forward_row_body(
+        idx: &[u32], val: &[f32], w: &[f64], b: &[f64], r: &mut [f64], out: &mut [f32],
+        yi: usize, s: f64
+    ) -> f64
+);
+
+/// Gradient of one feature's `k` weights: `l2 w_j + Σ_i x_ij r_i` in column order.
+#[inline(always)]
+fn backward_col_body(idx: &[u32], val: &[f32], wj: &[f64], l2: f64, resid: &[f32], g: &mut [f64]) {
+    let k = g.len();
+    for (gc, wc) in g.iter_mut().zip(wj) {
+        *gc = l2 * wc;
+    }
+    for (&i, &v) in idx.iter().zip(val) {
+        let v = v as f64;
+        let i = i as usize;
+        for (gc, rc) in g.iter_mut().zip(&resid[i * k..i * k + k]) {
+            *gc += v * *rc as f64;
+        }
+    }
+}
+
+multiversion!(
+    /// See [`backward_col_body`].
+    fn backward_col => backward_col_body(
+        idx: &[u32], val: &[f32], wj: &[f64], l2: f64, resid: &[f32], g: &mut [f64]
+    ) -> ()
+);
+
+/// `x = t + a d` elementwise.
+#[inline(always)]
+fn axpy_body(x: &mut [f64], t: &[f64], a: f64, d: &[f64]) {
+    for ((xi, ti), di) in x.iter_mut().zip(t).zip(d) {
+        *xi = ti + a * di;
+    }
+}
+
+multiversion!(
+    /// See [`axpy_body`].
+    fn axpy => axpy_body(x: &mut [f64], t: &[f64], a: f64, d: &[f64]) -> ()
+);
 
 /// The smooth objective and its exact gradient on one training set.
 ///
@@ -349,37 +523,30 @@ impl<'a> SoftmaxObjective<'a> {
         let (w, b) = theta.split_at(d * k);
         let n = self.x.rows();
         // Forward: residuals r_i = s_i (p_i - onehot(y_i)) and per-row losses.
-        let mut resid = vec![0f64; n * k];
+        // Stored in f32: the backward pass reads one row of it per non-zero, so halving it
+        // halves that memory traffic; every product and sum is still formed in f64.
+        let mut resid = vec![0f32; n * k];
         let mut losses = vec![0f64; n];
         resid
             .par_chunks_mut(k)
             .zip(losses.par_iter_mut())
             .enumerate()
-            .for_each(|(i, (r, loss))| {
-                r.copy_from_slice(b);
-                let row = self.x.outer_view(i).expect("row in range");
-                for (j, &v) in row.iter() {
-                    let v = v as f64;
-                    for (z, wj) in r.iter_mut().zip(&w[j * k..j * k + k]) {
-                        *z += v * wj;
-                    }
-                }
-                let yi = self.y[i];
-                let zy = r[yi];
-                let max = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let mut sum = 0.0;
-                for z in r.iter_mut() {
-                    *z = (*z - max).exp();
-                    sum += *z;
-                }
-                let s = self.sw[i];
-                *loss = s * (max + sum.ln() - zy);
-                let inv = s / sum;
-                for z in r.iter_mut() {
-                    *z *= inv;
-                }
-                r[yi] -= s;
-            });
+            .for_each_init(
+                || vec![0f64; k],
+                |scores, (i, (r, loss))| {
+                    let row = self.x.outer_view(i).expect("row in range");
+                    *loss = forward_row(
+                        row.indices(),
+                        row.data(),
+                        w,
+                        b,
+                        scores,
+                        r,
+                        self.y[i],
+                        self.sw[i],
+                    );
+                },
+            );
         // Backward over features: each gradient entry is one ordered sum over its column.
         let (gw, gb) = grad.split_at_mut(d * k);
         let l2 = self.l2;
@@ -387,22 +554,14 @@ impl<'a> SoftmaxObjective<'a> {
             .zip(w.par_chunks(k))
             .enumerate()
             .for_each(|(j, (g, wj))| {
-                for (gc, wc) in g.iter_mut().zip(wj) {
-                    *gc = l2 * wc;
-                }
                 let col = self.xt.outer_view(j).expect("feature in range");
-                for (i, &v) in col.iter() {
-                    let v = v as f64;
-                    for (gc, rc) in g.iter_mut().zip(&resid[i * k..i * k + k]) {
-                        *gc += v * rc;
-                    }
-                }
+                backward_col(col.indices(), col.data(), wj, l2, &resid, g);
             });
         gb.iter_mut().for_each(|g| *g = 0.0);
         if self.fit_intercept {
             for r in resid.chunks(k) {
                 for (g, rc) in gb.iter_mut().zip(r) {
-                    *g += rc;
+                    *g += *rc as f64;
                 }
             }
         }
@@ -503,10 +662,7 @@ impl History {
                     *x = dg * gv;
                 }
                 for (p, (s, y)) in pairs.iter().enumerate() {
-                    let (ds, dy) = (delta[2 * p], delta[2 * p + 1]);
-                    for ((x, sv), yv) in dc.iter_mut().zip(&s[lo..hi]).zip(&y[lo..hi]) {
-                        *x += ds * *sv as f64 + dy * *yv as f64;
-                    }
+                    add_pair(dc, &s[lo..hi], &y[lo..hi], delta[2 * p], delta[2 * p + 1]);
                 }
             });
         let gtd = (0..2 * l).map(|a| delta[a] * self.gdot[a]).sum::<f64>() + delta[2 * l] * self.gg;
@@ -544,21 +700,17 @@ impl History {
                     &g_new[lo..hi],
                 );
                 let mut out = vec![0f64; width];
-                for i in 0..sc.len() {
-                    sc[i] = (t1[i] - t0[i]) as f32;
-                    yc[i] = (g1[i] - g0[i]) as f32;
-                }
-                let (f32d, f64d) = (|v: f32| v as f64, |v: f64| v);
-                let ss = dot_lanes(sc, sc, f32d, f32d);
-                let sy = dot_lanes(sc, yc, f32d, f32d);
-                let yy = dot_lanes(yc, yc, f32d, f32d);
-                let sg = dot_lanes(sc, g1, f32d, f64d);
-                let yg = dot_lanes(yc, g1, f32d, f64d);
-                let gg = dot_lanes(g1, g1, f64d, f64d);
+                new_pair(sc, yc, t0, t1, g0, g1);
+                let ss = dot32(sc, sc);
+                let sy = dot32(sc, yc);
+                let yy = dot32(yc, yc);
+                let sg = dot32_64(sc, g1);
+                let yg = dot32_64(yc, g1);
+                let gg = dot64(g1, g1);
                 out[m..].copy_from_slice(&[ss, sy, yy, sg, yg, gg]);
                 for (p, (s, y)) in pairs.iter().enumerate() {
                     for (v, slot) in [(s, 2 * p), (y, 2 * p + 1)] {
-                        out[slot] = dot_lanes(&v[lo..hi], g1, f32d, f64d);
+                        out[slot] = dot32_64(&v[lo..hi], g1);
                     }
                 }
                 out
@@ -746,9 +898,9 @@ where
     let n = theta.len();
     let try_step = |a: f64, pool: &mut Pool| -> (f64, f64, Vec<f64>, Vec<f64>) {
         let mut x = pool.take(n);
-        x.par_iter_mut()
-            .zip(theta.par_iter().zip(d.par_iter()))
-            .for_each(|(xi, (t, di))| *xi = t + a * di);
+        x.par_chunks_mut(CHUNK)
+            .zip(theta.par_chunks(CHUNK).zip(d.par_chunks(CHUNK)))
+            .for_each(|(xc, (tc, dc))| axpy(xc, tc, a, dc));
         let mut g = pool.take(n);
         let f = eval(&x, &mut g);
         let gtd = pdot(&g, d);
