@@ -6,9 +6,10 @@
 //! count) pairs. For unigram analyzers the keys are the raw (lowercased) tokens: stop
 //! words and stemming are pure functions of the token, so they are applied once per
 //! distinct token in phase 2 instead of once per occurrence. Chunks are appended in
-//! document order to one pair of flat arrays (global key ids, counts) as they finish; when
-//! streaming ([`TfidfVectorizer::fit_transform_batches`]) this overlaps reading and the
-//! analysis of later batches, and the raw text of a batch is dropped once counted.
+//! document order to one pair of flat arrays (global key ids, counts) as they finish, so the
+//! serial append overlaps the analysis of later chunks (in memory, from outside the rayon
+//! pool, and when streaming with [`TfidfVectorizer::fit_transform_batches`], where it also
+//! overlaps reading; a batch's raw text is dropped once counted).
 //! (2) Keys are mapped to terms, pairs of a document that map to one term are merged, and
 //! document frequencies are counted; terms are filtered (min_df, max_df, max_features)
 //! and sorted, so the column order depends only on the corpus. (3) In parallel per chunk,
@@ -448,15 +449,66 @@ impl TfidfVectorizer {
         texts: &[&str],
     ) -> Result<(Self, SparseRecords), FeatureError> {
         params.check_ref()?;
-        let chunks: Vec<ChunkCounts> = texts
-            .par_chunks(chunk_len(texts.len()))
-            .map(|c| count_any(&analyzer, c))
-            .collect();
+        let size = chunk_len(texts.len());
         let mut counts = Counts::default();
-        for c in chunks {
-            counts.push(c);
+        if rayon::current_thread_index().is_some() {
+            // Inside the pool: blocking this thread on a channel could deadlock, so count
+            // all chunks first and append them afterwards.
+            let chunks: Vec<ChunkCounts> = texts
+                .par_chunks(size)
+                .map(|c| count_any(&analyzer, c))
+                .collect();
+            for c in chunks {
+                counts.push(c);
+            }
+        } else {
+            counts = Self::count_overlapped(&analyzer, texts, size)?;
         }
         Self::finish(analyzer, params, counts)
+    }
+
+    /// Phase 1 for a caller outside the rayon pool: chunks are counted on the pool while
+    /// this thread appends each one as soon as it and all earlier chunks are done, so the
+    /// serial merge overlaps the counting of later chunks instead of following it. The
+    /// chunks are appended in document order, as in the serial path.
+    fn count_overlapped(
+        analyzer: &Analyzer,
+        texts: &[&str],
+        size: usize,
+    ) -> Result<Counts, FeatureError> {
+        let mut counts = Counts::default();
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, ChunkCounts)>();
+        let mut n_chunks = 0usize;
+        let mut appended = 0usize;
+        // Runs on this thread (not a pool thread), so waiting on `rx` blocks no worker;
+        // the spawned counting tasks run on the pool, oldest first.
+        rayon::in_place_scope(|s| {
+            for (i, chunk) in texts.chunks(size).enumerate() {
+                let tx = tx.clone();
+                s.spawn(move |_| {
+                    let _ = tx.send((i, count_any(analyzer, chunk)));
+                });
+                n_chunks += 1;
+            }
+            drop(tx);
+            // Finished chunks waiting for an earlier one, by chunk number.
+            let mut waiting: std::collections::BTreeMap<usize, ChunkCounts> = Default::default();
+            // Ends early only if a task panicked (its sender dropped without sending);
+            // the scope then re-raises that panic.
+            for (i, c) in rx.iter() {
+                waiting.insert(i, c);
+                while let Some(c) = waiting.remove(&appended) {
+                    counts.push(c);
+                    appended += 1;
+                }
+            }
+        });
+        if appended != n_chunks {
+            return Err(FeatureError::Invalid(
+                "internal error: a counting task died".to_string(),
+            ));
+        }
+        Ok(counts)
     }
 
     /// [`TfidfVectorizer::fit_transform`] for documents that arrive in batches (e.g.
