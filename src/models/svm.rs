@@ -850,16 +850,24 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
         let n_iter = sols.iter().map(|s| s.iters).collect();
 
         let dec = if calibrate {
+            // Which usable fold's model scores each row (None: the row was in no usable fold).
+            let mut scorer: Vec<Option<usize>> = vec![None; n];
+            for (u, held) in held_rows.iter().enumerate() {
+                for &i in held {
+                    scorer[i] = Some(u);
+                }
+            }
+            let fold_sols: Vec<Vec<Solution>> = solved.collect();
+            // Scoring every held-out row is ~1.7 M non-zeros × k classes: parallel over rows.
             let mut dec = vec![0.0f64; n * k];
-            let mut scored = Vec::new();
-            for (fs, held) in solved.zip(held_rows) {
-                for &i in &held {
-                    for (c, s) in fs.iter().enumerate() {
-                        dec[i * k + c] = x.dot(&s.w, i);
+            dec.par_chunks_mut(k).enumerate().for_each(|(i, out)| {
+                if let Some(u) = scorer[i] {
+                    for (o, s) in out.iter_mut().zip(&fold_sols[u]) {
+                        *o = x.dot(&s.w, i);
                     }
                 }
-                scored.extend(held);
-            }
+            });
+            let mut scored: Vec<usize> = held_rows.into_iter().flatten().collect();
             scored.sort_unstable();
             Some((dec, scored))
         } else {
