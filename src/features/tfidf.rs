@@ -832,11 +832,7 @@ fn term_vocabulary(
         (keys, None)
     };
     if terms.is_empty() {
-        return Err(FeatureError::Invalid(
-            "empty vocabulary: the documents contain no terms (only stop words, \
-             or nothing the token pattern matches)"
-                .to_string(),
-        ));
+        return Err(empty_vocabulary());
     }
 
     // Phase 2c: pairs → term ids, document frequencies (and total counts if needed).
@@ -877,15 +873,7 @@ fn term_vocabulary(
     drop(key_to_term);
 
     // Filter by document frequency, then keep the max_features most frequent terms.
-    let lo = params.min_df.docs(n_docs);
-    let hi = params.max_df.docs(n_docs);
-    if hi < lo {
-        return Err(FeatureError::Invalid(format!(
-            "max_df ({:?} = {hi} documents) is below min_df ({:?} = {lo} documents) \
-             for {n_docs} documents",
-            params.max_df, params.min_df
-        )));
-    }
+    let (lo, hi) = df_bounds(params, n_docs)?;
     let mut kept: Vec<u32> = (0..n_terms as u32)
         .filter(|&g| {
             let d = f64::from(df[g as usize]);
@@ -903,11 +891,7 @@ fn term_vocabulary(
         }
     }
     if kept.is_empty() {
-        return Err(FeatureError::Invalid(format!(
-            "after pruning no terms remain ({n_terms} terms, min_df {:?}, max_df {:?}, \
-             {n_docs} documents): try a lower min_df or a higher max_df",
-            params.min_df, params.max_df
-        )));
+        return Err(nothing_left(n_terms, params, n_docs));
     }
     kept.par_sort_unstable_by(|&a, &b| terms.get(a).cmp(terms.get(b)));
     let mut term_to_col = vec![NONE; n_terms];
@@ -921,6 +905,38 @@ fn term_vocabulary(
         .map(|&g| idf_weight(params, n_docs, df[g as usize]))
         .collect();
     Ok((vocabulary, idf, term_to_col))
+}
+
+/// The error when the documents hold no term at all (both fitting paths).
+fn empty_vocabulary() -> FeatureError {
+    FeatureError::Invalid(
+        "empty vocabulary: the documents contain no terms (only stop words, \
+         or nothing the token pattern matches)"
+            .to_string(),
+    )
+}
+
+/// The document-frequency range `[lo, hi]` a kept term must fall in, in documents.
+fn df_bounds(params: &TfidfParams, n_docs: usize) -> Result<(f64, f64), FeatureError> {
+    let lo = params.min_df.docs(n_docs);
+    let hi = params.max_df.docs(n_docs);
+    if hi < lo {
+        return Err(FeatureError::Invalid(format!(
+            "max_df ({:?} = {hi} documents) is below min_df ({:?} = {lo} documents) \
+             for {n_docs} documents",
+            params.max_df, params.min_df
+        )));
+    }
+    Ok((lo, hi))
+}
+
+/// The error when `min_df` / `max_df` prune all `n_terms` terms.
+fn nothing_left(n_terms: usize, params: &TfidfParams, n_docs: usize) -> FeatureError {
+    FeatureError::Invalid(format!(
+        "after pruning no terms remain ({n_terms} terms, min_df {:?}, max_df {:?}, \
+         {n_docs} documents): try a lower min_df or a higher max_df",
+        params.min_df, params.max_df
+    ))
 }
 
 /// scikit-learn's IDF: `ln((1+n)/(1+df)) + 1` smoothed, `ln(n/df) + 1` otherwise.

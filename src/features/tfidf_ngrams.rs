@@ -24,7 +24,10 @@
 //! terms determine each other when terms contain no space, which holds for the built-in
 //! tokenizer; a custom token pattern (whose tokens may contain spaces) keeps the string
 //! path ([`Analyzer::ngrams_by_id`]).
-use super::{idf_weight, ChunkCounts, Counts, FeatureError, TfidfParams, Vocabulary, NONE};
+use super::{
+    df_bounds, empty_vocabulary, idf_weight, nothing_left, ChunkCounts, Counts, FeatureError,
+    TfidfParams, Vocabulary, NONE,
+};
 use crate::text::{Analyzer, InternKey, Interner};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -375,21 +378,9 @@ pub(super) fn gram_vocabulary(
     // Prefixes shorter than the smallest n counted have uids but no documents.
     let n_counted = df.par_iter().filter(|&&d| d > 0).count();
     if n_counted == 0 {
-        return Err(FeatureError::Invalid(
-            "empty vocabulary: the documents contain no terms (only stop words, \
-             or nothing the token pattern matches)"
-                .to_string(),
-        ));
+        return Err(empty_vocabulary());
     }
-    let lo = params.min_df.docs(n_docs);
-    let hi = params.max_df.docs(n_docs);
-    if hi < lo {
-        return Err(FeatureError::Invalid(format!(
-            "max_df ({:?} = {hi} documents) is below min_df ({:?} = {lo} documents) \
-             for {n_docs} documents",
-            params.max_df, params.min_df
-        )));
-    }
+    let (lo, hi) = df_bounds(params, n_docs)?;
     let mut kept: Vec<u32> = (0..n_all as u32)
         .into_par_iter()
         .with_min_len(1 << 16)
@@ -424,11 +415,7 @@ pub(super) fn gram_vocabulary(
         }
     }
     if kept.is_empty() {
-        return Err(FeatureError::Invalid(format!(
-            "after pruning no terms remain ({n_counted} terms, min_df {:?}, max_df {:?}, \
-             {n_docs} documents): try a lower min_df or a higher max_df",
-            params.min_df, params.max_df
-        )));
+        return Err(nothing_left(n_counted, params, n_docs));
     }
     let mut named: Vec<(String, u32)> = kept
         .par_iter()
