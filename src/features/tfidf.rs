@@ -593,7 +593,8 @@ impl TfidfVectorizer {
 
         let (vocabulary, idf, term_to_col) = match all.grams.take() {
             Some(table) => {
-                ngrams::gram_vocabulary(params, std::mem::take(&mut all.keys), table, n_docs)?
+                let terms = std::mem::take(&mut all.keys);
+                ngrams::gram_vocabulary(params, terms, table, n_docs, &all.ids, &all.counts)?
             }
             None => term_vocabulary(&analyzer, params, &mut all, n_docs)?,
         };

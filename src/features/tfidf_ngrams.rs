@@ -14,9 +14,14 @@
 //!    document frequency and total count.
 //! 2. Merging a chunk (in document order) maps its terms through the global term interner
 //!    and its n-grams, prefixes first, through the global n-gram table. Terms and n-grams
-//!    share one global id space ("uids", in first-seen order), so the pairs, document
-//!    frequencies and totals are indexed by uid directly.
-//! 3. Pruning (min_df, max_df, max_features) works on uids; strings ("w1 w2", exactly as
+//!    share one global id space ("uids", in first-seen order), so the pairs are indexed
+//!    by uid directly.
+//! 3. Once every chunk is in and the key → uid table is freed, one pass over the pairs
+//!    gives each uid's document frequency (its number of pairs) and total count. Keeping
+//!    them per chunk and per uid while counting cost 24 bytes per distinct n-gram at the
+//!    memory peak (most of them singletons pruned by `min_df`); now they take 8 bytes,
+//!    allocated at their exact size after 8+ bytes per uid of table are released.
+//! 4. Pruning (min_df, max_df, max_features) works on uids; strings ("w1 w2", exactly as
 //!    the analyzer joins them) are built only for the n-grams kept (and, for the
 //!    max_features cut, for those tied at the cut), then sorted into the vocabulary.
 //!
@@ -30,7 +35,6 @@ use super::{
 };
 use crate::text::{Analyzer, InternKey, Interner};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 /// Marks a chunk-local pair id (or n-gram prefix) as an n-gram id rather than a term id.
 pub(super) const GRAM: u32 = 1 << 31;
@@ -44,11 +48,6 @@ pub(super) struct ChunkGrams {
     /// Per local n-gram id: prefix code (local term id, or `GRAM | local gram id`) << 32 |
     /// local id of the last term. A prefix always has a smaller id than its extensions.
     keys: Vec<u64>,
-    /// Per local term id: (documents containing it, total count).
-    term_stats: Vec<(u32, u64)>,
-    /// Per local n-gram id: (documents containing it, total count); (0, 0) for prefixes
-    /// that are shorter than the smallest n counted.
-    gram_stats: Vec<(u32, u64)>,
 }
 
 /// The global n-gram side of [`Counts`]: one id space ("uid") for terms and n-grams.
@@ -60,12 +59,6 @@ pub(super) struct GramTable {
     ukeys: Vec<u64>,
     /// Per global term index: its uid.
     term_uid: Vec<u32>,
-    /// Per uid: documents containing it.
-    df: Vec<u32>,
-    /// Per uid: total count over the corpus (for max_features), saturating at
-    /// `u32::MAX`: only a term counted over 4 billion times could be ordered differently
-    /// from the string path, and only among others counted as often.
-    tf: Vec<u32>,
     /// More than 2^31 distinct terms and n-grams: reported by `finish`.
     overflow: bool,
 }
@@ -141,10 +134,11 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
     let mut raw = Interner::with_capacity(1 << 14);
     let mut raw_term: Vec<u32> = Vec::with_capacity(1 << 14);
     let mut terms = Interner::with_capacity(1 << 14);
-    let mut gram_ids: FxHashMap<u64, u32> = FxHashMap::default();
+    // The same 8-byte-slot table as the global one (a `HashMap<u64, u32>` has 16-byte
+    // entries and a second copy of the keys): the chunk's n-gram table is most of its
+    // memory, and up to threads + 1 chunks are alive while streaming.
+    let mut gram_ids = UidTable::default();
     let mut keys: Vec<u64> = Vec::new();
-    let mut term_stats: Vec<(u32, u64)> = Vec::new();
-    let mut gram_stats: Vec<(u32, u64)> = Vec::new();
     let mut tcounts: Vec<u32> = Vec::new();
     let mut gcounts: Vec<u32> = Vec::new();
     let mut touched: Vec<u32> = Vec::new();
@@ -170,7 +164,6 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
                         let t = terms.intern(&t);
                         if t as usize == tcounts.len() {
                             tcounts.push(0);
-                            term_stats.push((0, 0));
                         }
                         t
                     });
@@ -190,13 +183,17 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
             if n > 1 {
                 for i in 0..=len - n {
                     let key = u64::from(codes[i]) << 32 | u64::from(seq[i + n - 1]);
-                    let next = keys.len() as u32;
-                    let g = *gram_ids.entry(key).or_insert(next);
-                    if g == next {
-                        keys.push(key);
-                        gcounts.push(0);
-                        gram_stats.push((0, 0));
-                    }
+                    gram_ids.reserve_one(&keys);
+                    let g = match gram_ids.find(key, &keys) {
+                        Ok(g) => g,
+                        Err(slot) => {
+                            let g = keys.len() as u32;
+                            keys.push(key);
+                            gcounts.push(0);
+                            gram_ids.fill(slot, key, g);
+                            g
+                        }
+                    };
                     codes[i] = GRAM | g;
                 }
                 codes.truncate(len - n + 1);
@@ -217,16 +214,12 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
             }
         }
         for &c in &touched {
-            let (slot, stats) = if c & GRAM != 0 {
-                let g = (c & !GRAM) as usize;
-                (&mut gcounts[g], &mut gram_stats[g])
+            let slot = if c & GRAM != 0 {
+                &mut gcounts[(c & !GRAM) as usize]
             } else {
-                (&mut tcounts[c as usize], &mut term_stats[c as usize])
+                &mut tcounts[c as usize]
             };
-            let k = std::mem::take(slot);
-            stats.0 += 1;
-            stats.1 += u64::from(k);
-            pairs.push((c, k));
+            pairs.push((c, std::mem::take(slot)));
         }
         touched.clear();
         doc_ends.push(pairs.len());
@@ -235,11 +228,7 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
         keys: terms,
         pairs,
         doc_ends,
-        grams: Some(ChunkGrams {
-            keys,
-            term_stats,
-            gram_stats,
-        }),
+        grams: Some(ChunkGrams { keys }),
     }
 }
 
@@ -251,8 +240,6 @@ impl GramTable {
             return NONE;
         }
         self.ukeys.push(key);
-        self.df.push(0);
-        self.tf.push(0);
         (self.ukeys.len() - 1) as u32
     }
 }
@@ -284,7 +271,8 @@ fn string_of(ukeys: &[u64], terms: &Interner, uid: u32, chain: &mut Vec<u32>) ->
 
 impl Counts {
     /// [`Counts::push`] for a chunk counted by [`count_chunk_ngrams`]: local terms and
-    /// n-grams → uids, pairs relabelled, document frequencies and totals added.
+    /// n-grams → uids, pairs relabelled (document frequencies and totals are counted
+    /// from the pairs once all chunks are in, see [`gram_vocabulary`]).
     pub(super) fn push_grams(&mut self, c: ChunkCounts, g: ChunkGrams) {
         let table = self.grams.get_or_insert_with(GramTable::default);
         let keys = &mut self.keys;
@@ -301,15 +289,8 @@ impl Counts {
             })
             .collect();
         drop(c.keys);
-        for (&u, &(df, tf)) in tmap.iter().zip(&g.term_stats) {
-            if u != NONE {
-                table.df[u as usize] += df;
-                let t = &mut table.tf[u as usize];
-                *t = t.saturating_add(u32::try_from(tf).unwrap_or(u32::MAX));
-            }
-        }
         let mut gmap: Vec<u32> = Vec::with_capacity(g.keys.len());
-        for (&k, &(df, tf)) in g.keys.iter().zip(&g.gram_stats) {
+        for &k in &g.keys {
             let p = (k >> 32) as u32;
             let prefix = if p & GRAM != 0 {
                 gmap[(p & !GRAM) as usize]
@@ -333,11 +314,6 @@ impl Counts {
                     u
                 }
             };
-            if u != NONE {
-                table.df[u as usize] += df;
-                let t = &mut table.tf[u as usize];
-                *t = t.saturating_add(u32::try_from(tf).unwrap_or(u32::MAX));
-            }
             gmap.push(u);
         }
         drop(g);
@@ -356,7 +332,25 @@ impl Counts {
     }
 }
 
-/// Phase 2 for n-gram counts: prunes uids by document frequency and `max_features`,
+/// Per uid: (documents containing it, total count), from the merged pairs (`ids`: uids or
+/// `NONE`, `counts`: per-document counts). The total saturates at `u32::MAX`: only a term
+/// counted over 4 billion times could be ordered differently from the string path, and
+/// only among others counted as often. Integer sums, so the result does not depend on the
+/// order of the pairs or the thread count.
+fn doc_frequencies(n_all: usize, ids: &[u32], counts: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let mut df = vec![0u32; n_all];
+    let mut tf = vec![0u32; n_all];
+    for (&u, &n) in ids.iter().zip(counts) {
+        if let (Some(d), Some(t)) = (df.get_mut(u as usize), tf.get_mut(u as usize)) {
+            *d += 1;
+            *t = t.saturating_add(n);
+        }
+    }
+    (df, tf)
+}
+
+/// Phase 2 for n-gram counts: counts document frequencies from the pairs (`ids`, `counts`:
+/// [`Counts`]'s, still uids), prunes uids by document frequency and `max_features`,
 /// builds the strings of the kept ones and returns the sorted vocabulary, its IDF and the
 /// uid → column map (`NONE` for pruned uids). Same results and errors as the string path.
 pub(super) fn gram_vocabulary(
@@ -364,6 +358,8 @@ pub(super) fn gram_vocabulary(
     terms: Interner,
     table: GramTable,
     n_docs: usize,
+    ids: &[u32],
+    counts: &[u32],
 ) -> Result<(Vocabulary, Vec<f32>, Vec<u32>), FeatureError> {
     if table.overflow {
         return Err(FeatureError::Invalid(format!(
@@ -371,10 +367,15 @@ pub(super) fn gram_vocabulary(
         )));
     }
     let GramTable {
-        ids, ukeys, df, tf, ..
+        ids: uid_table,
+        ukeys,
+        term_uid,
+        ..
     } = table;
-    drop(ids);
+    drop(uid_table);
+    drop(term_uid);
     let n_all = ukeys.len();
+    let (df, tf) = doc_frequencies(n_all, ids, counts);
     // Prefixes shorter than the smallest n counted have uids but no documents.
     let n_counted = df.par_iter().filter(|&&d| d > 0).count();
     if n_counted == 0 {
