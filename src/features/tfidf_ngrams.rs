@@ -120,6 +120,25 @@ impl UidTable {
         }
     }
 
+    /// Hints the CPU to load the slot where `key`'s search starts (a no-op off x86-64).
+    /// The merge of a chunk into the global table is serial and mostly cache misses.
+    #[inline(always)]
+    fn prefetch(&self, key: u64) {
+        #[cfg(target_arch = "x86_64")]
+        if !self.slots.is_empty() {
+            let i = hash_key(key) as usize & (self.slots.len() - 1);
+            let p = self.slots.as_ptr().wrapping_add(i);
+            // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
+            #[allow(unused_unsafe)]
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = key;
+    }
+
     /// Stores `uid` for `key` in `slot` (from [`UidTable::find`]).
     #[inline]
     fn fill(&mut self, slot: usize, key: u64, uid: u32) {
@@ -290,7 +309,24 @@ impl Counts {
             .collect();
         drop(c.keys);
         let mut gmap: Vec<u32> = Vec::with_capacity(g.keys.len());
-        for &k in &g.keys {
+        // How many n-grams ahead the global slot is prefetched.
+        const AHEAD: usize = 8;
+        for (j, &k) in g.keys.iter().enumerate() {
+            if let Some(&ka) = g.keys.get(j + AHEAD) {
+                // Only when the prefix is already mapped (always for bigrams).
+                let p = (ka >> 32) as u32;
+                let prefix = if p & GRAM != 0 {
+                    gmap.get((p & !GRAM) as usize).copied().unwrap_or(NONE)
+                } else {
+                    tmap[p as usize]
+                };
+                let last = tmap[ka as u32 as usize];
+                if prefix != NONE && last != NONE {
+                    table
+                        .ids
+                        .prefetch(u64::from(prefix) << 32 | u64::from(last));
+                }
+            }
             let p = (k >> 32) as u32;
             let prefix = if p & GRAM != 0 {
                 gmap[(p & !GRAM) as usize]
