@@ -181,22 +181,11 @@ fn count_tokens(
 
 /// Counts the keys of each document of one chunk. A dense count array indexed by local
 /// id plus a list of the ids touched by the current document replace a map per document.
-#[cfg_attr(not(test), allow(dead_code))]
 fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
-    count_chunk_into(analyzer, texts, Vec::new())
-}
-
-/// [`count_chunk`] writing the pairs into `pairs` (cleared first): a buffer recycled
-/// from an appended chunk, whose pages are already mapped (see [`Spares`]).
-fn count_chunk_into<S: AsRef<str>>(
-    analyzer: &Analyzer,
-    texts: &[S],
-    mut pairs: Vec<(u32, u32)>,
-) -> ChunkCounts {
-    pairs.clear();
     let mut keys = Interner::with_capacity(1 << 14);
     let mut counts: Vec<u32> = Vec::with_capacity(1 << 14);
     let mut touched: Vec<u32> = Vec::new();
+    let mut pairs = Vec::new();
     let mut doc_ends = Vec::with_capacity(texts.len());
     let unigram = analyzer.is_unigram();
     // The default analyzer (lowercase, built-in tokenizer) finds each token in the raw
@@ -260,53 +249,11 @@ fn count_chunk_into<S: AsRef<str>>(
 
 /// Counts one chunk with the fastest exact method for `analyzer`: [`count_chunk`] for
 /// unigrams (and n-grams whose terms may contain spaces), term-id n-grams otherwise.
-fn count_any<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S], spares: &Spares) -> ChunkCounts {
+fn count_any<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
     if analyzer.ngrams_by_id() {
         ngrams::count_chunk_ngrams(analyzer, texts)
     } else {
-        count_chunk_into(analyzer, texts, spares.take())
-    }
-}
-
-/// Pair buffers of appended chunks, kept for the chunks still to be counted. Fresh pages
-/// are expensive (each first touch is a page fault and a zeroed page: about a sixth of
-/// the fit's CPU time on AllSides before this pool), and a chunk's buffer is about the
-/// size of the next chunk's, so reusing it leaves only the first few chunks and the
-/// global arrays to fault their pages in. Shared between the appending thread and the
-/// counting tasks; at most [`Spares::KEEP`] buffers are held.
-#[derive(Clone, Default)]
-struct Spares(std::sync::Arc<std::sync::Mutex<Vec<Vec<(u32, u32)>>>>);
-
-impl Spares {
-    /// Buffers kept at most: enough for the chunks in flight on two threads.
-    const KEEP: usize = 4;
-
-    /// A spare buffer (the largest held), or an empty one.
-    fn take(&self) -> Vec<(u32, u32)> {
-        let Ok(mut v) = self.0.lock() else {
-            return Vec::new();
-        };
-        v.pop().unwrap_or_default()
-    }
-
-    /// Keeps `buf` for a later chunk (dropped when the pool is full).
-    fn give(&self, mut buf: Vec<(u32, u32)>) {
-        buf.clear();
-        if let Ok(mut v) = self.0.lock() {
-            if v.len() < Self::KEEP {
-                v.push(buf);
-                // Largest last, so `take` hands out the one least likely to grow.
-                v.sort_by_key(Vec::capacity);
-            }
-        }
-    }
-
-    /// Frees every held buffer (once no chunk is left to count).
-    fn clear(&self) {
-        if let Ok(mut v) = self.0.lock() {
-            v.clear();
-            v.shrink_to_fit();
-        }
+        count_chunk(analyzer, texts)
     }
 }
 
@@ -328,8 +275,6 @@ struct Counts {
     /// For n-gram analyzers counted by id ([`ngrams::count_chunk_ngrams`]): the global
     /// n-gram table; `keys` then holds terms, and `ids` uids (see the `ngrams` module).
     grams: Option<ngrams::GramTable>,
-    /// Appended chunks' pair buffers, for reuse by the chunks still being counted.
-    spares: Spares,
 }
 
 impl Counts {
@@ -345,7 +290,7 @@ impl Counts {
         self.ids
             .extend(c.pairs.iter().map(|&(l, _)| remap[l as usize]));
         self.counts.extend(c.pairs.iter().map(|&(_, n)| n));
-        self.spares.give(c.pairs);
+        drop(c.pairs);
         self.doc_ends.extend(c.doc_ends.iter().map(|&e| base + e));
         self.chunk_docs.push(self.doc_ends.len());
     }
@@ -511,7 +456,7 @@ impl TfidfVectorizer {
             // all chunks first and append them afterwards.
             let chunks: Vec<ChunkCounts> = texts
                 .par_chunks(size)
-                .map(|c| count_any(&analyzer, c, &counts.spares))
+                .map(|c| count_any(&analyzer, c))
                 .collect();
             for c in chunks {
                 counts.push(c);
@@ -532,8 +477,6 @@ impl TfidfVectorizer {
         size: usize,
     ) -> Result<Counts, FeatureError> {
         let mut counts = Counts::default();
-        let spares = counts.spares.clone();
-        let spares = &spares;
         let (tx, rx) = std::sync::mpsc::channel::<(usize, ChunkCounts)>();
         let mut n_chunks = 0usize;
         let mut appended = 0usize;
@@ -543,7 +486,7 @@ impl TfidfVectorizer {
             for (i, chunk) in texts.chunks(size).enumerate() {
                 let tx = tx.clone();
                 s.spawn(move |_| {
-                    let _ = tx.send((i, count_any(analyzer, chunk, spares)));
+                    let _ = tx.send((i, count_any(analyzer, chunk)));
                 });
                 n_chunks += 1;
             }
@@ -590,8 +533,7 @@ impl TfidfVectorizer {
         let mut counts = Counts::default();
         if rayon::current_thread_index().is_some() {
             for b in batches {
-                let c = count_any(&analyzer, &b, &counts.spares);
-                counts.push(c);
+                counts.push(count_any(&analyzer, &b));
             }
             return Self::finish(analyzer, params, counts);
         }
@@ -616,9 +558,8 @@ impl TfidfVectorizer {
                 receive(&mut counts, &mut appended)?;
             }
             let (a, tx, i) = (shared.clone(), tx.clone(), sent);
-            let spares = counts.spares.clone();
             rayon::spawn(move || {
-                let c = count_any(&a, &batch, &spares);
+                let c = count_any(&a, &batch);
                 drop(batch);
                 let _ = tx.send((i, c));
             });
@@ -638,7 +579,6 @@ impl TfidfVectorizer {
         params: &TfidfParams,
         mut all: Counts,
     ) -> Result<(Self, SparseRecords), FeatureError> {
-        all.spares.clear();
         let n_docs = all.doc_ends.len();
         if n_docs == 0 {
             return Err(FeatureError::Invalid(
