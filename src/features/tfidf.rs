@@ -894,7 +894,7 @@ fn term_vocabulary(
     if kept.is_empty() {
         return Err(nothing_left(n_terms, params, n_docs));
     }
-    kept.par_sort_unstable_by(|&a, &b| terms.get(a).cmp(terms.get(b)));
+    sort_by_term(&mut kept, &terms);
     let mut term_to_col = vec![NONE; n_terms];
     for (col, &g) in kept.iter().enumerate() {
         term_to_col[g as usize] = col as u32;
@@ -906,6 +906,28 @@ fn term_vocabulary(
         .map(|&g| idf_weight(params, n_docs, df[g as usize]))
         .collect();
     Ok((vocabulary, idf, term_to_col))
+}
+
+/// Sorts term ids by their strings (byte order, which is `str`'s order). Each id is
+/// paired with its first 8 bytes as a big-endian integer (zero-padded), so most
+/// comparisons are one integer compare instead of two interner lookups and a `memcmp`;
+/// equal prefixes fall back to the full strings. Terms are distinct, so the order is the
+/// same as sorting by the strings alone. This sort was ~15 % of a 3,000-article fit's
+/// instructions when it compared strings only.
+fn sort_by_term(ids: &mut Vec<u32>, terms: &Interner) {
+    let prefix = |s: &str| {
+        let mut b = [0u8; 8];
+        let n = s.len().min(8);
+        b[..n].copy_from_slice(&s.as_bytes()[..n]);
+        u64::from_be_bytes(b)
+    };
+    let mut keyed: Vec<(u64, u32)> = ids.iter().map(|&g| (prefix(terms.get(g)), g)).collect();
+    keyed.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| terms.get(a.1).cmp(terms.get(b.1)))
+    });
+    ids.clear();
+    ids.extend(keyed.iter().map(|&(_, g)| g));
 }
 
 /// The error when the documents hold no term at all (both fitting paths).
