@@ -166,7 +166,8 @@ impl LinearSvmParams {
         self
     }
     /// Solver tolerance inside the calibration folds (> 0; default 0.5, never tighter than
-    /// `tol`); looser than `tol` for speed, as the folds start from the full solution.
+    /// `tol`); looser than `tol` for speed. The folds start from zero duals (not from the
+    /// full solution) so that they run in parallel with the full fit.
     pub fn calibration_tol(mut self, tol: f32) -> Self {
         self.0.calibration_tol = tol;
         self
