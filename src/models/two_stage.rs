@@ -3,7 +3,7 @@
 //!
 //! Stage 1 (the *gate*) separates the most frequent training class from all the others;
 //! stage 2 tells the other classes apart, fitted on their rows only and class-weighted
-//! (`balanced` unless `--class-weight` says otherwise), so the rare classes (disagree: 1.7%)
+//! (`balanced`, rarest class boosted, unless `--class-weight` says otherwise), so the rare classes (disagree: 1.7%)
 //! are not drowned by the dominant one. Both stages are linear SVMs. The gate's
 //! probabilities are always Platt-calibrated (the stages are combined through them, so they
 //! must mean the same in `eval` as in `predict`); stage 2's are the softmax of its
