@@ -3,8 +3,8 @@
 //!
 //! Stage 1 (the *gate*) separates the most frequent training class from all the others;
 //! stage 2 tells the other classes apart, fitted on their rows only and class-weighted
-//! (`balanced`, rarest class boosted, unless `--class-weight` says otherwise), so the rare classes (disagree: 1.7%)
-//! are not drowned by the dominant one. Both stages are linear SVMs. The gate's
+//! (`balanced`, rarest class boosted, unless `--class-weight` says otherwise), so the rare
+//! classes (disagree: 1.7%) are not drowned by the dominant one. Both stages are linear SVMs. The gate's
 //! probabilities are always Platt-calibrated (the stages are combined through them, so they
 //! must mean the same in `eval` as in `predict`); stage 2's are the softmax of its
 //! class-weighted margins, because calibrating them would undo the weighting (on FNC-1
