@@ -353,17 +353,18 @@ fn fnc1_two_stage_on_unseen_stories() {
         "FNC-1 story-grouped fold 0, two-stage: FNC {fnc:.2}, macro-F1 {:.4}, disagree F1 {:.4}",
         report.macro_avg.f1, report.per_class[disagree].f1
     );
-    // This fold, measured with `eval --group-col Story` (datasets/README.md): FNC 84.69,
-    // macro-F1 0.656, disagree F1 0.272 (before the near-headline cues and the scaled body
-    // block: 84.96, 0.617, 0.120).
-    assert!(fnc >= 82.0, "FNC score {fnc}");
+    // This fold, measured with `eval --group-col Story` (datasets/README.md): FNC 84.72,
+    // macro-F1 0.667, disagree F1 0.295 with stage 2's C × 0.3 and the rare-class boost;
+    // 84.67 / 0.656 / 0.272 before them (which fails the macro-F1 and disagree floors);
+    // 84.96 / 0.617 / 0.120 before the near-headline cues and the scaled body block.
+    assert!(fnc >= 84.0, "FNC score {fnc}");
     assert!(
-        report.macro_avg.f1 >= 0.62,
+        report.macro_avg.f1 >= 0.662,
         "macro-F1 {}",
         report.macro_avg.f1
     );
     assert!(
-        report.per_class[disagree].f1 >= 0.20,
+        report.per_class[disagree].f1 >= 0.285,
         "disagree F1 {}",
         report.per_class[disagree].f1
     );
