@@ -362,13 +362,17 @@ fn score_batch<W: Write>(
     batch: &[Document],
     top_k: usize,
 ) -> Result<()> {
+    // An empty batch (e.g. after a record that could not be read) has no pair texts to give
+    // a paired model, which would otherwise take it for a corpus without --pair-col.
+    if batch.is_empty() {
+        return Ok(());
+    }
     let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
     // Documents carry a pair text exactly when --pair-col was given (the reader requires it).
     let pairs: Option<Vec<&str>> = batch
         .iter()
         .map(|d| d.pair.as_deref())
-        .collect::<Option<Vec<_>>>()
-        .filter(|_| !batch.is_empty());
+        .collect::<Option<Vec<_>>>();
     for (doc, preds) in batch
         .iter()
         .zip(scorer.score(&texts, pairs.as_deref(), top_k)?)
