@@ -331,7 +331,7 @@ fn block_size(n_problems: usize) -> usize {
     n_problems.div_ceil(blocks.max(1)).clamp(1, 8)
 }
 
-/// Dual coordinate descent with shrinking (Hsieh et al. 2008, Algorithm 3) for up to `B`
+/// Dual coordinate descent with shrinking (Hsieh et al. 2008, Algorithm 3) for up to 8
 /// one-vs-rest problems at once.
 ///
 /// Dual of each problem: min ½ αᵀ Q̄ α − eᵀα, 0 ≤ α_i ≤ U_i, Q̄ = Q + D, Q_ij = y_i y_j x_iᵀx_j;
@@ -340,14 +340,15 @@ fn block_size(n_problems: usize) -> usize {
 /// variables is shrunk (LIBLINEAR re-checks the whole set before stopping), or at `max_iter`.
 ///
 /// Why blocks: the problems share the data, so one pass over a row serves all of them, with
-/// the block's weights stored feature-major (`B` adjacent weights per feature, one cache
-/// line for B = 4..8 in f64). Each problem keeps its own shrinking, stopping and iteration
-/// count, and every problem visits rows in the order of one permutation per outer iteration
-/// drawn from a stream that depends only on `(seed, run, iteration)`, restricted to its own
-/// active rows: a problem's trajectory is therefore the same whichever block (and thread)
-/// it is solved in, so results do not depend on blocking or thread count.
+/// the block's weights stored feature-major (one weight per live problem per feature, within
+/// one cache line). Each problem keeps its own shrinking, stopping and iteration count, and
+/// every problem visits rows in the order of one permutation per outer iteration drawn from a
+/// stream that depends only on `(seed, run, iteration)`, restricted to its own active rows: a
+/// problem's trajectory is therefore the same whichever block (and thread) it is solved in,
+/// so results do not depend on blocking or thread count. When a problem stops, the block is
+/// repacked without it ([`Block::retire`]), so finished problems cost nothing in later passes.
 #[allow(clippy::too_many_arguments)]
-fn solve_block<const B: usize>(
+fn solve_block(
     x: &Rows,
     labels: &[usize],
     rows: &[usize],
@@ -359,157 +360,284 @@ fn solve_block<const B: usize>(
     run: u64,
 ) -> Vec<Solution> {
     let nb = costs.len();
-    assert!(nb >= 1 && nb <= B);
+    assert!((1..=8).contains(&nb));
     let l = rows.len();
     let nw = x.nf + 1;
-    // Per problem: (diag, upper) for positives and negatives.
-    let mut dp = [0.0f64; B];
-    let mut dn = [0.0f64; B];
-    let mut up = [f64::INFINITY; B];
-    let mut un = [f64::INFINITY; B];
-    for (b, c) in costs.iter().enumerate() {
-        if squared {
-            dp[b] = 0.5 / c.c_pos;
-            dn[b] = 0.5 / c.c_neg;
-        } else {
-            up[b] = c.c_pos;
-            un[b] = c.c_neg;
-        }
-    }
-    let mut w = vec![0.0f32; nw * B];
-    let mut alpha = vec![0.0f64; l * B];
-    // Sign of row i in problem b, as a bit mask over b.
-    let pos: Vec<u8> = rows
+    let lanes: Vec<Lane> = costs
         .iter()
-        .map(|&r| {
-            costs
-                .iter()
-                .enumerate()
-                .fold(0u8, |m, (b, c)| m | (((labels[r] == c.class) as u8) << b))
+        .enumerate()
+        .map(|(slot, c)| {
+            let (dp, dn, up, un) = if squared {
+                (0.5 / c.c_pos, 0.5 / c.c_neg, f64::INFINITY, f64::INFINITY)
+            } else {
+                (0.0, 0.0, c.c_pos, c.c_neg)
+            };
+            Lane {
+                slot,
+                dp,
+                dn,
+                up,
+                un,
+                n_active: l,
+                pg_max_old: f64::INFINITY,
+                pg_min_old: f64::NEG_INFINITY,
+                iters: 0,
+            }
         })
         .collect();
-    let sign = |i: usize, b: usize| if pos[i] >> b & 1 == 1 { 1.0 } else { -1.0 };
-    // Shrinking state: active[i] has bit b set while row i is in problem b's active set.
     let all: u8 = if nb == 8 { u8::MAX } else { (1u8 << nb) - 1 };
-    let mut active = vec![all; l];
-    let mut n_active = [l; B];
-    let mut pg_max_old = [f64::INFINITY; B];
-    let mut pg_min_old = [f64::NEG_INFINITY; B];
-    let mut iters = [0usize; B];
-    let mut running: u8 = all;
-    let mut index: Vec<usize> = (0..l).collect();
-    let mut rng = rng_for(seed, run, 0);
-    while running != 0 {
-        for j in 0..l {
-            let k = rng.random_range(j..l);
-            index.swap(j, k);
-        }
-        let mut pg_max = [f64::NEG_INFINITY; B];
-        let mut pg_min = [f64::INFINITY; B];
-        for &i in &index {
-            let todo = active[i] & running;
-            if todo == 0 {
-                continue;
-            }
-            let r = rows[i];
-            let dots = dot_block::<B>(x, &w, r);
-            let qbase = x.sq_norm[r];
-            let mut delta = [0.0f64; B];
-            let mut changed = false;
-            for b in 0..nb {
-                if todo >> b & 1 == 0 {
-                    continue;
-                }
-                let yi = sign(i, b);
-                let (diag, upper) = if yi > 0.0 {
-                    (dp[b], up[b])
-                } else {
-                    (dn[b], un[b])
-                };
-                let a = &mut alpha[i * B + b];
-                let g = yi * dots[b] - 1.0 + diag * *a;
-                let mut pg = 0.0;
-                if *a == 0.0 {
-                    if g > pg_max_old[b] {
-                        active[i] &= !(1 << b);
-                        n_active[b] -= 1;
-                        continue;
-                    } else if g < 0.0 {
-                        pg = g;
-                    }
-                } else if *a == upper {
-                    if g < pg_min_old[b] {
-                        active[i] &= !(1 << b);
-                        n_active[b] -= 1;
-                        continue;
-                    } else if g > 0.0 {
-                        pg = g;
-                    }
-                } else {
-                    pg = g;
-                }
-                pg_max[b] = pg_max[b].max(pg);
-                pg_min[b] = pg_min[b].min(pg);
-                if pg.abs() > 1e-12 {
-                    let old = *a;
-                    let qd = qbase + diag;
-                    // An all-zero row without intercept has Q̄_ii = 0 under hinge loss: the
-                    // dual is linear in α_i, so it goes to the bound its gradient points to.
-                    *a = if qd > 0.0 {
-                        (old - g / qd).clamp(0.0, upper)
-                    } else if g < 0.0 {
-                        upper
-                    } else {
-                        0.0
-                    };
-                    delta[b] = (*a - old) * yi;
-                    changed |= delta[b] != 0.0;
-                }
-            }
-            if changed {
-                axpy_block::<B>(x, &delta, r, &mut w);
-            }
-        }
-        for b in 0..nb {
-            if running >> b & 1 == 0 {
-                continue;
-            }
-            iters[b] += 1;
-            if pg_max[b] - pg_min[b] <= eps {
-                if n_active[b] == l {
-                    running &= !(1 << b);
-                    continue;
-                }
-                for a in active.iter_mut() {
-                    *a |= 1 << b;
-                }
-                n_active[b] = l;
-                pg_max_old[b] = f64::INFINITY;
-                pg_min_old[b] = f64::NEG_INFINITY;
-            } else {
-                pg_max_old[b] = if pg_max[b] <= 0.0 {
-                    f64::INFINITY
-                } else {
-                    pg_max[b]
-                };
-                pg_min_old[b] = if pg_min[b] >= 0.0 {
-                    f64::NEG_INFINITY
-                } else {
-                    pg_min[b]
-                };
-            }
-            if iters[b] >= max_iter {
-                running &= !(1 << b);
-            }
-        }
+    let mut blk = Block {
+        lanes,
+        w: vec![0.0f32; nw * nb],
+        alpha: vec![0.0f64; l * nb],
+        // Sign of row i in lane b, as a bit mask over b.
+        pos: rows
+            .iter()
+            .map(|&r| {
+                costs
+                    .iter()
+                    .enumerate()
+                    .fold(0u8, |m, (b, c)| m | (((labels[r] == c.class) as u8) << b))
+            })
+            .collect(),
+        active: vec![all; l],
+        index: (0..l).collect(),
+        rng: rng_for(seed, run, 0),
+    };
+    let mut out: Vec<Option<Solution>> = (0..nb).map(|_| None).collect();
+    while !blk.lanes.is_empty() {
+        let running = match blk.lanes.len() {
+            1 => blk.passes::<1>(x, rows, eps, max_iter),
+            2 => blk.passes::<2>(x, rows, eps, max_iter),
+            3 => blk.passes::<3>(x, rows, eps, max_iter),
+            4 => blk.passes::<4>(x, rows, eps, max_iter),
+            5 => blk.passes::<5>(x, rows, eps, max_iter),
+            6 => blk.passes::<6>(x, rows, eps, max_iter),
+            7 => blk.passes::<7>(x, rows, eps, max_iter),
+            _ => blk.passes::<8>(x, rows, eps, max_iter),
+        };
+        blk.retire(running, nw, &mut out);
     }
-    (0..nb)
-        .map(|b| Solution {
-            w: (0..nw).map(|j| w[j * B + b] as f64).collect(),
-            alpha: (0..l).map(|i| alpha[i * B + b]).collect(),
-            iters: iters[b],
-        })
+    out.into_iter()
+        .map(|s| s.expect("every lane retires"))
         .collect()
+}
+
+/// Per-problem state of one lane of a [`Block`].
+struct Lane {
+    /// Position of the problem in the block's `costs`.
+    slot: usize,
+    /// `D_ii` and upper bound for positives (`dp`, `up`) and negatives (`dn`, `un`).
+    dp: f64,
+    dn: f64,
+    up: f64,
+    un: f64,
+    n_active: usize,
+    pg_max_old: f64,
+    pg_min_old: f64,
+    iters: usize,
+}
+
+/// The live problems of [`solve_block`], stored lane-interleaved: `w[j * width + b]`,
+/// `alpha[i * width + b]`, and bit `b` of `pos[i]` / `active[i]`, with `width = lanes.len()`.
+struct Block {
+    lanes: Vec<Lane>,
+    w: Vec<f32>,
+    alpha: Vec<f64>,
+    pos: Vec<u8>,
+    active: Vec<u8>,
+    /// The current row permutation (each pass reshuffles it in place) and its stream, shared
+    /// by all lanes so that every problem sees the same sequence of orders.
+    index: Vec<usize>,
+    rng: ChaCha8Rng,
+}
+
+impl Block {
+    /// Outer passes over the rows until at least one lane stops; returns the mask of lanes
+    /// still running. `B` must equal the number of lanes.
+    fn passes<const B: usize>(
+        &mut self,
+        x: &Rows,
+        rows: &[usize],
+        eps: f64,
+        max_iter: usize,
+    ) -> u8 {
+        debug_assert_eq!(self.lanes.len(), B);
+        let l = rows.len();
+        let mut dp = [0.0f64; B];
+        let mut dn = [0.0f64; B];
+        let mut up = [0.0f64; B];
+        let mut un = [0.0f64; B];
+        let mut n_active = [0usize; B];
+        let mut pg_max_old = [0.0f64; B];
+        let mut pg_min_old = [0.0f64; B];
+        let mut iters = [0usize; B];
+        for (b, ln) in self.lanes.iter().enumerate() {
+            (dp[b], dn[b], up[b], un[b]) = (ln.dp, ln.dn, ln.up, ln.un);
+            (n_active[b], pg_max_old[b], pg_min_old[b], iters[b]) =
+                (ln.n_active, ln.pg_max_old, ln.pg_min_old, ln.iters);
+        }
+        let all: u8 = if B == 8 { u8::MAX } else { (1u8 << B) - 1 };
+        let mut running = all;
+        let Block {
+            w,
+            alpha,
+            pos,
+            active,
+            index,
+            rng,
+            ..
+        } = self;
+        while running == all {
+            for j in 0..l {
+                let k = rng.random_range(j..l);
+                index.swap(j, k);
+            }
+            let mut pg_max = [f64::NEG_INFINITY; B];
+            let mut pg_min = [f64::INFINITY; B];
+            for &i in index.iter() {
+                let todo = active[i];
+                if todo == 0 {
+                    continue;
+                }
+                let r = rows[i];
+                let dots = dot_block::<B>(x, w, r);
+                let qbase = x.sq_norm[r];
+                let mut delta = [0.0f64; B];
+                let mut changed = false;
+                for b in 0..B {
+                    if todo >> b & 1 == 0 {
+                        continue;
+                    }
+                    let yi = if pos[i] >> b & 1 == 1 { 1.0 } else { -1.0 };
+                    let (diag, upper) = if yi > 0.0 {
+                        (dp[b], up[b])
+                    } else {
+                        (dn[b], un[b])
+                    };
+                    let a = &mut alpha[i * B + b];
+                    let g = yi * dots[b] - 1.0 + diag * *a;
+                    let mut pg = 0.0;
+                    if *a == 0.0 {
+                        if g > pg_max_old[b] {
+                            active[i] &= !(1 << b);
+                            n_active[b] -= 1;
+                            continue;
+                        } else if g < 0.0 {
+                            pg = g;
+                        }
+                    } else if *a == upper {
+                        if g < pg_min_old[b] {
+                            active[i] &= !(1 << b);
+                            n_active[b] -= 1;
+                            continue;
+                        } else if g > 0.0 {
+                            pg = g;
+                        }
+                    } else {
+                        pg = g;
+                    }
+                    pg_max[b] = pg_max[b].max(pg);
+                    pg_min[b] = pg_min[b].min(pg);
+                    if pg.abs() > 1e-12 {
+                        let old = *a;
+                        let qd = qbase + diag;
+                        // An all-zero row without intercept has Q̄_ii = 0 under hinge loss: the
+                        // dual is linear in α_i, so it goes to the bound its gradient points to.
+                        *a = if qd > 0.0 {
+                            (old - g / qd).clamp(0.0, upper)
+                        } else if g < 0.0 {
+                            upper
+                        } else {
+                            0.0
+                        };
+                        delta[b] = (*a - old) * yi;
+                        changed |= delta[b] != 0.0;
+                    }
+                }
+                if changed {
+                    axpy_block::<B>(x, &delta, r, w);
+                }
+            }
+            for b in 0..B {
+                iters[b] += 1;
+                if pg_max[b] - pg_min[b] <= eps {
+                    if n_active[b] == l {
+                        running &= !(1 << b);
+                        continue;
+                    }
+                    for a in active.iter_mut() {
+                        *a |= 1 << b;
+                    }
+                    n_active[b] = l;
+                    pg_max_old[b] = f64::INFINITY;
+                    pg_min_old[b] = f64::NEG_INFINITY;
+                } else {
+                    pg_max_old[b] = if pg_max[b] <= 0.0 {
+                        f64::INFINITY
+                    } else {
+                        pg_max[b]
+                    };
+                    pg_min_old[b] = if pg_min[b] >= 0.0 {
+                        f64::NEG_INFINITY
+                    } else {
+                        pg_min[b]
+                    };
+                }
+                if iters[b] >= max_iter {
+                    running &= !(1 << b);
+                }
+            }
+        }
+        for (b, ln) in self.lanes.iter_mut().enumerate() {
+            (ln.n_active, ln.pg_max_old, ln.pg_min_old, ln.iters) =
+                (n_active[b], pg_max_old[b], pg_min_old[b], iters[b]);
+        }
+        running
+    }
+
+    /// Moves the lanes not in `running` to `out` (by slot) and repacks the others densely;
+    /// a stopped problem's state is final, so this changes no live problem's arithmetic.
+    fn retire(&mut self, running: u8, nw: usize, out: &mut [Option<Solution>]) {
+        let width = self.lanes.len();
+        let l = self.index.len();
+        let keep: Vec<usize> = (0..width).filter(|&b| running >> b & 1 == 1).collect();
+        for b in (0..width).filter(|&b| running >> b & 1 == 0) {
+            out[self.lanes[b].slot] = Some(Solution {
+                w: (0..nw).map(|j| self.w[j * width + b] as f64).collect(),
+                alpha: (0..l).map(|i| self.alpha[i * width + b]).collect(),
+                iters: self.lanes[b].iters,
+            });
+        }
+        let nk = keep.len();
+        if nk == 0 {
+            self.lanes.clear();
+            return;
+        }
+        let remap = |m: u8| {
+            keep.iter()
+                .enumerate()
+                .fold(0u8, |acc, (nb, &ob)| acc | ((m >> ob & 1) << nb))
+        };
+        self.w = self
+            .w
+            .chunks_exact(width)
+            .flat_map(|c| keep.iter().map(move |&b| c[b]))
+            .collect();
+        self.alpha = self
+            .alpha
+            .chunks_exact(width)
+            .flat_map(|c| keep.iter().map(move |&b| c[b]))
+            .collect();
+        for m in self.pos.iter_mut().chain(self.active.iter_mut()) {
+            *m = remap(*m);
+        }
+        let mut b = 0;
+        self.lanes.retain(|_| {
+            b += 1;
+            running >> (b - 1) & 1 == 1
+        });
+    }
 }
 
 /// `x_r · w_b` for every problem `b` of a block (weights feature-major, constant feature last).
@@ -621,16 +749,7 @@ fn train_runs(
         let (sq, mi, seed) = (p.squared_hinge, p.max_iter, p.seed);
         let Run { rows, run, eps } = runs[r];
         let chunk = chunks[ch];
-        let s = match chunk.len() {
-            1 => solve_block::<1>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            2 => solve_block::<2>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            3 => solve_block::<3>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            4 => solve_block::<4>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            5 => solve_block::<5>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            6 => solve_block::<6>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            7 => solve_block::<7>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            _ => solve_block::<8>(x, y, rows, chunk, sq, eps, mi, seed, run),
-        };
+        let s = solve_block(x, y, rows, chunk, sq, eps, mi, seed, run);
         ((r, ch), s)
     };
     let mut done: Vec<((usize, usize), Vec<Solution>)> =
