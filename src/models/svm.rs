@@ -316,20 +316,27 @@ struct Costs {
 }
 
 struct Solution {
-    /// Weights with the constant feature's weight last.
+    /// Weights with the constant feature's weight last (emptied once a calibration fold's
+    /// held-out rows are scored: only `held_scores` is needed from a fold).
     w: Vec<f64>,
-    /// Dual variables, one per row of the problem.
-    alpha: Vec<f64>,
+    /// Decision values of the run's held-out rows, in [`Run::held`] order.
+    held_scores: Vec<f64>,
     iters: usize,
 }
 
-/// How many classes to solve per sweep over the data (see [`solve_block`]): at most 8 (one
-/// cache line of f64 weights per feature), and split so that every thread gets an equal
-/// number of blocks. Results do not depend on this choice, only speed does.
-fn block_size(n_problems: usize) -> usize {
+/// How many classes to solve per sweep over the data (see [`solve_block`]) when `n_runs`
+/// runs of `n_problems` problems share the threads: 8 (one AVX register of f32 weights per
+/// feature; the fewest instructions per problem, and lanes are retired as problems stop), or
+/// halved until every thread gets a job. On 2 threads, 20 Newsgroups splits into blocks of
+/// 8, 8 and 4 per run, so the small blocks come last in the longest-first queue. Results
+/// do not depend on this choice, only speed does.
+fn block_size(n_problems: usize, n_runs: usize) -> usize {
     let threads = rayon::current_num_threads().max(1);
-    let blocks = threads * n_problems.div_ceil(8 * threads);
-    n_problems.div_ceil(blocks.max(1)).clamp(1, 8)
+    let mut b = 8;
+    while b > 1 && n_runs * n_problems.div_ceil(b) < threads {
+        b /= 2;
+    }
+    b
 }
 
 /// Dual coordinate descent with shrinking (Hsieh et al. 2008, Algorithm 3) for up to 8
@@ -387,10 +394,12 @@ fn solve_block(
         })
         .collect();
     let all: u8 = if nb == 8 { u8::MAX } else { (1u8 << nb) - 1 };
+    let width = padded_width(nb);
     let mut blk = Block {
         lanes,
-        w: vec![0.0f32; nw * nb],
-        alpha: vec![0.0f64; l * nb],
+        width,
+        w: vec![0.0f32; nw * width],
+        alpha: vec![0.0f64; l * width],
         // Sign of row i in lane b, as a bit mask over b.
         pos: rows
             .iter()
@@ -431,9 +440,12 @@ struct Lane {
 }
 
 /// The live problems of [`solve_block`], stored lane-interleaved: `w[j * width + b]`,
-/// `alpha[i * width + b]`, and bit `b` of `pos[i]` / `active[i]`, with `width = lanes.len()`.
+/// `alpha[i * width + b]`, and bit `b` of `pos[i]` / `active[i]`.
 struct Block {
     lanes: Vec<Lane>,
+    /// Lanes stored per feature: `lanes.len()` rounded up to 1, 2, 4 or 8 (see
+    /// [`padded_width`]); the padding lanes stay zero and are never active.
+    width: usize,
     w: Vec<f32>,
     alpha: Vec<f64>,
     pos: Vec<u8>,
@@ -465,20 +477,17 @@ impl Block {
 
     #[inline(always)]
     fn passes_any(&mut self, x: &Rows, rows: &[usize], eps: f64, max_iter: usize) -> u8 {
-        match self.lanes.len() {
+        match self.width {
             1 => self.passes::<1>(x, rows, eps, max_iter),
             2 => self.passes::<2>(x, rows, eps, max_iter),
-            3 => self.passes::<3>(x, rows, eps, max_iter),
             4 => self.passes::<4>(x, rows, eps, max_iter),
-            5 => self.passes::<5>(x, rows, eps, max_iter),
-            6 => self.passes::<6>(x, rows, eps, max_iter),
-            7 => self.passes::<7>(x, rows, eps, max_iter),
+            // `padded_width` never gives 3 or 5..=7.
             _ => self.passes::<8>(x, rows, eps, max_iter),
         }
     }
 
     /// Outer passes over the rows until at least one lane stops; returns the mask of lanes
-    /// still running. `B` must equal the number of lanes.
+    /// still running (bit per lane). `B` must equal `width`.
     #[inline(always)]
     fn passes<const B: usize>(
         &mut self,
@@ -487,8 +496,9 @@ impl Block {
         eps: f64,
         max_iter: usize,
     ) -> u8 {
-        debug_assert_eq!(self.lanes.len(), B);
+        debug_assert_eq!(self.width, B);
         let l = rows.len();
+        let nl = self.lanes.len();
         let mut dp = [0.0f64; B];
         let mut dn = [0.0f64; B];
         let mut up = [0.0f64; B];
@@ -502,7 +512,7 @@ impl Block {
             (n_active[b], pg_max_old[b], pg_min_old[b], iters[b]) =
                 (ln.n_active, ln.pg_max_old, ln.pg_min_old, ln.iters);
         }
-        let all: u8 = if B == 8 { u8::MAX } else { (1u8 << B) - 1 };
+        let all: u8 = if nl == 8 { u8::MAX } else { (1u8 << nl) - 1 };
         let mut running = all;
         let Block {
             w,
@@ -584,7 +594,7 @@ impl Block {
                     axpy_block::<B>(x, &delta, r, w);
                 }
             }
-            for b in 0..B {
+            for b in 0..nl {
                 iters[b] += 1;
                 if pg_max[b] - pg_min[b] <= eps {
                     if n_active[b] == l {
@@ -624,13 +634,12 @@ impl Block {
     /// Moves the lanes not in `running` to `out` (by slot) and repacks the others densely;
     /// a stopped problem's state is final, so this changes no live problem's arithmetic.
     fn retire(&mut self, running: u8, nw: usize, out: &mut [Option<Solution>]) {
-        let width = self.lanes.len();
-        let l = self.index.len();
-        let keep: Vec<usize> = (0..width).filter(|&b| running >> b & 1 == 1).collect();
-        for b in (0..width).filter(|&b| running >> b & 1 == 0) {
+        let (width, nl) = (self.width, self.lanes.len());
+        let keep: Vec<usize> = (0..nl).filter(|&b| running >> b & 1 == 1).collect();
+        for b in (0..nl).filter(|&b| running >> b & 1 == 0) {
             out[self.lanes[b].slot] = Some(Solution {
                 w: (0..nw).map(|j| self.w[j * width + b] as f64).collect(),
-                alpha: (0..l).map(|i| self.alpha[i * width + b]).collect(),
+                held_scores: Vec::new(),
                 iters: self.lanes[b].iters,
             });
         }
@@ -639,6 +648,8 @@ impl Block {
             self.lanes.clear();
             return;
         }
+        let new_width = padded_width(nk);
+        let pad = new_width - nk;
         let remap = |m: u8| {
             keep.iter()
                 .enumerate()
@@ -647,13 +658,14 @@ impl Block {
         self.w = self
             .w
             .chunks_exact(width)
-            .flat_map(|c| keep.iter().map(move |&b| c[b]))
+            .flat_map(|c| keep.iter().map(move |&b| c[b]).chain((0..pad).map(|_| 0.0)))
             .collect();
         self.alpha = self
             .alpha
             .chunks_exact(width)
-            .flat_map(|c| keep.iter().map(move |&b| c[b]))
+            .flat_map(|c| keep.iter().map(move |&b| c[b]).chain((0..pad).map(|_| 0.0)))
             .collect();
+        self.width = new_width;
         for m in self.pos.iter_mut().chain(self.active.iter_mut()) {
             *m = remap(*m);
         }
@@ -662,6 +674,16 @@ impl Block {
             b += 1;
             running >> (b - 1) & 1 == 1
         });
+    }
+}
+
+/// Lanes actually computed for `n` live problems: widths 3 and 5–7 cost as much as (or more
+/// than) 4 and 8, which fill whole SSE / AVX registers, so they are padded with idle lanes.
+fn padded_width(n: usize) -> usize {
+    match n {
+        0..=2 => n.max(1),
+        3..=4 => 4,
+        _ => 8,
     }
 }
 
@@ -726,6 +748,9 @@ struct Run<'r> {
     rows: &'r [usize],
     run: u64,
     eps: f64,
+    /// Rows to score with the run's solutions (a calibration fold's held-out part), done
+    /// inside the run's jobs so that the fold weights are dropped as soon as they are used.
+    held: &'r [usize],
 }
 
 /// Trains every one-vs-rest problem of every run, `block` classes per sweep, as one flat
@@ -772,9 +797,20 @@ fn train_runs(
     jobs.sort_by(|a, b| cost(b).total_cmp(&cost(a)));
     let go = |&(r, ch): &(usize, usize)| -> ((usize, usize), Vec<Solution>) {
         let (sq, mi, seed) = (p.squared_hinge, p.max_iter, p.seed);
-        let Run { rows, run, eps } = runs[r];
+        let Run {
+            rows,
+            run,
+            eps,
+            held,
+        } = runs[r];
         let chunk = chunks[ch];
-        let s = solve_block(x, y, rows, chunk, sq, eps, mi, seed, run);
+        let mut s = solve_block(x, y, rows, chunk, sq, eps, mi, seed, run);
+        if !held.is_empty() {
+            for sol in &mut s {
+                sol.held_scores = held.iter().map(|&i| x.dot(&sol.w, i)).collect();
+                sol.w = Vec::new();
+            }
+        }
         ((r, ch), s)
     };
     // Greedy longest-first schedule: each worker takes the next job off the sorted list as
@@ -804,9 +840,11 @@ fn train_runs(
     if binary {
         for sols in &mut out {
             let s = sols.pop().expect("one binary solution");
+            // Negating every weight negates every dot product exactly (IEEE rounding is
+            // symmetric), so the mirrored scores need no second pass.
             let neg = Solution {
                 w: s.w.iter().map(|v| -v).collect(),
-                alpha: s.alpha.clone(),
+                held_scores: s.held_scores.iter().map(|v| -v).collect(),
                 iters: s.iters,
             };
             *sols = vec![neg, s];
@@ -963,7 +1001,6 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
         let x = Rows::new(csr, bias)?;
         let cw = p.class_weight.per_class(&y, k);
         let all: Vec<usize> = (0..n).collect();
-        let block = block_size(k);
         let folds = p.calibration_folds.min(n);
         let calibrate = p.calibrate && folds >= 2;
         // Calibration folds are solved cold, in the same parallel job list as the full fit:
@@ -991,13 +1028,22 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
             rows: &all,
             run: 0,
             eps: p.tol as f64,
+            held: &[],
         }];
         // Fold streams are numbered 1.. by position among the usable folds.
-        runs.extend(train_rows.iter().enumerate().map(|(f, rows)| Run {
-            rows,
-            run: f as u64 + 1,
-            eps: fold_eps,
-        }));
+        runs.extend(
+            train_rows
+                .iter()
+                .zip(&held_rows)
+                .enumerate()
+                .map(|(f, (rows, held))| Run {
+                    rows,
+                    run: f as u64 + 1,
+                    eps: fold_eps,
+                    held,
+                }),
+        );
+        let block = block_size(k, runs.len());
         let mut solved = train_runs(&x, &y, &runs, k, &cw, p, block).into_iter();
         let sols = solved.next().expect("the full run");
 
@@ -1012,23 +1058,15 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
         let n_iter = sols.iter().map(|s| s.iters).collect();
 
         let dec = if calibrate {
-            // Which usable fold's model scores each row (None: the row was in no usable fold).
-            let mut scorer: Vec<Option<usize>> = vec![None; n];
-            for (u, held) in held_rows.iter().enumerate() {
-                for &i in held {
-                    scorer[i] = Some(u);
-                }
-            }
-            let fold_sols: Vec<Vec<Solution>> = solved.collect();
-            // Scoring every held-out row is ~1.7 M non-zeros × k classes: parallel over rows.
+            // Each fold's held-out rows were scored inside its jobs.
             let mut dec = vec![0.0f64; n * k];
-            dec.par_chunks_mut(k).enumerate().for_each(|(i, out)| {
-                if let Some(u) = scorer[i] {
-                    for (o, s) in out.iter_mut().zip(&fold_sols[u]) {
-                        *o = x.dot(&s.w, i);
+            for (held, fold) in held_rows.iter().zip(solved) {
+                for (c, s) in fold.iter().enumerate() {
+                    for (&i, &v) in held.iter().zip(&s.held_scores) {
+                        dec[i * k + c] = v;
                     }
                 }
-            });
+            }
             let mut scored: Vec<usize> = held_rows.into_iter().flatten().collect();
             scored.sort_unstable();
             Some((dec, scored))
@@ -1334,6 +1372,7 @@ mod tests {
                 rows: &all,
                 run: 0,
                 eps: 1e-3,
+                held: &[],
             }];
             train_runs(&x, &y, &runs, 4, &cw, &p, block).remove(0)
         };
