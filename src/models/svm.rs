@@ -885,42 +885,50 @@ fn fit_platt(dec: &[f64], pos: &[bool]) -> (f64, f64) {
     let hi = (prior1 + 1.0) / (prior1 + 2.0);
     let lo = 1.0 / (prior0 + 2.0);
     let t: Vec<f64> = pos.iter().map(|&p| if p { hi } else { lo }).collect();
-    let objective = |a: f64, b: f64| -> f64 {
-        dec.iter()
-            .zip(&t)
-            .map(|(&f, &ti)| {
-                let z = f * a + b;
-                if z >= 0.0 {
-                    ti * z + (-z).exp().ln_1p()
-                } else {
-                    (ti - 1.0) * z + z.exp().ln_1p()
-                }
-            })
-            .sum()
-    };
     let (max_iter, min_step, sigma) = (100, 1e-10, 1e-12);
-    let mut a = 0.0;
-    let mut b = ((prior0 + 1.0) / (prior1 + 1.0)).ln();
-    let mut fval = objective(a, b);
-    for _ in 0..max_iter {
-        let (mut h11, mut h22, mut h21, mut g1, mut g2) = (sigma, sigma, 0.0, 0.0, 0.0);
+    // The objective and its derivatives at (a, b) in one pass sharing each point's exp: a
+    // step the line search accepts then needs no second pass for the next Newton direction.
+    let eval = |a: f64, b: f64| -> PlattPoint {
+        let mut pt = PlattPoint {
+            f: 0.0,
+            h11: sigma,
+            h22: sigma,
+            h21: 0.0,
+            g1: 0.0,
+            g2: 0.0,
+        };
         for (&f, &ti) in dec.iter().zip(&t) {
             let z = f * a + b;
-            let (p, q) = if z >= 0.0 {
+            let (term, p, q) = if z >= 0.0 {
                 let e = (-z).exp();
-                (e / (1.0 + e), 1.0 / (1.0 + e))
+                (ti * z + e.ln_1p(), e / (1.0 + e), 1.0 / (1.0 + e))
             } else {
                 let e = z.exp();
-                (1.0 / (1.0 + e), e / (1.0 + e))
+                ((ti - 1.0) * z + e.ln_1p(), 1.0 / (1.0 + e), e / (1.0 + e))
             };
+            pt.f += term;
             let d2 = p * q;
-            h11 += f * f * d2;
-            h22 += d2;
-            h21 += f * d2;
+            pt.h11 += f * f * d2;
+            pt.h22 += d2;
+            pt.h21 += f * d2;
             let d1 = ti - p;
-            g1 += f * d1;
-            g2 += d1;
+            pt.g1 += f * d1;
+            pt.g2 += d1;
         }
+        pt
+    };
+    let mut a = 0.0;
+    let mut b = ((prior0 + 1.0) / (prior1 + 1.0)).ln();
+    let mut cur = eval(a, b);
+    for _ in 0..max_iter {
+        let PlattPoint {
+            f: fval,
+            h11,
+            h22,
+            h21,
+            g1,
+            g2,
+        } = cur;
         if g1.abs() < 1e-5 && g2.abs() < 1e-5 {
             break;
         }
@@ -931,11 +939,11 @@ fn fit_platt(dec: &[f64], pos: &[bool]) -> (f64, f64) {
         let mut step = 1.0;
         while step >= min_step {
             let (na, nb) = (a + step * da, b + step * db);
-            let nf = objective(na, nb);
-            if nf < fval + 1e-4 * step * gd {
+            let cand = eval(na, nb);
+            if cand.f < fval + 1e-4 * step * gd {
                 a = na;
                 b = nb;
-                fval = nf;
+                cur = cand;
                 break;
             }
             step /= 2.0;
@@ -945,6 +953,18 @@ fn fit_platt(dec: &[f64], pos: &[bool]) -> (f64, f64) {
         }
     }
     (a, b)
+}
+
+/// Platt objective value `f`, gradient `(g1, g2)` and Hessian (with its `sigma` ridge) at one
+/// `(A, B)`.
+#[derive(Clone, Copy)]
+struct PlattPoint {
+    f: f64,
+    h11: f64,
+    h22: f64,
+    h21: f64,
+    g1: f64,
+    g2: f64,
 }
 
 /// `1 / (1 + exp(z))` without overflow.
