@@ -291,19 +291,6 @@ impl<'a> Rows<'a> {
             sq_norm,
         })
     }
-
-    #[inline]
-    fn dot(&self, w: &[f64], r: usize) -> f64 {
-        let (s, e) = (self.indptr[r], self.indptr[r + 1]);
-        // Bounds-checked first: proves `w` has nf + 1 entries for the loop below.
-        let mut acc = w[self.nf] * self.bias;
-        for (&j, &v) in self.indices[s..e].iter().zip(&self.data[s..e]) {
-            // SAFETY: `Rows::new` checked every column index is < nf, and `w` has nf + 1
-            // entries (checked by the indexing above).
-            acc += unsafe { *w.get_unchecked(j as usize) } * v as f64;
-        }
-        acc
-    }
 }
 
 /// Per-class costs of one binary problem inside a block.
@@ -806,10 +793,7 @@ fn train_runs(
         let chunk = chunks[ch];
         let mut s = solve_block(x, y, rows, chunk, sq, eps, mi, seed, run);
         if !held.is_empty() {
-            for sol in &mut s {
-                sol.held_scores = held.iter().map(|&i| x.dot(&sol.w, i)).collect();
-                sol.w = Vec::new();
-            }
+            score_held(x, held, &mut s);
         }
         ((r, ch), s)
     };
@@ -851,6 +835,39 @@ fn train_runs(
         }
     }
     out
+}
+
+/// Scores `held` rows with every solution of a block (filling `held_scores`) and drops the
+/// weights. The weights are laid out feature-major for the pass, so each non-zero is read
+/// once for all classes; each score is still summed per class in f64, the bias term first
+/// and then the row's terms in order, so it does not depend on the blocking.
+fn score_held(x: &Rows, held: &[usize], sols: &mut [Solution]) {
+    let nb = sols.len();
+    let nw = x.nf + 1;
+    let mut wt = vec![0.0f64; nw * nb];
+    for (b, s) in sols.iter_mut().enumerate() {
+        for (j, &v) in s.w.iter().enumerate() {
+            wt[j * nb + b] = v;
+        }
+        s.w = Vec::new();
+        s.held_scores = Vec::with_capacity(held.len());
+    }
+    let mut acc = vec![0.0f64; nb];
+    for &r in held {
+        let (st, e) = (x.indptr[r], x.indptr[r + 1]);
+        for (a, &wb) in acc.iter_mut().zip(&wt[x.nf * nb..]) {
+            *a = wb * x.bias;
+        }
+        for (&j, &v) in x.indices[st..e].iter().zip(&x.data[st..e]) {
+            let row = &wt[j as usize * nb..j as usize * nb + nb];
+            for (a, &wv) in acc.iter_mut().zip(row) {
+                *a += wv * v as f64;
+            }
+        }
+        for (s, &a) in sols.iter_mut().zip(&acc) {
+            s.held_scores.push(a);
+        }
+    }
 }
 
 /// Stratified assignment of rows to `folds` folds: each class's rows are shuffled with a
