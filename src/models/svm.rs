@@ -842,26 +842,40 @@ fn train_runs(
 /// once for all classes; each score is still summed per class in f64, the bias term first
 /// and then the row's terms in order, so it does not depend on the blocking.
 fn score_held(x: &Rows, held: &[usize], sols: &mut [Solution]) {
-    let nb = sols.len();
+    match padded_width(sols.len()) {
+        1 => score_held_n::<1>(x, held, sols),
+        2 => score_held_n::<2>(x, held, sols),
+        4 => score_held_n::<4>(x, held, sols),
+        _ => score_held_n::<8>(x, held, sols),
+    }
+}
+
+/// [`score_held`] with the weights stored `B` lanes per feature (`B ≥ sols.len()`, idle
+/// lanes zero).
+#[allow(clippy::needless_range_loop)]
+fn score_held_n<const B: usize>(x: &Rows, held: &[usize], sols: &mut [Solution]) {
     let nw = x.nf + 1;
-    let mut wt = vec![0.0f64; nw * nb];
+    let mut wt = vec![0.0f64; nw * B];
     for (b, s) in sols.iter_mut().enumerate() {
         for (j, &v) in s.w.iter().enumerate() {
-            wt[j * nb + b] = v;
+            wt[j * B + b] = v;
         }
         s.w = Vec::new();
         s.held_scores = Vec::with_capacity(held.len());
     }
-    let mut acc = vec![0.0f64; nb];
+    // Bounds-checked first: proves `wt` holds (nf + 1) × B entries for the loop below.
+    let wb = &wt[x.nf * B..x.nf * B + B];
     for &r in held {
         let (st, e) = (x.indptr[r], x.indptr[r + 1]);
-        for (a, &wb) in acc.iter_mut().zip(&wt[x.nf * nb..]) {
-            *a = wb * x.bias;
+        let mut acc = [0.0f64; B];
+        for b in 0..B {
+            acc[b] = wb[b] * x.bias;
         }
         for (&j, &v) in x.indices[st..e].iter().zip(&x.data[st..e]) {
-            let row = &wt[j as usize * nb..j as usize * nb + nb];
-            for (a, &wv) in acc.iter_mut().zip(row) {
-                *a += wv * v as f64;
+            let base = j as usize * B;
+            for b in 0..B {
+                // SAFETY: `Rows::new` checked every column index j < nf, so j·B + b < nf·B.
+                acc[b] += unsafe { *wt.get_unchecked(base + b) } * v as f64;
             }
         }
         for (s, &a) in sols.iter_mut().zip(&acc) {
