@@ -35,6 +35,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Checked hyperparameters of [`LinearSvm`].
 #[derive(Debug, Clone, PartialEq)]
@@ -290,19 +291,6 @@ impl<'a> Rows<'a> {
             sq_norm,
         })
     }
-
-    #[inline]
-    fn dot(&self, w: &[f64], r: usize) -> f64 {
-        let (s, e) = (self.indptr[r], self.indptr[r + 1]);
-        // Bounds-checked first: proves `w` has nf + 1 entries for the loop below.
-        let mut acc = w[self.nf] * self.bias;
-        for (&j, &v) in self.indices[s..e].iter().zip(&self.data[s..e]) {
-            // SAFETY: `Rows::new` checked every column index is < nf, and `w` has nf + 1
-            // entries (checked by the indexing above).
-            acc += unsafe { *w.get_unchecked(j as usize) } * v as f64;
-        }
-        acc
-    }
 }
 
 /// Per-class costs of one binary problem inside a block.
@@ -315,23 +303,30 @@ struct Costs {
 }
 
 struct Solution {
-    /// Weights with the constant feature's weight last.
+    /// Weights with the constant feature's weight last (emptied once a calibration fold's
+    /// held-out rows are scored: only `held_scores` is needed from a fold).
     w: Vec<f64>,
-    /// Dual variables, one per row of the problem.
-    alpha: Vec<f64>,
+    /// Decision values of the run's held-out rows, in [`Run::held`] order.
+    held_scores: Vec<f64>,
     iters: usize,
 }
 
-/// How many classes to solve per sweep over the data (see [`solve_block`]): at most 8 (one
-/// cache line of f64 weights per feature), and split so that every thread gets an equal
-/// number of blocks. Results do not depend on this choice, only speed does.
-fn block_size(n_problems: usize) -> usize {
+/// How many classes to solve per sweep over the data (see [`solve_block`]) when `n_runs`
+/// runs of `n_problems` problems share the threads: 8 (one AVX register of f32 weights per
+/// feature; the fewest instructions per problem, and lanes are retired as problems stop), or
+/// halved until every thread gets a job. On 2 threads, 20 Newsgroups splits into blocks of
+/// 8, 8 and 4 per run, so the small blocks come last in the longest-first queue. Results
+/// do not depend on this choice, only speed does.
+fn block_size(n_problems: usize, n_runs: usize) -> usize {
     let threads = rayon::current_num_threads().max(1);
-    let blocks = threads * n_problems.div_ceil(8 * threads);
-    n_problems.div_ceil(blocks.max(1)).clamp(1, 8)
+    let mut b = 8;
+    while b > 1 && n_runs * n_problems.div_ceil(b) < threads {
+        b /= 2;
+    }
+    b
 }
 
-/// Dual coordinate descent with shrinking (Hsieh et al. 2008, Algorithm 3) for up to `B`
+/// Dual coordinate descent with shrinking (Hsieh et al. 2008, Algorithm 3) for up to 8
 /// one-vs-rest problems at once.
 ///
 /// Dual of each problem: min ½ αᵀ Q̄ α − eᵀα, 0 ≤ α_i ≤ U_i, Q̄ = Q + D, Q_ij = y_i y_j x_iᵀx_j;
@@ -340,14 +335,15 @@ fn block_size(n_problems: usize) -> usize {
 /// variables is shrunk (LIBLINEAR re-checks the whole set before stopping), or at `max_iter`.
 ///
 /// Why blocks: the problems share the data, so one pass over a row serves all of them, with
-/// the block's weights stored feature-major (`B` adjacent weights per feature, one cache
-/// line for B = 4..8 in f64). Each problem keeps its own shrinking, stopping and iteration
-/// count, and every problem visits rows in the order of one permutation per outer iteration
-/// drawn from a stream that depends only on `(seed, run, iteration)`, restricted to its own
-/// active rows: a problem's trajectory is therefore the same whichever block (and thread)
-/// it is solved in, so results do not depend on blocking or thread count.
+/// the block's weights stored feature-major (one weight per live problem per feature, within
+/// one cache line). Each problem keeps its own shrinking, stopping and iteration count, and
+/// every problem visits rows in the order of one permutation per outer iteration drawn from a
+/// stream that depends only on `(seed, run, iteration)`, restricted to its own active rows: a
+/// problem's trajectory is therefore the same whichever block (and thread) it is solved in,
+/// so results do not depend on blocking or thread count. When a problem stops, the block is
+/// repacked without it ([`Block::retire`]), so finished problems cost nothing in later passes.
 #[allow(clippy::too_many_arguments)]
-fn solve_block<const B: usize>(
+fn solve_block(
     x: &Rows,
     labels: &[usize],
     rows: &[usize],
@@ -359,157 +355,323 @@ fn solve_block<const B: usize>(
     run: u64,
 ) -> Vec<Solution> {
     let nb = costs.len();
-    assert!(nb >= 1 && nb <= B);
+    assert!((1..=8).contains(&nb));
     let l = rows.len();
     let nw = x.nf + 1;
-    // Per problem: (diag, upper) for positives and negatives.
-    let mut dp = [0.0f64; B];
-    let mut dn = [0.0f64; B];
-    let mut up = [f64::INFINITY; B];
-    let mut un = [f64::INFINITY; B];
-    for (b, c) in costs.iter().enumerate() {
-        if squared {
-            dp[b] = 0.5 / c.c_pos;
-            dn[b] = 0.5 / c.c_neg;
-        } else {
-            up[b] = c.c_pos;
-            un[b] = c.c_neg;
-        }
-    }
-    let mut w = vec![0.0f32; nw * B];
-    let mut alpha = vec![0.0f64; l * B];
-    // Sign of row i in problem b, as a bit mask over b.
-    let pos: Vec<u8> = rows
+    let lanes: Vec<Lane> = costs
         .iter()
-        .map(|&r| {
-            costs
-                .iter()
-                .enumerate()
-                .fold(0u8, |m, (b, c)| m | (((labels[r] == c.class) as u8) << b))
+        .enumerate()
+        .map(|(slot, c)| {
+            let (dp, dn, up, un) = if squared {
+                (0.5 / c.c_pos, 0.5 / c.c_neg, f64::INFINITY, f64::INFINITY)
+            } else {
+                (0.0, 0.0, c.c_pos, c.c_neg)
+            };
+            Lane {
+                slot,
+                dp,
+                dn,
+                up,
+                un,
+                n_active: l,
+                pg_max_old: f64::INFINITY,
+                pg_min_old: f64::NEG_INFINITY,
+                iters: 0,
+            }
         })
         .collect();
-    let sign = |i: usize, b: usize| if pos[i] >> b & 1 == 1 { 1.0 } else { -1.0 };
-    // Shrinking state: active[i] has bit b set while row i is in problem b's active set.
     let all: u8 = if nb == 8 { u8::MAX } else { (1u8 << nb) - 1 };
-    let mut active = vec![all; l];
-    let mut n_active = [l; B];
-    let mut pg_max_old = [f64::INFINITY; B];
-    let mut pg_min_old = [f64::NEG_INFINITY; B];
-    let mut iters = [0usize; B];
-    let mut running: u8 = all;
-    let mut index: Vec<usize> = (0..l).collect();
-    let mut rng = rng_for(seed, run, 0);
-    while running != 0 {
-        for j in 0..l {
-            let k = rng.random_range(j..l);
-            index.swap(j, k);
+    let width = padded_width(nb);
+    let mut blk = Block {
+        lanes,
+        width,
+        w: vec![0.0f32; nw * width],
+        alpha: vec![0.0f64; l * width],
+        // Sign of row i in lane b, as a bit mask over b.
+        pos: rows
+            .iter()
+            .map(|&r| {
+                costs
+                    .iter()
+                    .enumerate()
+                    .fold(0u8, |m, (b, c)| m | (((labels[r] == c.class) as u8) << b))
+            })
+            .collect(),
+        active: vec![all; l],
+        index: (0..l).collect(),
+        rng: rng_for(seed, run, 0),
+    };
+    let mut out: Vec<Option<Solution>> = (0..nb).map(|_| None).collect();
+    while !blk.lanes.is_empty() {
+        let running = blk.run_passes(x, rows, eps, max_iter);
+        blk.retire(running, nw, &mut out);
+    }
+    out.into_iter()
+        .map(|s| s.expect("every lane retires"))
+        .collect()
+}
+
+/// Per-problem state of one lane of a [`Block`].
+struct Lane {
+    /// Position of the problem in the block's `costs`.
+    slot: usize,
+    /// `D_ii` and upper bound for positives (`dp`, `up`) and negatives (`dn`, `un`).
+    dp: f64,
+    dn: f64,
+    up: f64,
+    un: f64,
+    n_active: usize,
+    pg_max_old: f64,
+    pg_min_old: f64,
+    iters: usize,
+}
+
+/// The live problems of [`solve_block`], stored lane-interleaved: `w[j * width + b]`,
+/// `alpha[i * width + b]`, and bit `b` of `pos[i]` / `active[i]`.
+struct Block {
+    lanes: Vec<Lane>,
+    /// Lanes stored per feature: `lanes.len()` rounded up to 1, 2, 4 or 8 (see
+    /// [`padded_width`]); the padding lanes stay zero and are never active.
+    width: usize,
+    w: Vec<f32>,
+    alpha: Vec<f64>,
+    pos: Vec<u8>,
+    active: Vec<u8>,
+    /// The current row permutation (each pass reshuffles it in place) and its stream, shared
+    /// by all lanes so that every problem sees the same sequence of orders.
+    index: Vec<usize>,
+    rng: ChaCha8Rng,
+}
+
+impl Block {
+    /// [`Block::passes`] at the block's width, compiled for AVX2 when the CPU has it: eight
+    /// f32 lanes then fit one register. Only plain IEEE adds and multiplies are emitted in
+    /// either build (Rust never fuses them into FMAs), so the results are bit-identical.
+    fn run_passes(&mut self, x: &Rows, rows: &[usize], eps: f64, max_iter: usize) -> u8 {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { self.passes_avx2(x, rows, eps, max_iter) };
         }
-        let mut pg_max = [f64::NEG_INFINITY; B];
-        let mut pg_min = [f64::INFINITY; B];
-        for &i in &index {
-            let todo = active[i] & running;
-            if todo == 0 {
-                continue;
-            }
-            let r = rows[i];
-            let dots = dot_block::<B>(x, &w, r);
-            let qbase = x.sq_norm[r];
-            let mut delta = [0.0f64; B];
-            let mut changed = false;
-            for b in 0..nb {
-                if todo >> b & 1 == 0 {
-                    continue;
-                }
-                let yi = sign(i, b);
-                let (diag, upper) = if yi > 0.0 {
-                    (dp[b], up[b])
-                } else {
-                    (dn[b], un[b])
-                };
-                let a = &mut alpha[i * B + b];
-                let g = yi * dots[b] - 1.0 + diag * *a;
-                let mut pg = 0.0;
-                if *a == 0.0 {
-                    if g > pg_max_old[b] {
-                        active[i] &= !(1 << b);
-                        n_active[b] -= 1;
-                        continue;
-                    } else if g < 0.0 {
-                        pg = g;
-                    }
-                } else if *a == upper {
-                    if g < pg_min_old[b] {
-                        active[i] &= !(1 << b);
-                        n_active[b] -= 1;
-                        continue;
-                    } else if g > 0.0 {
-                        pg = g;
-                    }
-                } else {
-                    pg = g;
-                }
-                pg_max[b] = pg_max[b].max(pg);
-                pg_min[b] = pg_min[b].min(pg);
-                if pg.abs() > 1e-12 {
-                    let old = *a;
-                    let qd = qbase + diag;
-                    // An all-zero row without intercept has Q̄_ii = 0 under hinge loss: the
-                    // dual is linear in α_i, so it goes to the bound its gradient points to.
-                    *a = if qd > 0.0 {
-                        (old - g / qd).clamp(0.0, upper)
-                    } else if g < 0.0 {
-                        upper
-                    } else {
-                        0.0
-                    };
-                    delta[b] = (*a - old) * yi;
-                    changed |= delta[b] != 0.0;
-                }
-            }
-            if changed {
-                axpy_block::<B>(x, &delta, r, &mut w);
-            }
-        }
-        for b in 0..nb {
-            if running >> b & 1 == 0 {
-                continue;
-            }
-            iters[b] += 1;
-            if pg_max[b] - pg_min[b] <= eps {
-                if n_active[b] == l {
-                    running &= !(1 << b);
-                    continue;
-                }
-                for a in active.iter_mut() {
-                    *a |= 1 << b;
-                }
-                n_active[b] = l;
-                pg_max_old[b] = f64::INFINITY;
-                pg_min_old[b] = f64::NEG_INFINITY;
-            } else {
-                pg_max_old[b] = if pg_max[b] <= 0.0 {
-                    f64::INFINITY
-                } else {
-                    pg_max[b]
-                };
-                pg_min_old[b] = if pg_min[b] >= 0.0 {
-                    f64::NEG_INFINITY
-                } else {
-                    pg_min[b]
-                };
-            }
-            if iters[b] >= max_iter {
-                running &= !(1 << b);
-            }
+        self.passes_any(x, rows, eps, max_iter)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn passes_avx2(&mut self, x: &Rows, rows: &[usize], eps: f64, max_iter: usize) -> u8 {
+        self.passes_any(x, rows, eps, max_iter)
+    }
+
+    #[inline(always)]
+    fn passes_any(&mut self, x: &Rows, rows: &[usize], eps: f64, max_iter: usize) -> u8 {
+        match self.width {
+            1 => self.passes::<1>(x, rows, eps, max_iter),
+            2 => self.passes::<2>(x, rows, eps, max_iter),
+            4 => self.passes::<4>(x, rows, eps, max_iter),
+            // `padded_width` never gives 3 or 5..=7.
+            _ => self.passes::<8>(x, rows, eps, max_iter),
         }
     }
-    (0..nb)
-        .map(|b| Solution {
-            w: (0..nw).map(|j| w[j * B + b] as f64).collect(),
-            alpha: (0..l).map(|i| alpha[i * B + b]).collect(),
-            iters: iters[b],
-        })
-        .collect()
+
+    /// Outer passes over the rows until at least one lane stops; returns the mask of lanes
+    /// still running (bit per lane). `B` must equal `width`.
+    #[inline(always)]
+    fn passes<const B: usize>(
+        &mut self,
+        x: &Rows,
+        rows: &[usize],
+        eps: f64,
+        max_iter: usize,
+    ) -> u8 {
+        debug_assert_eq!(self.width, B);
+        let l = rows.len();
+        let nl = self.lanes.len();
+        let mut dp = [0.0f64; B];
+        let mut dn = [0.0f64; B];
+        let mut up = [0.0f64; B];
+        let mut un = [0.0f64; B];
+        let mut n_active = [0usize; B];
+        let mut pg_max_old = [0.0f64; B];
+        let mut pg_min_old = [0.0f64; B];
+        let mut iters = [0usize; B];
+        for (b, ln) in self.lanes.iter().enumerate() {
+            (dp[b], dn[b], up[b], un[b]) = (ln.dp, ln.dn, ln.up, ln.un);
+            (n_active[b], pg_max_old[b], pg_min_old[b], iters[b]) =
+                (ln.n_active, ln.pg_max_old, ln.pg_min_old, ln.iters);
+        }
+        let all: u8 = if nl == 8 { u8::MAX } else { (1u8 << nl) - 1 };
+        let mut running = all;
+        let Block {
+            w,
+            alpha,
+            pos,
+            active,
+            index,
+            rng,
+            ..
+        } = self;
+        while running == all {
+            for j in 0..l {
+                let k = rng.random_range(j..l);
+                index.swap(j, k);
+            }
+            let mut pg_max = [f64::NEG_INFINITY; B];
+            let mut pg_min = [f64::INFINITY; B];
+            for &i in index.iter() {
+                let todo = active[i];
+                if todo == 0 {
+                    continue;
+                }
+                let r = rows[i];
+                let dots = dot_block::<B>(x, w, r);
+                let qbase = x.sq_norm[r];
+                let mut delta = [0.0f64; B];
+                let mut changed = false;
+                for b in 0..B {
+                    if todo >> b & 1 == 0 {
+                        continue;
+                    }
+                    let yi = if pos[i] >> b & 1 == 1 { 1.0 } else { -1.0 };
+                    let (diag, upper) = if yi > 0.0 {
+                        (dp[b], up[b])
+                    } else {
+                        (dn[b], un[b])
+                    };
+                    let a = &mut alpha[i * B + b];
+                    let g = yi * dots[b] - 1.0 + diag * *a;
+                    let mut pg = 0.0;
+                    if *a == 0.0 {
+                        if g > pg_max_old[b] {
+                            active[i] &= !(1 << b);
+                            n_active[b] -= 1;
+                            continue;
+                        } else if g < 0.0 {
+                            pg = g;
+                        }
+                    } else if *a == upper {
+                        if g < pg_min_old[b] {
+                            active[i] &= !(1 << b);
+                            n_active[b] -= 1;
+                            continue;
+                        } else if g > 0.0 {
+                            pg = g;
+                        }
+                    } else {
+                        pg = g;
+                    }
+                    pg_max[b] = pg_max[b].max(pg);
+                    pg_min[b] = pg_min[b].min(pg);
+                    if pg.abs() > 1e-12 {
+                        let old = *a;
+                        let qd = qbase + diag;
+                        // An all-zero row without intercept has Q̄_ii = 0 under hinge loss: the
+                        // dual is linear in α_i, so it goes to the bound its gradient points to.
+                        *a = if qd > 0.0 {
+                            (old - g / qd).clamp(0.0, upper)
+                        } else if g < 0.0 {
+                            upper
+                        } else {
+                            0.0
+                        };
+                        delta[b] = (*a - old) * yi;
+                        changed |= delta[b] != 0.0;
+                    }
+                }
+                if changed {
+                    axpy_block::<B>(x, &delta, r, w);
+                }
+            }
+            for b in 0..nl {
+                iters[b] += 1;
+                if pg_max[b] - pg_min[b] <= eps {
+                    if n_active[b] == l {
+                        running &= !(1 << b);
+                        continue;
+                    }
+                    for a in active.iter_mut() {
+                        *a |= 1 << b;
+                    }
+                    n_active[b] = l;
+                    pg_max_old[b] = f64::INFINITY;
+                    pg_min_old[b] = f64::NEG_INFINITY;
+                } else {
+                    pg_max_old[b] = if pg_max[b] <= 0.0 {
+                        f64::INFINITY
+                    } else {
+                        pg_max[b]
+                    };
+                    pg_min_old[b] = if pg_min[b] >= 0.0 {
+                        f64::NEG_INFINITY
+                    } else {
+                        pg_min[b]
+                    };
+                }
+                if iters[b] >= max_iter {
+                    running &= !(1 << b);
+                }
+            }
+        }
+        for (b, ln) in self.lanes.iter_mut().enumerate() {
+            (ln.n_active, ln.pg_max_old, ln.pg_min_old, ln.iters) =
+                (n_active[b], pg_max_old[b], pg_min_old[b], iters[b]);
+        }
+        running
+    }
+
+    /// Moves the lanes not in `running` to `out` (by slot) and repacks the others densely;
+    /// a stopped problem's state is final, so this changes no live problem's arithmetic.
+    fn retire(&mut self, running: u8, nw: usize, out: &mut [Option<Solution>]) {
+        let (width, nl) = (self.width, self.lanes.len());
+        let keep: Vec<usize> = (0..nl).filter(|&b| running >> b & 1 == 1).collect();
+        for b in (0..nl).filter(|&b| running >> b & 1 == 0) {
+            out[self.lanes[b].slot] = Some(Solution {
+                w: (0..nw).map(|j| self.w[j * width + b] as f64).collect(),
+                held_scores: Vec::new(),
+                iters: self.lanes[b].iters,
+            });
+        }
+        let nk = keep.len();
+        if nk == 0 {
+            self.lanes.clear();
+            return;
+        }
+        let new_width = padded_width(nk);
+        let pad = new_width - nk;
+        let remap = |m: u8| {
+            keep.iter()
+                .enumerate()
+                .fold(0u8, |acc, (nb, &ob)| acc | ((m >> ob & 1) << nb))
+        };
+        self.w = self
+            .w
+            .chunks_exact(width)
+            .flat_map(|c| keep.iter().map(move |&b| c[b]).chain((0..pad).map(|_| 0.0)))
+            .collect();
+        self.alpha = self
+            .alpha
+            .chunks_exact(width)
+            .flat_map(|c| keep.iter().map(move |&b| c[b]).chain((0..pad).map(|_| 0.0)))
+            .collect();
+        self.width = new_width;
+        for m in self.pos.iter_mut().chain(self.active.iter_mut()) {
+            *m = remap(*m);
+        }
+        let mut b = 0;
+        self.lanes.retain(|_| {
+            b += 1;
+            running >> (b - 1) & 1 == 1
+        });
+    }
+}
+
+/// Lanes actually computed for `n` live problems: widths 3 and 5–7 cost as much as (or more
+/// than) 4 and 8, which fill whole SSE / AVX registers, so they are padded with idle lanes.
+fn padded_width(n: usize) -> usize {
+    match n {
+        0..=2 => n.max(1),
+        3..=4 => 4,
+        _ => 8,
+    }
 }
 
 /// `x_r · w_b` for every problem `b` of a block (weights feature-major, constant feature last).
@@ -517,7 +679,7 @@ fn solve_block<const B: usize>(
 /// so a block of 8 classes' weights for a 56k-term vocabulary fits in a 2 MB L2 slice. The
 /// sums of a sparse row (a few hundred terms) stay far inside f32's precision for the
 /// tolerances used here; the dual variables and gradients are kept in f64.
-#[inline]
+#[inline(always)]
 #[allow(clippy::needless_range_loop)]
 fn dot_block<const B: usize>(x: &Rows, w: &[f32], r: usize) -> [f64; B] {
     let (s, e) = (x.indptr[r], x.indptr[r + 1]);
@@ -539,7 +701,7 @@ fn dot_block<const B: usize>(x: &Rows, w: &[f32], r: usize) -> [f64; B] {
 }
 
 /// `w_b += d_b x_r` for every problem `b` of a block.
-#[inline]
+#[inline(always)]
 #[allow(clippy::needless_range_loop)]
 fn axpy_block<const B: usize>(x: &Rows, d: &[f64; B], r: usize, w: &mut [f32]) {
     let (s, e) = (x.indptr[r], x.indptr[r + 1]);
@@ -573,6 +735,9 @@ struct Run<'r> {
     rows: &'r [usize],
     run: u64,
     eps: f64,
+    /// Rows to score with the run's solutions (a calibration fold's held-out part), done
+    /// inside the run's jobs so that the fold weights are dropped as soon as they are used.
+    held: &'r [usize],
 }
 
 /// Trains every one-vs-rest problem of every run, `block` classes per sweep, as one flat
@@ -619,22 +784,38 @@ fn train_runs(
     jobs.sort_by(|a, b| cost(b).total_cmp(&cost(a)));
     let go = |&(r, ch): &(usize, usize)| -> ((usize, usize), Vec<Solution>) {
         let (sq, mi, seed) = (p.squared_hinge, p.max_iter, p.seed);
-        let Run { rows, run, eps } = runs[r];
+        let Run {
+            rows,
+            run,
+            eps,
+            held,
+        } = runs[r];
         let chunk = chunks[ch];
-        let s = match chunk.len() {
-            1 => solve_block::<1>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            2 => solve_block::<2>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            3 => solve_block::<3>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            4 => solve_block::<4>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            5 => solve_block::<5>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            6 => solve_block::<6>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            7 => solve_block::<7>(x, y, rows, chunk, sq, eps, mi, seed, run),
-            _ => solve_block::<8>(x, y, rows, chunk, sq, eps, mi, seed, run),
-        };
+        let mut s = solve_block(x, y, rows, chunk, sq, eps, mi, seed, run);
+        if !held.is_empty() {
+            score_held(x, held, &mut s);
+        }
         ((r, ch), s)
     };
-    let mut done: Vec<((usize, usize), Vec<Solution>)> =
-        jobs.par_iter().with_max_len(1).map(go).collect();
+    // Greedy longest-first schedule: each worker takes the next job off the sorted list as
+    // soon as it is free. (A plain `par_iter` would hand each thread a contiguous half of
+    // the list, so one thread would get all the expensive jobs first and the split points
+    // decide the tail.)
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
+    let mut done: Vec<((usize, usize), Vec<Solution>)> = (0..workers)
+        .into_par_iter()
+        .with_max_len(1)
+        .flat_map_iter(|_| {
+            let mut mine = Vec::new();
+            loop {
+                let t = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(t) else { break };
+                mine.push(go(job));
+            }
+            mine
+        })
+        .collect();
     done.sort_unstable_by_key(|(key, _)| *key);
     let mut out: Vec<Vec<Solution>> = (0..runs.len()).map(|_| Vec::new()).collect();
     for ((r, _), s) in done {
@@ -643,15 +824,64 @@ fn train_runs(
     if binary {
         for sols in &mut out {
             let s = sols.pop().expect("one binary solution");
+            // Negating every weight negates every dot product exactly (IEEE rounding is
+            // symmetric), so the mirrored scores need no second pass.
             let neg = Solution {
                 w: s.w.iter().map(|v| -v).collect(),
-                alpha: s.alpha.clone(),
+                held_scores: s.held_scores.iter().map(|v| -v).collect(),
                 iters: s.iters,
             };
             *sols = vec![neg, s];
         }
     }
     out
+}
+
+/// Scores `held` rows with every solution of a block (filling `held_scores`) and drops the
+/// weights. The weights are laid out feature-major for the pass, so each non-zero is read
+/// once for all classes; each score is still summed per class in f64, the bias term first
+/// and then the row's terms in order, so it does not depend on the blocking.
+fn score_held(x: &Rows, held: &[usize], sols: &mut [Solution]) {
+    match padded_width(sols.len()) {
+        1 => score_held_n::<1>(x, held, sols),
+        2 => score_held_n::<2>(x, held, sols),
+        4 => score_held_n::<4>(x, held, sols),
+        _ => score_held_n::<8>(x, held, sols),
+    }
+}
+
+/// [`score_held`] with the weights stored `B` lanes per feature (`B ≥ sols.len()`, idle
+/// lanes zero).
+#[allow(clippy::needless_range_loop)]
+fn score_held_n<const B: usize>(x: &Rows, held: &[usize], sols: &mut [Solution]) {
+    let nw = x.nf + 1;
+    let mut wt = vec![0.0f64; nw * B];
+    for (b, s) in sols.iter_mut().enumerate() {
+        for (j, &v) in s.w.iter().enumerate() {
+            wt[j * B + b] = v;
+        }
+        s.w = Vec::new();
+        s.held_scores = Vec::with_capacity(held.len());
+    }
+    // Bounds-checked first: proves `wt` holds (nf + 1) × B entries for the loop below.
+    let wb = &wt[x.nf * B..x.nf * B + B];
+    for &r in held {
+        let (st, e) = (x.indptr[r], x.indptr[r + 1]);
+        let mut acc = [0.0f64; B];
+        for b in 0..B {
+            acc[b] = wb[b] * x.bias;
+        }
+        for (&j, &v) in x.indices[st..e].iter().zip(&x.data[st..e]) {
+            let base = j as usize * B;
+            for b in 0..B {
+                // SAFETY: `Rows::new` checked every column index j < nf, so j·B + b < nf·B.
+                acc[b] += unsafe { *wt.get_unchecked(base + b) } * v as f64;
+            }
+        }
+        for (s, &a) in sols.iter_mut().zip(&acc) {
+            s.held_scores.push(a);
+        }
+    }
 }
 
 /// Stratified assignment of rows to `folds` folds: each class's rows are shuffled with a
@@ -686,42 +916,50 @@ fn fit_platt(dec: &[f64], pos: &[bool]) -> (f64, f64) {
     let hi = (prior1 + 1.0) / (prior1 + 2.0);
     let lo = 1.0 / (prior0 + 2.0);
     let t: Vec<f64> = pos.iter().map(|&p| if p { hi } else { lo }).collect();
-    let objective = |a: f64, b: f64| -> f64 {
-        dec.iter()
-            .zip(&t)
-            .map(|(&f, &ti)| {
-                let z = f * a + b;
-                if z >= 0.0 {
-                    ti * z + (-z).exp().ln_1p()
-                } else {
-                    (ti - 1.0) * z + z.exp().ln_1p()
-                }
-            })
-            .sum()
-    };
     let (max_iter, min_step, sigma) = (100, 1e-10, 1e-12);
-    let mut a = 0.0;
-    let mut b = ((prior0 + 1.0) / (prior1 + 1.0)).ln();
-    let mut fval = objective(a, b);
-    for _ in 0..max_iter {
-        let (mut h11, mut h22, mut h21, mut g1, mut g2) = (sigma, sigma, 0.0, 0.0, 0.0);
+    // The objective and its derivatives at (a, b) in one pass sharing each point's exp: a
+    // step the line search accepts then needs no second pass for the next Newton direction.
+    let eval = |a: f64, b: f64| -> PlattPoint {
+        let mut pt = PlattPoint {
+            f: 0.0,
+            h11: sigma,
+            h22: sigma,
+            h21: 0.0,
+            g1: 0.0,
+            g2: 0.0,
+        };
         for (&f, &ti) in dec.iter().zip(&t) {
             let z = f * a + b;
-            let (p, q) = if z >= 0.0 {
+            let (term, p, q) = if z >= 0.0 {
                 let e = (-z).exp();
-                (e / (1.0 + e), 1.0 / (1.0 + e))
+                (ti * z + e.ln_1p(), e / (1.0 + e), 1.0 / (1.0 + e))
             } else {
                 let e = z.exp();
-                (1.0 / (1.0 + e), e / (1.0 + e))
+                ((ti - 1.0) * z + e.ln_1p(), 1.0 / (1.0 + e), e / (1.0 + e))
             };
+            pt.f += term;
             let d2 = p * q;
-            h11 += f * f * d2;
-            h22 += d2;
-            h21 += f * d2;
+            pt.h11 += f * f * d2;
+            pt.h22 += d2;
+            pt.h21 += f * d2;
             let d1 = ti - p;
-            g1 += f * d1;
-            g2 += d1;
+            pt.g1 += f * d1;
+            pt.g2 += d1;
         }
+        pt
+    };
+    let mut a = 0.0;
+    let mut b = ((prior0 + 1.0) / (prior1 + 1.0)).ln();
+    let mut cur = eval(a, b);
+    for _ in 0..max_iter {
+        let PlattPoint {
+            f: fval,
+            h11,
+            h22,
+            h21,
+            g1,
+            g2,
+        } = cur;
         if g1.abs() < 1e-5 && g2.abs() < 1e-5 {
             break;
         }
@@ -732,11 +970,11 @@ fn fit_platt(dec: &[f64], pos: &[bool]) -> (f64, f64) {
         let mut step = 1.0;
         while step >= min_step {
             let (na, nb) = (a + step * da, b + step * db);
-            let nf = objective(na, nb);
-            if nf < fval + 1e-4 * step * gd {
+            let cand = eval(na, nb);
+            if cand.f < fval + 1e-4 * step * gd {
                 a = na;
                 b = nb;
-                fval = nf;
+                cur = cand;
                 break;
             }
             step /= 2.0;
@@ -746,6 +984,18 @@ fn fit_platt(dec: &[f64], pos: &[bool]) -> (f64, f64) {
         }
     }
     (a, b)
+}
+
+/// Platt objective value `f`, gradient `(g1, g2)` and Hessian (with its `sigma` ridge) at one
+/// `(A, B)`.
+#[derive(Clone, Copy)]
+struct PlattPoint {
+    f: f64,
+    h11: f64,
+    h22: f64,
+    h21: f64,
+    g1: f64,
+    g2: f64,
 }
 
 /// `1 / (1 + exp(z))` without overflow.
@@ -802,7 +1052,6 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
         let x = Rows::new(csr, bias)?;
         let cw = p.class_weight.per_class(&y, k);
         let all: Vec<usize> = (0..n).collect();
-        let block = block_size(k);
         let folds = p.calibration_folds.min(n);
         let calibrate = p.calibrate && folds >= 2;
         // Calibration folds are solved cold, in the same parallel job list as the full fit:
@@ -830,13 +1079,22 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
             rows: &all,
             run: 0,
             eps: p.tol as f64,
+            held: &[],
         }];
         // Fold streams are numbered 1.. by position among the usable folds.
-        runs.extend(train_rows.iter().enumerate().map(|(f, rows)| Run {
-            rows,
-            run: f as u64 + 1,
-            eps: fold_eps,
-        }));
+        runs.extend(
+            train_rows
+                .iter()
+                .zip(&held_rows)
+                .enumerate()
+                .map(|(f, (rows, held))| Run {
+                    rows,
+                    run: f as u64 + 1,
+                    eps: fold_eps,
+                    held,
+                }),
+        );
+        let block = block_size(k, runs.len());
         let mut solved = train_runs(&x, &y, &runs, k, &cw, p, block).into_iter();
         let sols = solved.next().expect("the full run");
 
@@ -851,23 +1109,15 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
         let n_iter = sols.iter().map(|s| s.iters).collect();
 
         let dec = if calibrate {
-            // Which usable fold's model scores each row (None: the row was in no usable fold).
-            let mut scorer: Vec<Option<usize>> = vec![None; n];
-            for (u, held) in held_rows.iter().enumerate() {
-                for &i in held {
-                    scorer[i] = Some(u);
-                }
-            }
-            let fold_sols: Vec<Vec<Solution>> = solved.collect();
-            // Scoring every held-out row is ~1.7 M non-zeros × k classes: parallel over rows.
+            // Each fold's held-out rows were scored inside its jobs.
             let mut dec = vec![0.0f64; n * k];
-            dec.par_chunks_mut(k).enumerate().for_each(|(i, out)| {
-                if let Some(u) = scorer[i] {
-                    for (o, s) in out.iter_mut().zip(&fold_sols[u]) {
-                        *o = x.dot(&s.w, i);
+            for (held, fold) in held_rows.iter().zip(solved) {
+                for (c, s) in fold.iter().enumerate() {
+                    for (&i, &v) in held.iter().zip(&s.held_scores) {
+                        dec[i * k + c] = v;
                     }
                 }
-            });
+            }
             let mut scored: Vec<usize> = held_rows.into_iter().flatten().collect();
             scored.sort_unstable();
             Some((dec, scored))
@@ -1173,6 +1423,7 @@ mod tests {
                 rows: &all,
                 run: 0,
                 eps: 1e-3,
+                held: &[],
             }];
             train_runs(&x, &y, &runs, 4, &cw, &p, block).remove(0)
         };
