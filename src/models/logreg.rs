@@ -352,14 +352,36 @@ multiversion!(
     fn dot32 => dot32_body(a: &[f32], b: &[f32]) -> f64
 );
 
+/// `(s·g, y·g)` in one pass: each sum in the same [`LANES`] lanes and order as
+/// an f32-by-f64 dot product through [`dot_lanes`] (so the iterates are unchanged), but `g`
+/// is read once per pair instead of twice.
 #[inline(always)]
-fn dot32_64_body(a: &[f32], b: &[f64]) -> f64 {
-    dot_lanes(a, b, |v| v as f64, |v| v)
+fn dot2_32_64_body(s: &[f32], y: &[f32], g: &[f64]) -> (f64, f64) {
+    let n = s.len().min(y.len()).min(g.len());
+    let (s, y, g) = (&s[..n], &y[..n], &g[..n]);
+    let (mut a, mut b) = ([0f64; LANES], [0f64; LANES]);
+    let (cs, cy, cg) = (
+        s.chunks_exact(LANES),
+        y.chunks_exact(LANES),
+        g.chunks_exact(LANES),
+    );
+    let (rs, ry, rg) = (cs.remainder(), cy.remainder(), cg.remainder());
+    for ((xs, xy), xg) in cs.zip(cy).zip(cg) {
+        for l in 0..LANES {
+            a[l] += xs[l] as f64 * xg[l];
+            b[l] += xy[l] as f64 * xg[l];
+        }
+    }
+    for (l, ((xs, xy), xg)) in rs.iter().zip(ry).zip(rg).enumerate() {
+        a[l] += *xs as f64 * *xg;
+        b[l] += *xy as f64 * *xg;
+    }
+    (a.iter().sum(), b.iter().sum())
 }
 
 multiversion!(
-    /// Dot product of an f32 and an f64 vector, summed in f64 in [`LANES`] lanes.
-    fn dot32_64 => dot32_64_body(a: &[f32], b: &[f64]) -> f64
+    /// See [`dot2_32_64_body`].
+    fn dot2_32_64 => dot2_32_64_body(s: &[f32], y: &[f32], g: &[f64]) -> (f64, f64)
 );
 
 /// `x += ds s + dy y` elementwise (one stored pair's share of an L-BFGS direction).
@@ -771,14 +793,13 @@ impl History {
                 let ss = dot32(sc, sc);
                 let sy = dot32(sc, yc);
                 let yy = dot32(yc, yc);
-                let sg = dot32_64(sc, g1);
-                let yg = dot32_64(yc, g1);
+                let (sg, yg) = dot2_32_64(sc, yc, g1);
                 let gg = dot64(g1, g1);
                 out[m..].copy_from_slice(&[ss, sy, yy, sg, yg, gg]);
                 for (p, (s, y)) in pairs.iter().enumerate() {
-                    for (v, slot) in [(s, 2 * p), (y, 2 * p + 1)] {
-                        out[slot] = dot32_64(&v[lo..hi], g1);
-                    }
+                    let (sg, yg) = dot2_32_64(&s[lo..hi], &y[lo..hi], g1);
+                    out[2 * p] = sg;
+                    out[2 * p + 1] = yg;
                 }
                 out
             })
