@@ -140,8 +140,15 @@ impl Scorer {
             }
             per_bundle.push(preds);
         }
+        // Moved, not cloned, from per-task columns into per-document rows.
+        let mut columns: Vec<_> = per_bundle.into_iter().map(Vec::into_iter).collect();
         Ok((0..texts.len())
-            .map(|d| per_bundle.iter().map(|p| p[d].clone()).collect())
+            .map(|_| {
+                columns
+                    .iter_mut()
+                    .map(|c| c.next().expect("one prediction per document"))
+                    .collect()
+            })
             .collect())
     }
 }
@@ -162,6 +169,13 @@ struct Sink<W: Write> {
     plain: Option<W>,
     csv: Option<csv::Writer<W>>,
     written: usize,
+    /// JSON rows are written field by field ([`write_json_row`]) rather than through a
+    /// `serde_json::Value`: false only when a task name would collide with `id`/`error` or
+    /// another task, or explanations are on (the `Value` path handles those).
+    direct_json: bool,
+    /// The top-level keys of a JSON row in the order `serde_json::Map` prints them (sorted):
+    /// `None` for `id`, `Some(i)` for task i.
+    json_keys: Vec<Option<usize>>,
 }
 
 impl<W: Write> Sink<W> {
@@ -172,6 +186,19 @@ impl<W: Write> Sink<W> {
         top_k: usize,
         explain: bool,
     ) -> Result<Self> {
+        let mut names: Vec<&str> = tasks.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        let direct_json = !explain
+            && names.len() == tasks.len()
+            && !names.iter().any(|&t| t == "id" || t == "error");
+        let mut json_keys: Vec<Option<usize>> = std::iter::once(None)
+            .chain((0..tasks.len()).map(Some))
+            .collect();
+        json_keys.sort_by(|a, b| {
+            let key = |k: &Option<usize>| k.map_or("id", |i| tasks[i].as_str());
+            key(a).cmp(key(b))
+        });
         let mut sink = Sink {
             format,
             tasks,
@@ -180,6 +207,8 @@ impl<W: Write> Sink<W> {
             plain: None,
             csv: None,
             written: 0,
+            direct_json,
+            json_keys,
         };
         if format == OutputFormat::Csv {
             let mut w = csv::Writer::from_writer(out);
@@ -286,14 +315,19 @@ impl<W: Write> Sink<W> {
                 self.csv.as_mut().unwrap().write_record(&rec)?;
             }
             OutputFormat::Json | OutputFormat::Jsonl => {
-                let v = self.json(&row);
                 let sep = if self.format == OutputFormat::Json && self.written > 0 {
                     ",\n"
                 } else {
                     ""
                 };
+                let direct = self.direct_json;
+                let v = (!direct).then(|| self.json(&row));
                 let out = self.plain.as_mut().unwrap();
-                write!(out, "{sep}{v}")?;
+                out.write_all(sep.as_bytes())?;
+                match v {
+                    Some(v) => write!(out, "{v}")?,
+                    None => write_json_row(out, &self.tasks, &self.json_keys, self.top_k, &row)?,
+                }
                 if self.format == OutputFormat::Jsonl {
                     out.write_all(b"\n")?;
                 }
@@ -339,6 +373,71 @@ impl<W: Write> Sink<W> {
         }
         Ok(())
     }
+}
+
+/// Writes one JSON row exactly as `serde_json` prints the `Value` that [`Sink::json`] builds
+/// (keys sorted, the same string escaping and number formatting), without building it:
+/// for rows without explanations and tasks not named `id`, `error` or alike.
+fn write_json_row<W: Write>(
+    out: &mut W,
+    tasks: &[String],
+    keys: &[Option<usize>],
+    top_k: usize,
+    row: &Row,
+) -> Result<()> {
+    let preds = match row.result {
+        Ok(p) => p,
+        Err(e) => {
+            // "error" sorts before "id".
+            out.write_all(b"{\"error\":")?;
+            serde_json::to_writer(&mut *out, e)?;
+            out.write_all(b",\"id\":")?;
+            serde_json::to_writer(&mut *out, row.id)?;
+            out.write_all(b"}")?;
+            return Ok(());
+        }
+    };
+    let label_probability = |out: &mut W, label: &str, p: f32| -> Result<()> {
+        out.write_all(b"{\"label\":")?;
+        serde_json::to_writer(&mut *out, label)?;
+        out.write_all(b",\"probability\":")?;
+        serde_json::to_writer(&mut *out, &round6(p))?;
+        Ok(())
+    };
+    out.write_all(b"{")?;
+    for (n, key) in keys.iter().enumerate() {
+        if n > 0 {
+            out.write_all(b",")?;
+        }
+        match *key {
+            None => {
+                out.write_all(b"\"id\":")?;
+                serde_json::to_writer(&mut *out, row.id)?;
+            }
+            Some(i) => {
+                let p = preds
+                    .get(i)
+                    .with_context(|| format!("no prediction for task '{}'", tasks[i]))?;
+                serde_json::to_writer(&mut *out, &tasks[i])?;
+                out.write_all(b":")?;
+                label_probability(out, &p.label, p.probability)?;
+                if top_k > 1 {
+                    out.write_all(b",\"top\":[")?;
+                    for (j, (l, q)) in p.top.iter().enumerate() {
+                        if j > 0 {
+                            out.write_all(b",")?;
+                        }
+                        label_probability(out, l, *q)?;
+                        out.write_all(b"}")?;
+                    }
+                    out.write_all(b"]")?;
+                }
+                out.write_all(b"}")?;
+            }
+        }
+    }
+    out.write_all(b"}")?;
+    Ok(())
 }
 
 /// `term +0.123, term +0.045; against: term -0.067` for text and CSV output.
