@@ -604,3 +604,78 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pred(label: &str, p: f32, top: &[(&str, f32)]) -> Prediction {
+        Prediction {
+            label: label.to_owned(),
+            probability: p,
+            top: top.iter().map(|&(l, q)| (l.to_owned(), q)).collect(),
+            explanation: None,
+        }
+    }
+
+    /// The direct writer must print exactly what the `serde_json::Value` path prints: key
+    /// order (tasks sorting before and after `id`), escapes, number formatting, error rows.
+    #[test]
+    fn direct_json_rows_equal_the_value_path() {
+        let tasks = vec!["topic".to_owned(), "bias".to_owned(), "i\"d\n".to_owned()];
+        let preds = vec![
+            pred(
+                "sci.space",
+                0.123_456_79,
+                &[("sci.space", 0.123_456_79), ("b", 1e-7)],
+            ),
+            pred(
+                "left \"quoted\" \u{e9}\u{1}",
+                1.0,
+                &[("left", 1.0), ("x", 0.0)],
+            ),
+            pred("", f32::NAN, &[("", f32::NAN), ("y", 0.5)]),
+        ];
+        let rows = [
+            Row {
+                id: "doc/1\t\\",
+                result: Ok(&preds),
+            },
+            Row {
+                id: "line 3",
+                result: Err("bad \"record\"\nhere"),
+            },
+        ];
+        for top_k in [1, 2] {
+            let sink =
+                Sink::new(Vec::new(), OutputFormat::Jsonl, tasks.clone(), top_k, false).unwrap();
+            assert!(sink.direct_json);
+            for row in &rows {
+                let mut direct = Vec::new();
+                write_json_row(&mut direct, &sink.tasks, &sink.json_keys, top_k, row).unwrap();
+                let row = Row {
+                    id: row.id,
+                    result: row.result,
+                };
+                assert_eq!(
+                    String::from_utf8(direct).unwrap(),
+                    sink.json(&row).to_string()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn task_names_that_collide_with_row_keys_take_the_value_path() {
+        for tasks in [
+            vec!["id".to_owned()],
+            vec!["error".to_owned()],
+            vec!["a".into(), "a".into()],
+        ] {
+            let sink = Sink::new(Vec::new(), OutputFormat::Jsonl, tasks, 1, false).unwrap();
+            assert!(!sink.direct_json);
+        }
+        let sink = Sink::new(Vec::new(), OutputFormat::Jsonl, vec!["t".into()], 1, true).unwrap();
+        assert!(!sink.direct_json, "explanations take the Value path");
+    }
+}

@@ -377,24 +377,34 @@ thread_local! {
     static COUNTS: std::cell::RefCell<DenseCounts> = std::cell::RefCell::default();
 }
 
-/// Term counts of one document over a whole vocabulary: a dense array (all zero between
-/// documents) plus the list of the columns touched.
+/// From this many documents on, [`TfidfVectorizer::transform`] counts terms in a dense
+/// array; below, it sorts each document's term occurrences (no array to allocate).
+const DENSE_MIN_DOCS: usize = 64;
+
+/// Term counts of one document: in dense mode a vocabulary-sized array (all zero between
+/// documents) plus the list of the columns touched; otherwise the list of every occurrence.
 #[derive(Default)]
 struct DenseCounts {
     counts: Vec<u32>,
     touched: Vec<u32>,
+    dense: bool,
 }
 
 impl DenseCounts {
-    /// Makes room for columns `0..n` (the counts are all zero already).
-    fn prepare(&mut self, n: usize) {
-        if self.counts.len() < n {
+    /// Makes room for columns `0..n` in dense mode (the counts are all zero already).
+    fn prepare(&mut self, n: usize, dense: bool) {
+        if dense && self.counts.len() < n {
             self.counts.resize(n, 0);
         }
+        self.dense = dense;
         self.touched.clear();
     }
 
     fn add(&mut self, c: u32) {
+        if !self.dense {
+            self.touched.push(c);
+            return;
+        }
         let slot = &mut self.counts[c as usize];
         if *slot == 0 {
             self.touched.push(c);
@@ -407,10 +417,19 @@ impl DenseCounts {
     fn drain_sorted(&mut self, row: &mut Vec<u64>) {
         self.touched.sort_unstable();
         row.clear();
-        row.extend(self.touched.iter().map(|&c| {
-            let n = std::mem::take(&mut self.counts[c as usize]);
-            u64::from(c) << 32 | u64::from(n)
-        }));
+        if self.dense {
+            row.extend(self.touched.iter().map(|&c| {
+                let n = std::mem::take(&mut self.counts[c as usize]);
+                u64::from(c) << 32 | u64::from(n)
+            }));
+        } else {
+            for &c in &self.touched {
+                match row.last_mut() {
+                    Some(last) if (*last >> 32) as u32 == c => *last += 1,
+                    _ => row.push(u64::from(c) << 32 | 1),
+                }
+            }
+        }
         self.touched.clear();
     }
 }
@@ -771,7 +790,9 @@ impl TfidfVectorizer {
                         Some(c) => c,
                         None => owned.insert(DenseCounts::default()),
                     };
-                    counts.prepare(self.vocabulary.len());
+                    // A handful of documents (a cold start scores one) is not worth a
+                    // vocabulary-sized array: those sort their occurrences instead.
+                    counts.prepare(self.vocabulary.len(), texts.len() >= DENSE_MIN_DOCS);
                     for text in chunk {
                         self.analyzer.for_each_term(text, |t| {
                             if let Some(c) = self.vocabulary.index_of(t) {
