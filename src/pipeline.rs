@@ -393,6 +393,17 @@ pub fn predict_features(bundle: &ModelBundle, x: &SparseRecords, top_k: usize) -
         .rows()
         .into_iter()
         .map(|row| {
+            if top_k <= 1 {
+                // The winner alone (the common case): a scan instead of sorting every class,
+                // same pick as the stable sort below (first of the highest).
+                let k = first_max(row.iter().copied());
+                return Prediction {
+                    label: bundle.labels[k].clone(),
+                    probability: row[k],
+                    top: vec![(bundle.labels[k].clone(), row[k])],
+                    explanation: None,
+                };
+            }
             let mut order: Vec<usize> = (0..row.len()).collect();
             // Stable sort keeps the lower class index first on ties, matching argmax.
             order.sort_by(|&a, &b| {
@@ -413,6 +424,22 @@ pub fn predict_features(bundle: &ModelBundle, x: &SparseRecords, top_k: usize) -
             }
         })
         .collect()
+}
+
+/// The index the stable descending sort of `predict_features` puts first for finite
+/// values: the first of the highest (ties go to the lower class index, as in argmax).
+fn first_max(values: impl Iterator<Item = f32>) -> usize {
+    let mut best: Option<(usize, f32)> = None;
+    for (k, v) in values.enumerate() {
+        match best {
+            None => best = Some((k, v)),
+            Some((_, b)) if v.partial_cmp(&b) == Some(std::cmp::Ordering::Greater) => {
+                best = Some((k, v))
+            }
+            _ => {}
+        }
+    }
+    best.map_or(0, |(k, _)| k)
 }
 
 /// A TF-IDF fit that fails here, with settings already checked, fails because of the
@@ -519,6 +546,20 @@ mod tests {
     /// scikit-learn's default analyzer: lowercase, `\w\w+` tokens, unigrams.
     fn analyzer() -> AnalyzerConfig {
         AnalyzerConfig::default()
+    }
+
+    #[test]
+    fn first_max_picks_the_first_of_the_highest_like_the_sort() {
+        assert_eq!(first_max([0.1f32, 0.7, 0.2].into_iter()), 1);
+        assert_eq!(first_max([0.4f32, 0.2, 0.4].into_iter()), 0);
+        assert_eq!(first_max([0.2f32, 0.4, 0.4].into_iter()), 1);
+        assert_eq!(first_max([0.5f32].into_iter()), 0);
+        assert_eq!(first_max(std::iter::empty()), 0);
+        // The same pick as the stable descending sort it replaces for --top-k 1.
+        let row = [0.05f32, 0.3, 0.1, 0.3, 0.25];
+        let mut order: Vec<usize> = (0..row.len()).collect();
+        order.sort_by(|&a, &b| row[b].partial_cmp(&row[a]).unwrap());
+        assert_eq!(first_max(row.into_iter()), order[0]);
     }
 
     #[test]

@@ -140,8 +140,15 @@ impl Scorer {
             }
             per_bundle.push(preds);
         }
+        // Moved, not cloned, from per-task columns into per-document rows.
+        let mut columns: Vec<_> = per_bundle.into_iter().map(Vec::into_iter).collect();
         Ok((0..texts.len())
-            .map(|d| per_bundle.iter().map(|p| p[d].clone()).collect())
+            .map(|_| {
+                columns
+                    .iter_mut()
+                    .map(|c| c.next().expect("one prediction per document"))
+                    .collect()
+            })
             .collect())
     }
 }
@@ -162,6 +169,13 @@ struct Sink<W: Write> {
     plain: Option<W>,
     csv: Option<csv::Writer<W>>,
     written: usize,
+    /// JSON rows are written field by field ([`write_json_row`]) rather than through a
+    /// `serde_json::Value`: false only when a task name would collide with `id`/`error` or
+    /// another task, or explanations are on (the `Value` path handles those).
+    direct_json: bool,
+    /// The top-level keys of a JSON row in the order `serde_json::Map` prints them (sorted):
+    /// `None` for `id`, `Some(i)` for task i.
+    json_keys: Vec<Option<usize>>,
 }
 
 impl<W: Write> Sink<W> {
@@ -172,6 +186,19 @@ impl<W: Write> Sink<W> {
         top_k: usize,
         explain: bool,
     ) -> Result<Self> {
+        let mut names: Vec<&str> = tasks.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        let direct_json = !explain
+            && names.len() == tasks.len()
+            && !names.iter().any(|&t| t == "id" || t == "error");
+        let mut json_keys: Vec<Option<usize>> = std::iter::once(None)
+            .chain((0..tasks.len()).map(Some))
+            .collect();
+        json_keys.sort_by(|a, b| {
+            let key = |k: &Option<usize>| k.map_or("id", |i| tasks[i].as_str());
+            key(a).cmp(key(b))
+        });
         let mut sink = Sink {
             format,
             tasks,
@@ -180,6 +207,8 @@ impl<W: Write> Sink<W> {
             plain: None,
             csv: None,
             written: 0,
+            direct_json,
+            json_keys,
         };
         if format == OutputFormat::Csv {
             let mut w = csv::Writer::from_writer(out);
@@ -286,14 +315,19 @@ impl<W: Write> Sink<W> {
                 self.csv.as_mut().unwrap().write_record(&rec)?;
             }
             OutputFormat::Json | OutputFormat::Jsonl => {
-                let v = self.json(&row);
                 let sep = if self.format == OutputFormat::Json && self.written > 0 {
                     ",\n"
                 } else {
                     ""
                 };
+                let direct = self.direct_json;
+                let v = (!direct).then(|| self.json(&row));
                 let out = self.plain.as_mut().unwrap();
-                write!(out, "{sep}{v}")?;
+                out.write_all(sep.as_bytes())?;
+                match v {
+                    Some(v) => write!(out, "{v}")?,
+                    None => write_json_row(out, &self.tasks, &self.json_keys, self.top_k, &row)?,
+                }
                 if self.format == OutputFormat::Jsonl {
                     out.write_all(b"\n")?;
                 }
@@ -339,6 +373,71 @@ impl<W: Write> Sink<W> {
         }
         Ok(())
     }
+}
+
+/// Writes one JSON row exactly as `serde_json` prints the `Value` that [`Sink::json`] builds
+/// (keys sorted, the same string escaping and number formatting), without building it:
+/// for rows without explanations and tasks not named `id`, `error` or alike.
+fn write_json_row<W: Write>(
+    out: &mut W,
+    tasks: &[String],
+    keys: &[Option<usize>],
+    top_k: usize,
+    row: &Row,
+) -> Result<()> {
+    let preds = match row.result {
+        Ok(p) => p,
+        Err(e) => {
+            // "error" sorts before "id".
+            out.write_all(b"{\"error\":")?;
+            serde_json::to_writer(&mut *out, e)?;
+            out.write_all(b",\"id\":")?;
+            serde_json::to_writer(&mut *out, row.id)?;
+            out.write_all(b"}")?;
+            return Ok(());
+        }
+    };
+    let label_probability = |out: &mut W, label: &str, p: f32| -> Result<()> {
+        out.write_all(b"{\"label\":")?;
+        serde_json::to_writer(&mut *out, label)?;
+        out.write_all(b",\"probability\":")?;
+        serde_json::to_writer(&mut *out, &round6(p))?;
+        Ok(())
+    };
+    out.write_all(b"{")?;
+    for (n, key) in keys.iter().enumerate() {
+        if n > 0 {
+            out.write_all(b",")?;
+        }
+        match *key {
+            None => {
+                out.write_all(b"\"id\":")?;
+                serde_json::to_writer(&mut *out, row.id)?;
+            }
+            Some(i) => {
+                let p = preds
+                    .get(i)
+                    .with_context(|| format!("no prediction for task '{}'", tasks[i]))?;
+                serde_json::to_writer(&mut *out, &tasks[i])?;
+                out.write_all(b":")?;
+                label_probability(out, &p.label, p.probability)?;
+                if top_k > 1 {
+                    out.write_all(b",\"top\":[")?;
+                    for (j, (l, q)) in p.top.iter().enumerate() {
+                        if j > 0 {
+                            out.write_all(b",")?;
+                        }
+                        label_probability(out, l, *q)?;
+                        out.write_all(b"}")?;
+                    }
+                    out.write_all(b"]")?;
+                }
+                out.write_all(b"}")?;
+            }
+        }
+    }
+    out.write_all(b"}")?;
+    Ok(())
 }
 
 /// `term +0.123, term +0.045; against: term -0.067` for text and CSV output.
@@ -508,4 +607,79 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
         eprintln!("textclf: {msg}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pred(label: &str, p: f32, top: &[(&str, f32)]) -> Prediction {
+        Prediction {
+            label: label.to_owned(),
+            probability: p,
+            top: top.iter().map(|&(l, q)| (l.to_owned(), q)).collect(),
+            explanation: None,
+        }
+    }
+
+    /// The direct writer must print exactly what the `serde_json::Value` path prints: key
+    /// order (tasks sorting before and after `id`), escapes, number formatting, error rows.
+    #[test]
+    fn direct_json_rows_equal_the_value_path() {
+        let tasks = vec!["topic".to_owned(), "bias".to_owned(), "i\"d\n".to_owned()];
+        let preds = vec![
+            pred(
+                "sci.space",
+                0.123_456_79,
+                &[("sci.space", 0.123_456_79), ("b", 1e-7)],
+            ),
+            pred(
+                "left \"quoted\" \u{e9}\u{1}",
+                1.0,
+                &[("left", 1.0), ("x", 0.0)],
+            ),
+            pred("", f32::NAN, &[("", f32::NAN), ("y", 0.5)]),
+        ];
+        let rows = [
+            Row {
+                id: "doc/1\t\\",
+                result: Ok(&preds),
+            },
+            Row {
+                id: "line 3",
+                result: Err("bad \"record\"\nhere"),
+            },
+        ];
+        for top_k in [1, 2] {
+            let sink =
+                Sink::new(Vec::new(), OutputFormat::Jsonl, tasks.clone(), top_k, false).unwrap();
+            assert!(sink.direct_json);
+            for row in &rows {
+                let mut direct = Vec::new();
+                write_json_row(&mut direct, &sink.tasks, &sink.json_keys, top_k, row).unwrap();
+                let row = Row {
+                    id: row.id,
+                    result: row.result,
+                };
+                assert_eq!(
+                    String::from_utf8(direct).unwrap(),
+                    sink.json(&row).to_string()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn task_names_that_collide_with_row_keys_take_the_value_path() {
+        for tasks in [
+            vec!["id".to_owned()],
+            vec!["error".to_owned()],
+            vec!["a".into(), "a".into()],
+        ] {
+            let sink = Sink::new(Vec::new(), OutputFormat::Jsonl, tasks, 1, false).unwrap();
+            assert!(!sink.direct_json);
+        }
+        let sink = Sink::new(Vec::new(), OutputFormat::Jsonl, vec!["t".into()], 1, true).unwrap();
+        assert!(!sink.direct_json, "explanations take the Value path");
+    }
 }

@@ -1118,3 +1118,26 @@ fn ngrams_with_spaced_tokens_join_as_strings() {
     assert_eq!(v.idf(), [1.4054651, 1.0, 1.4054651]);
     assert_eq!(m.0.nnz(), 4);
 }
+
+/// `transform` counts dense from `DENSE_MIN_DOCS` documents on and by sorting below; both
+/// give the rows of `fit_transform` (unigrams and n-grams, repeated terms included).
+#[test]
+fn dense_and_sorted_transform_counting_agree_with_the_fit() {
+    let corpus = synthetic(300);
+    let texts: Vec<&str> = corpus.iter().map(String::as_str).collect();
+    for ngram in [(1, 1), (1, 2)] {
+        let (v, m) =
+            TfidfVectorizer::fit_transform(analyzer(ngram), &params(true), &texts).unwrap();
+        let dense = v.transform(&texts);
+        assert!(texts.len() >= DENSE_MIN_DOCS);
+        assert_eq!(rows_of(&dense), rows_of(&m), "{ngram:?}: dense counting");
+        for (i, text) in texts.iter().enumerate().take(40) {
+            let one = v.transform(&[text]);
+            assert_eq!(
+                rows_of(&one)[0],
+                rows_of(&m)[i],
+                "{ngram:?}: sorted counting, doc {i}"
+            );
+        }
+    }
+}
