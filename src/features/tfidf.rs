@@ -773,6 +773,12 @@ impl TfidfVectorizer {
     /// vocabulary are dropped, and a text with no known term gives an all-zero row.
     pub fn transform(&self, texts: &[&str]) -> SparseRecords {
         let weigher = Weigher::new(&self.idf, &self.params);
+        // The raw-text path serves the default analyzer: lowercased unigrams of the built-in
+        // tokenizer, each token its own term.
+        let fused = self.analyzer.is_unigram() && !self.analyzer.maps_tokens() && {
+            let c = self.analyzer.config();
+            c.lowercase && c.token_pattern.is_none()
+        };
         let parts: Vec<(Vec<usize>, Vec<u32>, Vec<f32>)> = texts
             .par_chunks(chunk_len(texts.len()))
             .map(|chunk| {
@@ -794,11 +800,26 @@ impl TfidfVectorizer {
                     // vocabulary-sized array: those sort their occurrences instead.
                     counts.prepare(self.vocabulary.len(), texts.len() >= DENSE_MIN_DOCS);
                     for text in chunk {
-                        self.analyzer.for_each_term(text, |t| {
-                            if let Some(c) = self.vocabulary.index_of(t) {
-                                counts.add(c);
+                        // As in fitting: tokens found in the raw text and looked up
+                        // ASCII-lowercased, no lowercased copy; a document with a character
+                        // that lowercases outside ASCII starts again the general way.
+                        let done = fused
+                            && Tokenizer::lower_word_spans(text, |a, b| {
+                                let token = &text.as_bytes()[a..b];
+                                if let Some(c) = self.vocabulary.index_of_ascii_lower(token) {
+                                    counts.add(c);
+                                }
+                            });
+                        if !done {
+                            if fused {
+                                counts.drain_sorted(&mut row);
                             }
-                        });
+                            self.analyzer.for_each_term(text, |t| {
+                                if let Some(c) = self.vocabulary.index_of(t) {
+                                    counts.add(c);
+                                }
+                            });
+                        }
                         counts.drain_sorted(&mut row);
                         let pos = out_i.len();
                         out_i.resize(pos + row.len(), 0);

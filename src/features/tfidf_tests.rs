@@ -1131,6 +1131,16 @@ fn dense_and_sorted_transform_counting_agree_with_the_fit() {
         let dense = v.transform(&texts);
         assert!(texts.len() >= DENSE_MIN_DOCS);
         assert_eq!(rows_of(&dense), rows_of(&m), "{ngram:?}: dense counting");
+        // ASCII capitals are looked up lowercased in the raw text ("ΟΔΟΣ" sends its
+        // documents down the lowercasing path): the same rows.
+        let upper: Vec<String> = texts.iter().map(|t| t.to_ascii_uppercase()).collect();
+        let upper: Vec<&str> = upper.iter().map(String::as_str).collect();
+        assert_eq!(
+            rows_of(&v.transform(&upper)),
+            rows_of(&m),
+            "{ngram:?}: upper case"
+        );
+        assert_eq!(rows_of(&v.transform(&upper[..7]))[..], rows_of(&m)[..7]);
         for (i, text) in texts.iter().enumerate().take(40) {
             let one = v.transform(&[text]);
             assert_eq!(
