@@ -594,17 +594,17 @@ pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
     }
     sink.finish()?;
     if failed > 0 {
-        let msg = format!(
-            "{failed} record(s) of {} could not be read; their output lines carry the error",
-            args.input.as_ref().unwrap().display()
-        );
+        let input = args.input.clone().unwrap_or_default();
+        // The error names the file itself ("FILE: ..."); the warning says it here.
+        let msg =
+            format!("{failed} record(s) could not be read; their output lines carry the error");
         if !args.corpus.skip_bad {
             bail!(crate::corpus::CorpusError::Invalid {
-                path: args.input.clone().unwrap(),
+                path: input,
                 message: msg
             });
         }
-        eprintln!("textclf: {msg}");
+        eprintln!("textclf: {}: {msg}", input.display());
     }
     Ok(())
 }
