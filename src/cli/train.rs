@@ -3,7 +3,7 @@
 use super::args::{default_classifier, CorpusArgs, FeatureArgs, ModelArgs};
 use super::output::{secs, spinner};
 use crate::corpus::{open_corpus, read_corpus, TextBatches};
-use crate::features::TfidfVectorizer;
+use crate::features::{TfidfParams, TfidfVectorizer};
 use crate::models::ClassifierKind;
 use crate::pipeline::{
     no_features_error, train_on_features, train_with_pairs, used_rows, LabelledTask,
@@ -157,6 +157,8 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
             let (vectorizer, x) = fitted
                 .map_err(no_features_error)
                 .with_context(|| args.data.display().to_string())?;
+            // Known before the fit here (logged after it on the other path).
+            log_vocabulary(vectorizer.vocabulary().len(), &tfidf, read_time);
             if used != used_rows(&tasks) {
                 bail!("internal error: streamed rows differ from the labelled rows");
             }
@@ -185,14 +187,13 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         .with_context(|| args.data.display().to_string())?,
     };
     pb.finish_and_clear();
-    info!(
-        "vocabulary: {} terms kept (min_df {:?}, max_df {:?}, max_features {:?}); analyzed and vectorized in {}",
-        bundles[0].vectorizer.vocabulary().len(),
-        tfidf.min_df,
-        tfidf.max_df,
-        tfidf.max_features,
-        secs(times.vectorize)
-    );
+    if !streamed {
+        log_vocabulary(
+            bundles[0].vectorizer.vocabulary().len(),
+            &tfidf,
+            times.vectorize,
+        );
+    }
     for ((b, s), fit) in bundles.iter().zip(&settings).zip(&times.fit) {
         info!(
             "task '{}': {} fitted in {}",
@@ -335,6 +336,16 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
 }
 
 /// Logs what the reader did (for `--verbose`).
+fn log_vocabulary(terms: usize, tfidf: &TfidfParams, took: Duration) {
+    info!(
+        "vocabulary: {terms} terms kept (min_df {:?}, max_df {:?}, max_features {:?}); analyzed and vectorized in {}",
+        tfidf.min_df,
+        tfidf.max_df,
+        tfidf.max_features,
+        secs(took)
+    );
+}
+
 fn log_read_summary(path: &Path, summary: &crate::corpus::ReadSummary, took: Duration) {
     info!(
         "read {} documents from {} in {}",
