@@ -102,18 +102,7 @@ impl Vocabulary {
     /// The column of `term`, if it is in the vocabulary.
     #[inline]
     pub fn index_of(&self, term: &str) -> Option<u32> {
-        let mask = self.table.len() - 1;
-        let mut slot = slot_of(term.as_bytes(), self.table.len());
-        loop {
-            let column = self.table[slot];
-            if column == EMPTY {
-                return None;
-            }
-            if crate::text::eq_bytes(self.term_bytes(column as usize), term.as_bytes()) {
-                return Some(column);
-            }
-            slot = (slot + 1) & mask;
-        }
+        self.find::<false>(term.as_bytes())
     }
 
     /// The column of `term` ASCII-lowercased (only `A`..=`Z` change), if it is in the
@@ -121,24 +110,26 @@ impl Vocabulary {
     /// `transform`'s tokens found in the raw text (see [`crate::text::Tokenizer::lower_word_spans`]).
     #[inline]
     pub fn index_of_ascii_lower(&self, term: &[u8]) -> Option<u32> {
+        self.find::<true>(term)
+    }
+
+    /// Linear probing from `term`'s slot (`term` ASCII-lowercased with `LOWER`).
+    #[inline]
+    fn find<const LOWER: bool>(&self, term: &[u8]) -> Option<u32> {
         let mask = self.table.len() - 1;
-        let bits = self.table.len().trailing_zeros();
-        let mut slot = match bits {
-            0 => 0,
-            _ => (term_hash_impl::<true>(term) >> (64 - bits)) as usize,
-        };
+        let mut slot = slot_of::<LOWER>(term, self.table.len());
         loop {
             let column = self.table[slot];
             if column == EMPTY {
                 return None;
             }
             let stored = self.term_bytes(column as usize);
-            if stored.len() == term.len()
-                && stored
-                    .iter()
-                    .zip(term)
-                    .all(|(&a, &b)| a == b.to_ascii_lowercase())
-            {
+            let found = if LOWER {
+                crate::text::eq_bytes_lower(stored, term)
+            } else {
+                crate::text::eq_bytes(stored, term)
+            };
+            if found {
                 return Some(column);
             }
             slot = (slot + 1) & mask;
@@ -163,7 +154,7 @@ impl Vocabulary {
         let size = (self.len() * 2 + 1).next_power_of_two().max(2);
         let mut table = vec![EMPTY; size];
         for (column, term) in self.iter().enumerate() {
-            let mut slot = slot_of(term.as_bytes(), size);
+            let mut slot = slot_of::<false>(term.as_bytes(), size);
             while table[slot] != EMPTY {
                 slot = (slot + 1) & (size - 1);
             }
@@ -321,30 +312,26 @@ impl TryFrom<VocabularyRepr> for Vocabulary {
 
 /// The table slot where the probe for `bytes` starts, for a table of `size` (a power of two).
 #[inline]
-fn slot_of(bytes: &[u8], size: usize) -> usize {
+fn slot_of<const LOWER: bool>(bytes: &[u8], size: usize) -> usize {
     let bits = size.trailing_zeros();
     if bits == 0 {
         return 0;
     }
-    (term_hash(bytes) >> (64 - bits)) as usize
+    (term_hash::<LOWER>(bytes) >> (64 - bits)) as usize
 }
 
 /// A fast multiplicative hash of a term's bytes, eight at a time; defined here (not by a
 /// crate) because the tables it places terms in are stored in model files.
+///
+/// With `LOWER`, the hash of `bytes` ASCII-lowercased (the same value as hashing a lowercased
+/// copy: each 8-byte word is lowercased in a register).
 #[inline]
-fn term_hash(bytes: &[u8]) -> u64 {
-    term_hash_impl::<false>(bytes)
-}
-
-/// [`term_hash`] of `bytes`, or with `LOWER` of `bytes` ASCII-lowercased (the same value as
-/// hashing a lowercased copy: each 8-byte word is lowercased in a register).
-#[inline]
-fn term_hash_impl<const LOWER: bool>(bytes: &[u8]) -> u64 {
+fn term_hash<const LOWER: bool>(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let word = |w: [u8; 8]| {
         let x = u64::from_le_bytes(w);
         if LOWER {
-            ascii_lower_word(x)
+            crate::text::lower_word(x)
         } else {
             x
         }
@@ -363,20 +350,6 @@ fn term_hash_impl<const LOWER: bool>(bytes: &[u8]) -> u64 {
     }
     // The slot comes from the top bits: fold the low bits in so every byte reaches them.
     h ^ (h >> 29)
-}
-
-/// The eight bytes of `x` with `A`..=`Z` lowercased and every other byte unchanged.
-#[inline]
-fn ascii_lower_word(x: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // On the low seven bits of each byte (no carry between bytes), the high bit marks
-    // `>= 'A'` and `> 'Z'`; bytes with their own high bit set are not ASCII.
-    let low = x & !HIGH;
-    let from_a = low + u64::from(0x80 - b'A') * ONES;
-    let past_z = low + u64::from(0x80 - b'Z' - 1) * ONES;
-    let upper = from_a & !past_z & !x & HIGH;
-    x | (upper >> 2)
 }
 
 #[cfg(test)]
@@ -431,7 +404,7 @@ mod tests {
                 w[lane] = b;
                 let lowered = w.map(|c| c.to_ascii_lowercase());
                 assert_eq!(
-                    ascii_lower_word(u64::from_le_bytes(w)),
+                    crate::text::lower_word(u64::from_le_bytes(w)),
                     u64::from_le_bytes(lowered),
                     "byte {b} lane {lane}"
                 );
@@ -486,9 +459,9 @@ mod tests {
     #[test]
     fn hash_is_fixed_across_platforms_and_versions() {
         // Stored tables depend on these values: changing the hash needs a new file format.
-        assert_eq!(term_hash(b""), 0);
-        assert_eq!(term_hash(b"news"), 0x6794_278b_d788_c3a6);
-        assert_eq!(term_hash(b"international"), 0xda25_dbb5_7140_ae4d);
+        assert_eq!(term_hash::<false>(b""), 0);
+        assert_eq!(term_hash::<false>(b"news"), 0x6794_278b_d788_c3a6);
+        assert_eq!(term_hash::<false>(b"international"), 0xda25_dbb5_7140_ae4d);
         let v = vocab(&["climate", "election", "health"]);
         assert_eq!(v.table, [EMPTY, EMPTY, 0, 1, EMPTY, EMPTY, EMPTY, 2]);
     }

@@ -85,7 +85,7 @@ fn pack(s: &[u8]) -> [u64; 3] {
 /// any UTF-8 sequence, unchanged: `A`..=`Z` are the only bytes with the high bit clear
 /// at or above `A` and not above `Z`.
 #[inline(always)]
-fn lower_word(x: u64) -> u64 {
+pub(crate) fn lower_word(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let low = x & (0x7F * ONES);
     let ge_a = low + (0x80 - u64::from(b'A')) * ONES;
@@ -152,6 +152,16 @@ impl Key {
     fn tag_matches(&self, meta: u64) -> bool {
         meta >> 32 == (self.hash & 0xFF_FFFF) << 8 | self.code
     }
+}
+
+/// Whether `stored` equals `s` ASCII-lowercased (only `A`..=`Z` of `s` change).
+#[inline]
+pub(crate) fn eq_bytes_lower(stored: &[u8], s: &[u8]) -> bool {
+    stored.len() == s.len()
+        && stored
+            .iter()
+            .zip(s)
+            .all(|(a, b)| *a == b.to_ascii_lowercase())
 }
 
 /// Byte equality without a libc call for short strings.
@@ -226,11 +236,7 @@ impl Interner {
         let (st, en) = self.entries[(slot.meta as u32 - 1) as usize];
         let stored = &self.arena.as_bytes()[st..en];
         if LOWER {
-            stored.len() == s.len()
-                && stored
-                    .iter()
-                    .zip(s.as_bytes())
-                    .all(|(a, b)| *a == b.to_ascii_lowercase())
+            eq_bytes_lower(stored, s.as_bytes())
         } else {
             eq_bytes(stored, s.as_bytes())
         }

@@ -11,7 +11,7 @@ mod stem;
 mod stop_words;
 mod tokenize;
 
-pub(crate) use interner::eq_bytes;
+pub(crate) use interner::{eq_bytes, eq_bytes_lower, lower_word};
 pub use interner::{Interner, Key as InternKey};
 pub use lowercase::lowercase_into;
 pub use ngram::{check_ngram_range, for_each_ngram, parse_ngram_range};
