@@ -335,7 +335,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-/// Logs what the reader did (for `--verbose`).
+/// Logs the fitted vocabulary's size and settings (for `--verbose`).
 fn log_vocabulary(terms: usize, tfidf: &TfidfParams, took: Duration) {
     info!(
         "vocabulary: {terms} terms kept (min_df {:?}, max_df {:?}, max_features {:?}); analyzed and vectorized in {}",
@@ -346,6 +346,7 @@ fn log_vocabulary(terms: usize, tfidf: &TfidfParams, took: Duration) {
     );
 }
 
+/// Logs what the reader did (for `--verbose`).
 fn log_read_summary(path: &Path, summary: &crate::corpus::ReadSummary, took: Duration) {
     info!(
         "read {} documents from {} in {}",

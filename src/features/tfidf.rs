@@ -188,14 +188,11 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
     let mut pairs = Vec::new();
     let mut doc_ends = Vec::with_capacity(texts.len());
     let unigram = analyzer.is_unigram();
-    // The default analyzer (lowercase, built-in tokenizer) finds each token in the raw
-    // text and lowercases it while hashing (`Interner::key_lower`): no lowercased copy
-    // of the document, one pass over its bytes. Documents with a character whose
-    // lowercase differs outside ASCII (rare in English) take the general path.
-    let fused = unigram && {
-        let c = analyzer.config();
-        c.lowercase && c.token_pattern.is_none()
-    };
+    // Each token is found in the raw text and lowercased while hashing
+    // (`Interner::key_lower`): no lowercased copy of the document, one pass over its bytes.
+    // Documents with a character whose lowercase differs outside ASCII (rare in English)
+    // take the general path.
+    let fused = raw_lowercase_unigrams(analyzer);
     let mut prepared: Vec<(InternKey, usize, usize)> = Vec::new();
     for text in texts {
         let text = text.as_ref();
@@ -412,6 +409,16 @@ impl DenseCounts {
         *slot += 1;
     }
 
+    /// Forgets the current document's counts.
+    fn clear(&mut self) {
+        if self.dense {
+            for &c in &self.touched {
+                self.counts[c as usize] = 0;
+            }
+        }
+        self.touched.clear();
+    }
+
     /// Writes the document's `(column << 32) | count` pairs, by column, to `row` and
     /// resets the counts for the next document.
     fn drain_sorted(&mut self, row: &mut Vec<u64>) {
@@ -432,6 +439,13 @@ impl DenseCounts {
         }
         self.touched.clear();
     }
+}
+
+/// Whether the analyzer's tokens can be found in the raw text and ASCII-lowercased on the
+/// fly ([`Tokenizer::lower_word_spans`]): lowercased unigrams of the built-in tokenizer.
+fn raw_lowercase_unigrams(analyzer: &Analyzer) -> bool {
+    let c = analyzer.config();
+    analyzer.is_unigram() && c.lowercase && c.token_pattern.is_none()
 }
 
 /// How many document chunks to process in parallel: a few per thread for load balance,
@@ -773,12 +787,8 @@ impl TfidfVectorizer {
     /// vocabulary are dropped, and a text with no known term gives an all-zero row.
     pub fn transform(&self, texts: &[&str]) -> SparseRecords {
         let weigher = Weigher::new(&self.idf, &self.params);
-        // The raw-text path serves the default analyzer: lowercased unigrams of the built-in
-        // tokenizer, each token its own term.
-        let fused = self.analyzer.is_unigram() && !self.analyzer.maps_tokens() && {
-            let c = self.analyzer.config();
-            c.lowercase && c.token_pattern.is_none()
-        };
+        // Tokens are looked up straight from the raw text when each token is its own term.
+        let fused = raw_lowercase_unigrams(&self.analyzer) && !self.analyzer.maps_tokens();
         let parts: Vec<(Vec<usize>, Vec<u32>, Vec<f32>)> = texts
             .par_chunks(chunk_len(texts.len()))
             .map(|chunk| {
@@ -811,9 +821,7 @@ impl TfidfVectorizer {
                                 }
                             });
                         if !done {
-                            if fused {
-                                counts.drain_sorted(&mut row);
-                            }
+                            counts.clear();
                             self.analyzer.for_each_term(text, |t| {
                                 if let Some(c) = self.vocabulary.index_of(t) {
                                     counts.add(c);
