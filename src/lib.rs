@@ -12,6 +12,7 @@ pub mod eval;
 pub mod features;
 #[doc(hidden)]
 pub mod fuzzing;
+mod hint;
 pub mod models;
 pub mod packed;
 pub mod pipeline;

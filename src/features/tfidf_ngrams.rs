@@ -124,19 +124,10 @@ impl UidTable {
     /// The merge of a chunk into the global table is serial and mostly cache misses.
     #[inline(always)]
     fn prefetch(&self, key: u64) {
-        #[cfg(target_arch = "x86_64")]
         if !self.slots.is_empty() {
             let i = hash_key(key) as usize & (self.slots.len() - 1);
-            let p = self.slots.as_ptr().wrapping_add(i);
-            // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
-            #[allow(unused_unsafe)]
-            unsafe {
-                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-                _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
-            }
+            crate::hint::prefetch(self.slots.as_ptr().wrapping_add(i));
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = key;
     }
 
     /// Stores `uid` for `key` in `slot` (from [`UidTable::find`]).

@@ -422,30 +422,17 @@ const PREFETCH_AHEAD: usize = 16;
 /// Hints the CPU to bring `v[start..start + len]` into cache (no effect on results).
 #[inline(always)]
 fn prefetch_run<T>(v: &[T], start: usize, len: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let end = (start + len).min(v.len());
-        if start >= end {
-            return;
-        }
-        let base = v[start..end].as_ptr() as *const i8;
-        let bytes = (end - start) * std::mem::size_of::<T>();
-        let mut off = 0;
-        while off < bytes {
-            // SAFETY: prefetching is only a hint and never faults; the address is in `v`.
-            #[allow(unused_unsafe)]
-            unsafe {
-                _mm_prefetch::<_MM_HINT_T0>(base.add(off))
-            };
-            off += 64;
-        }
-        // The last byte may sit on one more cache line when the run is not line-aligned.
-        #[allow(unused_unsafe)]
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(base.add(bytes - 1))
-        };
+    let end = (start + len).min(v.len());
+    if start >= end {
+        return;
     }
+    let base = v[start..end].as_ptr().cast::<u8>();
+    let bytes = (end - start) * std::mem::size_of::<T>();
+    for off in (0..bytes).step_by(64) {
+        crate::hint::prefetch(base.wrapping_add(off));
+    }
+    // The last byte may sit on one more cache line when the run is not line-aligned.
+    crate::hint::prefetch(base.wrapping_add(bytes - 1));
 }
 
 /// Scores of one row, turned into its weighted residuals `s (p - onehot(y))`; returns the

@@ -272,18 +272,9 @@ impl Interner {
     /// Hints the CPU to load the slot where `key`'s search starts (a no-op off x86-64).
     #[inline(always)]
     pub fn prefetch(&self, key: &Key) {
-        #[cfg(target_arch = "x86_64")]
         if !self.table.is_empty() {
-            let p = self.table.as_ptr().wrapping_add(self.slot(key.hash));
-            // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
-            #[allow(unused_unsafe)]
-            unsafe {
-                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-                _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
-            }
+            crate::hint::prefetch(self.table.as_ptr().wrapping_add(self.slot(key.hash)));
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = key;
     }
 
     /// The id of `s`, interning it if new.
