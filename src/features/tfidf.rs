@@ -146,27 +146,50 @@ struct ChunkCounts {
     grams: Option<ngrams::ChunkGrams>,
 }
 
-/// Counts one document's tokens, prepared as (key, start, end) in `doc`; `lower`: the
-/// keys are [`Interner::key_lower`]'s (the tokens are interned ASCII-lowercased).
-/// `counts` is indexed by local id, `touched` lists the ids this document has counted.
-fn count_tokens(
+/// The interner key of `doc[a..b]` (ASCII-lowercased with `LOWER`). A function, not a
+/// closure, so that it can be forced inline into [`count_tokens`]' loop.
+#[inline(always)]
+fn span_key<const LOWER: bool>(doc: &str, &(a, b): &(usize, usize)) -> InternKey {
+    if LOWER {
+        Interner::key_lower_bytes(&doc.as_bytes()[a..b])
+    } else {
+        Interner::key(&doc[a..b])
+    }
+}
+
+/// Counts one document's tokens, given as byte spans of `doc`; with `LOWER` they are
+/// interned ASCII-lowercased ([`Interner::key_lower_bytes`]). `counts` is indexed by local
+/// id, `touched` lists the ids this document has counted.
+///
+/// Each token's key (packed bytes and hash) is computed `AHEAD` tokens before it is
+/// interned, and its table slot prefetched then, so that several cache misses overlap;
+/// the keys in flight wait in a small ring instead of a per-token buffer in memory.
+#[inline(never)]
+fn count_tokens<const LOWER: bool>(
     doc: &str,
-    prepared: &[(InternKey, usize, usize)],
-    lower: bool,
+    spans: &[(usize, usize)],
     keys: &mut Interner,
     counts: &mut Vec<u32>,
     touched: &mut Vec<u32>,
 ) {
     // How many tokens ahead a slot is prefetched: enough to overlap several misses.
     const AHEAD: usize = 8;
-    for (i, (key, a, b)) in prepared.iter().enumerate() {
-        if let Some((k, _, _)) = prepared.get(i + AHEAD) {
-            keys.prefetch(k);
+    let mut ring = [InternKey::default(); AHEAD];
+    for (slot, span) in ring.iter_mut().zip(spans) {
+        *slot = span_key::<LOWER>(doc, span);
+        keys.prefetch(slot);
+    }
+    for (i, &(a, b)) in spans.iter().enumerate() {
+        let key = ring[i % AHEAD];
+        if let Some(next) = spans.get(i + AHEAD) {
+            let k = span_key::<LOWER>(doc, next);
+            keys.prefetch(&k);
+            ring[i % AHEAD] = k;
         }
-        let id = if lower {
-            keys.intern_span_lower(doc, *a, *b, key)
+        let id = if LOWER {
+            keys.intern_span_lower(doc, a, b, &key)
         } else {
-            keys.intern_key(&doc[*a..*b], key)
+            keys.intern_key(&doc[a..b], &key)
         };
         if id as usize == counts.len() {
             counts.push(0);
@@ -193,26 +216,17 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
     // Documents with a character whose lowercase differs outside ASCII (rare in English)
     // take the general path.
     let fused = raw_lowercase_unigrams(analyzer);
-    let mut prepared: Vec<(InternKey, usize, usize)> = Vec::new();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     for text in texts {
         let text = text.as_ref();
         if unigram {
-            prepared.clear();
-            let done = fused
-                && Tokenizer::lower_word_spans(text, |a, b| {
-                    prepared.push((Interner::key_lower(&text[a..b]), a, b))
-                });
+            spans.clear();
+            let done = fused && Tokenizer::lower_word_spans(text, |a, b| spans.push((a, b)));
             if done {
-                count_tokens(text, &prepared, true, &mut keys, &mut counts, &mut touched);
+                count_tokens::<true>(text, &spans, &mut keys, &mut counts, &mut touched);
             } else {
                 analyzer.with_token_spans(text, |doc, spans| {
-                    prepared.clear();
-                    prepared.extend(
-                        spans
-                            .iter()
-                            .map(|&(a, b)| (Interner::key(&doc[a..b]), a, b)),
-                    );
-                    count_tokens(doc, &prepared, false, &mut keys, &mut counts, &mut touched);
+                    count_tokens::<false>(doc, spans, &mut keys, &mut counts, &mut touched);
                 });
             }
         } else {

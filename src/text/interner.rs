@@ -41,7 +41,7 @@ fn fold_mul(a: u64, b: u64) -> u64 {
 /// A key prepared for lookup: its bytes packed into words (inline keys only), length
 /// code and hash. Preparing the keys of a document ahead of interning them lets the
 /// caller prefetch their slots ([`Interner::prefetch`]), overlapping the cache misses.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Key {
     words: [u64; 3],
     code: u64,
@@ -294,6 +294,13 @@ impl Interner {
     #[inline]
     pub fn key_lower(s: &str) -> Key {
         prepare_impl::<true>(s.as_bytes())
+    }
+
+    /// [`Interner::key_lower`] of a token given as bytes (a span of a document already
+    /// known to be at char boundaries), so the hot loop skips `str` slicing's checks.
+    #[inline(always)]
+    pub fn key_lower_bytes(s: &[u8]) -> Key {
+        prepare_impl::<true>(s)
     }
 
     /// Interns `s` ASCII-lowercased (only `A`..=`Z` change), with `key` =
