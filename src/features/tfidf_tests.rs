@@ -1151,37 +1151,3 @@ fn dense_and_sorted_transform_counting_agree_with_the_fit() {
         }
     }
 }
-
-/// Both ways of ordering a row (sort for short rows, bit set for long ones) give the
-/// sorted row, across repeated use (the bit set must be left clear).
-#[test]
-fn row_order_sorts_short_and_long_rows() {
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    for n_cols in [1usize, 63, 64, 65, 5000, 100_000] {
-        let mut order = RowOrder::new(n_cols);
-        for len in [0usize, 1, 2, 7, 30, 200, 900, 5000] {
-            let len = len.min(n_cols);
-            // `len` distinct columns in random order, each with a count.
-            let mut cols: Vec<u32> = (0..n_cols as u32).collect();
-            for i in 0..len {
-                let j = i + (next() as usize) % (n_cols - i);
-                cols.swap(i, j);
-            }
-            let mut row: Vec<u64> = cols[..len]
-                .iter()
-                .map(|&c| u64::from(c) << 32 | (next() % 1000 + 1))
-                .collect();
-            let mut want = row.clone();
-            want.sort_unstable();
-            order.sort(&mut row);
-            assert_eq!(row, want, "{n_cols} columns, {len} entries");
-        }
-        assert!(order.bits.iter().all(|&w| w == 0));
-    }
-}

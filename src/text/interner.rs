@@ -111,8 +111,13 @@ fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
             words[1] = lw(words[1]);
             words[2] = lw(words[2]);
         }
-        let h = fold_mul(words[0] ^ S0, words[1] ^ S1);
-        let hash = fold_mul(h ^ words[2] ^ S2, S3 ^ s.len() as u64);
+        // Most words fit one word: one multiply mixes it with the length.
+        let hash = if s.len() <= 8 {
+            fold_mul(words[0] ^ S0, S3 ^ s.len() as u64)
+        } else {
+            let h = fold_mul(words[0] ^ S0, words[1] ^ S1);
+            fold_mul(h ^ words[2] ^ S2, S3 ^ s.len() as u64)
+        };
         Key {
             words,
             code: s.len() as u64,
@@ -325,7 +330,9 @@ impl Interner {
     /// string, called only for a new key or an arena (long) key.
     #[inline(always)]
     fn intern_impl<'s, const LOWER: bool>(&mut self, s: impl Fn() -> &'s str, key: &Key) -> u32 {
-        if self.entries.len() * 2 >= self.table.len() {
+        // The table is grown after an insertion fills it to half (in `insert`), so a
+        // hit checks nothing here but that a table exists.
+        if self.table.is_empty() {
             self.grow();
         }
         let mask = self.table.len() - 1;
@@ -360,6 +367,10 @@ impl Interner {
             key: key.words,
             meta: key.meta(id),
         };
+        // Keep the table at most half full, so probes stay short and always end.
+        if self.entries.len() * 2 >= self.table.len() {
+            self.grow();
+        }
         id
     }
 
