@@ -3,7 +3,9 @@
 //! The built-in tokenizer is hand-written because it runs over every byte of the corpus:
 //! a 128-entry table decides ASCII bytes, and only non-ASCII characters are decoded and
 //! looked up (binary search) in the Unicode `\w` ranges taken from `regex-syntax`. Tokens
-//! are slices of the input, so nothing is allocated per token.
+//! are slices of the input, so nothing is allocated per token. The raw-text scan that
+//! fitting and `transform` use ([`Tokenizer::lower_word_spans`]) goes further: it classifies
+//! 64 bytes at a time into bit masks (SSE2 on x86-64) and reads all-ASCII tokens off them.
 //!
 //! "Word character" means the regex crate's Unicode `\w` (UTS #18: Alphabetic, marks,
 //! decimal digits, connector punctuation, join controls). Python's `re` leaves out marks
