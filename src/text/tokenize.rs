@@ -248,9 +248,9 @@ impl Tokenizer {
     /// and lowercases the document the general way. Returns `true` when done.
     ///
     /// The text is scanned 64 bytes at a time: one bit mask of the ASCII word bytes
-    /// ([`block_masks`]) gives every token of an all-ASCII block with a few bit operations
+    /// (`block_masks`) gives every token of an all-ASCII block with a few bit operations
     /// each, instead of a table lookup and a branch per byte. A block's first non-ASCII
-    /// byte, and a token that touches it, go through [`scalar_step`] (decode, `\w` lookup),
+    /// byte, and a token that touches it, go through `scalar_step` (decode, `\w` lookup),
     /// and block scanning resumes right after.
     #[inline]
     pub fn lower_word_spans(text: &str, mut f: impl FnMut(usize, usize)) -> bool {
