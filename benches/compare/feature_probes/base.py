@@ -6,7 +6,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, GroupKFold
 from sklearn.preprocessing import normalize
 D = "/work/shared/datasets"
-C = "/tmp/acc3/corp.pkl"
+C = "/tmp/feature_probes/corp.pkl"
 
 def read_file(p):
     b = open(p, "rb").read()
@@ -48,6 +48,7 @@ def build():
     out["as"] = dict(title=[arts[i]["title"] or "" for i in ids], content=[arts[i]["content_original"] or "" for i in ids],
                      y=np.array([arts[i]["bias_text"] for i in ids]), source=np.array([arts[i]["source"] for i in ids]),
                      splits=splits)
+    os.makedirs(os.path.dirname(C), exist_ok=True)
     pickle.dump(out, open(C, "wb"))
     return out
 

@@ -5,7 +5,7 @@ from sklearn.model_selection import StratifiedKFold, GroupKFold, StratifiedGroup
 from sklearn.preprocessing import normalize
 import base
 c = base.corp()
-CD = "/tmp/acc3/counts"; os.makedirs(CD, exist_ok=True)
+CD = "/tmp/feature_probes/counts"; os.makedirs(CD, exist_ok=True)
 _mem = {}
 
 def cached(name, builder):
@@ -70,4 +70,4 @@ def show(name, r, t0=None):
     line = f"{name:40s} " + " ".join(f"{k}={r[k]:.4f}" if k in r else f"{k}=  -   " for k in KEYS)
     if t0: line += f"  ({time.time()-t0:.0f}s)"
     print(line, flush=True)
-    with open("/tmp/acc3/results.txt", "a") as fh: fh.write(line + "\n")
+    with open("/tmp/feature_probes/results.txt", "a") as fh: fh.write(line + "\n")
