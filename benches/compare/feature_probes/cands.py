@@ -41,8 +41,4 @@ CANDS["idf^1.5"] = (tfv(idf_pow=1.5), h.svm_fit())
 CANDS["idf^0.5"] = (tfv(idf_pow=0.5), h.svm_fit())
 
 if __name__ == "__main__":
-    pat = sys.argv[1] if len(sys.argv) > 1 else ""
-    only = sys.argv[2].split(",") if len(sys.argv) > 2 else None
-    for name, (f, m) in CANDS.items():
-        if pat and not re.search(pat, name): continue
-        t = time.time(); h.show(name, h.protocols(f, m, only=only), t)
+    h.run_cli(CANDS)

@@ -46,8 +46,4 @@ CANDS = {
  "text + lead block w0.2": (blocks([(h.std, 1.0), (lead, 0.2)]), h.svm_fit()),
 }
 if __name__ == "__main__":
-    pat = sys.argv[1] if len(sys.argv) > 1 else ""
-    only = sys.argv[2].split(",") if len(sys.argv) > 2 else None
-    for name, (f, m) in CANDS.items():
-        if pat and not re.search(pat, name): continue
-        t = time.time(); h.show(name, h.protocols(f, m, only=only), t)
+    h.run_cli(CANDS)

@@ -71,3 +71,12 @@ def show(name, r, t0=None):
     if t0: line += f"  ({time.time()-t0:.0f}s)"
     print(line, flush=True)
     with open("/tmp/feature_probes/results.txt", "a") as fh: fh.write(line + "\n")
+
+def run_cli(cands):
+    """argv: [name regex] [comma-separated protocol keys]; runs and records each matching candidate."""
+    import re
+    pat = sys.argv[1] if len(sys.argv) > 1 else ""
+    only = sys.argv[2].split(",") if len(sys.argv) > 2 else None
+    for name, (f, m) in cands.items():
+        if pat and not re.search(pat, name): continue
+        t = time.time(); show(name, protocols(f, m, only=only), t)
