@@ -332,6 +332,54 @@ macro_rules! multiversion {
     };
 }
 
+/// Like [`multiversion!`], for a function generic over a `const K: usize` (the class count
+/// fixed at compile time, see [`with_classes!`]).
+macro_rules! multiversion_k {
+    ($(#[$m:meta])* fn $name:ident => $body:ident ( $($a:ident : $t:ty),* ) -> $r:ty) => {
+        $(#[$m])*
+        #[allow(clippy::too_many_arguments)]
+        fn $name<const K: usize>($($a: $t),*) -> $r {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn wide<const K: usize>($($a: $t),*) -> $r {
+                    $body::<K>($($a),*)
+                }
+                if std::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2, checked just above.
+                    return unsafe { wide::<K>($($a),*) };
+                }
+            }
+            $body::<K>($($a),*)
+        }
+    };
+}
+
+/// Calls `$f::<K>(args)` with `K = $k` when the class count is one of the compiled-in
+/// sizes (2 to 32), else evaluates `$other`.
+///
+/// Why: with `k` known at compile time the `k` running sums of a row's scores (forward) or
+/// a feature's gradient (backward) live in registers for the whole sparse loop (20 classes:
+/// five AVX2 registers of f64). With a run-time `k` they were loaded from and stored to
+/// memory at every non-zero, and the vectorised loop over `k` ran a scalar tail (20 = 16 +
+/// 4). The arithmetic and its order are the same, so the results are bit-identical.
+macro_rules! with_classes {
+    ($k:expr, $f:ident ( $($a:expr),* ), $other:expr) => {
+        with_classes!(@arms $k, $f, ($($a),*), $other,
+            2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32)
+    };
+    (@arms $k:expr, $f:ident, $args:tt, $other:expr, $($n:literal)*) => {
+        match $k {
+            $($n => with_classes!(@call $f, $n, $args),)*
+            _ => $other,
+        }
+    };
+    (@call $f:ident, $n:literal, ($($a:expr),*)) => {
+        $f::<$n>($($a),*)
+    };
+}
+
 #[inline(always)]
 fn dot64_body(a: &[f64], b: &[f64]) -> f64 {
     dot_lanes(a, b, |v| v, |v| v)
@@ -461,6 +509,13 @@ fn forward_row_body(
             *z += v * wj;
         }
     }
+    softmax_residual(r, out, yi, s)
+}
+
+/// Turns the scores `r` of a row of class `yi` and weight `s` into its weighted residuals
+/// `s (p - onehot(y))`, written to `out` in f32; returns the row's weighted loss.
+#[inline(always)]
+fn softmax_residual(r: &mut [f64], out: &mut [f32], yi: usize, s: f64) -> f64 {
     let zy = r[yi];
     let max = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut sum = 0.0;
@@ -524,6 +579,184 @@ multiversion!(
     ) -> f64
 );
 
+/// Scores and residuals of one block of rows stored column by column ([`RowBlocks`]), with
+/// the class count fixed at `K`; writes each row's residuals to `out` and its weighted loss
+/// to `losses`.
+///
+/// Why column order: the weights (features × `K` f64) are larger than the L2 cache and,
+/// between two evaluations, the optimiser's passes over its stored pairs push them out of
+/// L3 too. Row by row, every non-zero waited for its own run of weights; here a block's
+/// features are visited in increasing order, so its weights are read once per block, in
+/// address order, and the scattered traffic is on the block's scores, which stay in cache.
+/// Each row still receives its terms in increasing feature order (the order of its CSR row),
+/// so every score is the same sum, bit for bit, as the row-by-row loop's.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn forward_block_k_body<const K: usize>(
+    blocks: &RowBlocks,
+    block: usize,
+    w: &[f64],
+    b: &[f64],
+    y: &[usize],
+    sw: &[f64],
+    scores: &mut [f64],
+    out: &mut [f32],
+    losses: &mut [f64],
+) {
+    let rows = losses.len();
+    let scores = &mut scores[..rows * K];
+    for z in scores.chunks_exact_mut(K) {
+        z.copy_from_slice(&b[..K]);
+    }
+    let (cols, starts) = blocks.block(block);
+    for (t, &j) in cols.iter().enumerate() {
+        if let Some(&ahead) = cols.get(t + PREFETCH_AHEAD) {
+            prefetch_run(w, ahead as usize * K, K);
+        }
+        let j = j as usize;
+        let wj: [f64; K] = w[j * K..j * K + K].try_into().expect("K weights");
+        for e in starts[t]..starts[t + 1] {
+            let r = blocks.rows[e] as usize;
+            let v = blocks.vals[e] as f64;
+            let z: &mut [f64; K] = (&mut scores[r * K..r * K + K])
+                .try_into()
+                .expect("K scores");
+            for c in 0..K {
+                z[c] += v * wj[c];
+            }
+        }
+    }
+    let first = block * ROW_BLOCK;
+    for (r, ((z, o), loss)) in scores
+        .chunks_exact_mut(K)
+        .zip(out.chunks_exact_mut(K))
+        .zip(losses.iter_mut())
+        .enumerate()
+    {
+        *loss = softmax_residual(z, o, y[first + r], sw[first + r]);
+    }
+}
+
+multiversion_k!(
+    /// See [`forward_block_k_body`].
+    fn forward_block_k => forward_block_k_body(
+        blocks: &RowBlocks, block: usize, w: &[f64], b: &[f64], y: &[usize], sw: &[f64],
+        scores: &mut [f64], out: &mut [f32], losses: &mut [f64]
+    ) -> ()
+);
+
+/// Rows per block of [`RowBlocks`] (the block's f64 scores, 256 × 20 classes = 40 KiB, stay
+/// in the L1/L2 cache).
+const ROW_BLOCK: usize = 256;
+
+/// The training matrix cut into blocks of [`ROW_BLOCK`] rows, each block stored column by
+/// column (its features in increasing order, each with its rows in increasing order).
+struct RowBlocks {
+    /// Start of each block's features in `cols` (one more entry than blocks).
+    block_start: Vec<usize>,
+    /// Feature of each (block, feature) pair.
+    cols: Vec<u32>,
+    /// Start of each pair's non-zeros in `rows` / `vals` (one more entry than pairs).
+    starts: Vec<usize>,
+    /// Row of each non-zero, counted from its block's first row.
+    rows: Vec<u16>,
+    /// Value of each non-zero.
+    vals: Vec<f32>,
+}
+
+impl RowBlocks {
+    /// Column-ordered blocks of `x`, or `None` when a row's features are not in increasing
+    /// order (then the column order would not reproduce the row's summation order).
+    fn new(x: &Csr) -> Option<Self> {
+        let mut out = RowBlocks {
+            block_start: vec![0],
+            cols: Vec::new(),
+            starts: vec![0],
+            rows: Vec::with_capacity(x.nnz()),
+            vals: Vec::with_capacity(x.nnz()),
+        };
+        let mut entries: Vec<(u32, u16, f32)> = Vec::new();
+        for first in (0..x.rows()).step_by(ROW_BLOCK) {
+            entries.clear();
+            for i in first..(first + ROW_BLOCK).min(x.rows()) {
+                let row = x.outer_view(i).expect("row in range");
+                if !row.indices().windows(2).all(|p| p[0] < p[1]) {
+                    return None;
+                }
+                let r = (i - first) as u16;
+                entries.extend(row.iter().map(|(j, &v)| (j as u32, r, v)));
+            }
+            // Stable: rows stay in increasing order within each feature.
+            entries.sort_by_key(|e| e.0);
+            for (t, &(j, r, v)) in entries.iter().enumerate() {
+                if t > 0 && entries[t - 1].0 != j {
+                    out.starts.push(out.rows.len());
+                }
+                if t == 0 || entries[t - 1].0 != j {
+                    out.cols.push(j);
+                }
+                out.rows.push(r);
+                out.vals.push(v);
+            }
+            if !entries.is_empty() {
+                out.starts.push(out.rows.len());
+            }
+            out.block_start.push(out.cols.len());
+        }
+        Some(out)
+    }
+
+    /// Number of blocks.
+    fn len(&self) -> usize {
+        self.block_start.len() - 1
+    }
+
+    /// Features of block `b` and the start of each one's non-zeros (one more entry).
+    fn block(&self, b: usize) -> (&[u32], &[usize]) {
+        let (lo, hi) = (self.block_start[b], self.block_start[b + 1]);
+        (&self.cols[lo..hi], &self.starts[lo..=hi])
+    }
+}
+
+/// [`backward_col_body`] with the class count fixed at `K` (sums kept in registers).
+#[inline(always)]
+fn backward_col_k_body<const K: usize>(
+    idx: &[u32],
+    val: &[f32],
+    wj: &[f64],
+    l2: f64,
+    resid: &[f32],
+    g: &mut [f64],
+) -> f64 {
+    let wj: &[f64; K] = wj.try_into().expect("K weights");
+    let mut acc = [0f64; K];
+    let mut ww = 0.0;
+    for c in 0..K {
+        acc[c] = l2 * wj[c];
+        ww += wj[c] * wj[c];
+    }
+    for (t, (&i, &v)) in idx.iter().zip(val).enumerate() {
+        if let Some(&ahead) = idx.get(t + PREFETCH_AHEAD) {
+            prefetch_run(resid, ahead as usize * K, K);
+        }
+        let v = v as f64;
+        let i = i as usize;
+        let ri: &[f32; K] = resid[i * K..i * K + K].try_into().expect("K residuals");
+        for c in 0..K {
+            acc[c] += v * ri[c] as f64;
+        }
+    }
+    g.copy_from_slice(&acc);
+    ww
+}
+
+multiversion_k!(
+    /// See [`backward_col_k_body`].
+    fn backward_col_k => backward_col_k_body(
+        idx: &[u32], val: &[f32], wj: &[f64], l2: f64, resid: &[f32], g: &mut [f64]
+    ) -> f64
+);
+
 /// `x = t + a d` elementwise.
 #[inline(always)]
 fn axpy_body(x: &mut [f64], t: &[f64], a: f64, d: &[f64]) {
@@ -545,6 +778,9 @@ multiversion!(
 pub(crate) struct SoftmaxObjective<'a> {
     x: &'a Csr,
     xt: Csr,
+    /// `x` in column-ordered row blocks for the forward pass (`None`: row by row, see
+    /// [`RowBlocks::new`]).
+    blocks: Option<RowBlocks>,
     y: &'a [usize],
     /// Per-sample weight divided by the total weight.
     sw: Vec<f64>,
@@ -573,9 +809,16 @@ impl<'a> SoftmaxObjective<'a> {
             ));
         }
         let xt = x.transpose_view().to_csr();
+        // The column-blocked forward pass is compiled for 2 to 32 classes (`with_classes!`).
+        let blocks = if (2..=32).contains(&k) {
+            RowBlocks::new(x)
+        } else {
+            None
+        };
         Ok(SoftmaxObjective {
             x,
             xt,
+            blocks,
             y,
             sw: sample_weight.iter().map(|s| s / total).collect(),
             k,
@@ -590,16 +833,38 @@ impl<'a> SoftmaxObjective<'a> {
         self.d * self.k + self.k
     }
 
-    /// Objective value, writing the gradient into `grad`.
-    pub(crate) fn eval(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
-        let (k, d) = (self.k, self.d);
-        let (w, b) = theta.split_at(d * k);
-        let n = self.x.rows();
-        // Forward: residuals r_i = s_i (p_i - onehot(y_i)) and per-row losses.
-        // Stored in f32: the backward pass reads one row of it per non-zero, so halving it
-        // halves that memory traffic; every product and sum is still formed in f64.
-        let mut resid = vec![0f32; n * k];
-        let mut losses = vec![0f64; n];
+    /// Forward pass over column-ordered row blocks (see [`forward_block_k_body`]).
+    fn forward_blocks(
+        &self,
+        blocks: &RowBlocks,
+        w: &[f64],
+        b: &[f64],
+        resid: &mut [f32],
+        losses: &mut [f64],
+    ) {
+        let k = self.k;
+        let (y, sw) = (self.y, &self.sw[..]);
+        resid
+            .par_chunks_mut(ROW_BLOCK * k)
+            .zip(losses.par_chunks_mut(ROW_BLOCK))
+            .enumerate()
+            .with_max_len(1)
+            .for_each_init(
+                || vec![0f64; ROW_BLOCK * k],
+                |scores, (blk, (out, loss))| {
+                    debug_assert!(blk < blocks.len());
+                    with_classes!(
+                        k,
+                        forward_block_k(blocks, blk, w, b, y, sw, scores, out, loss),
+                        unreachable!("row blocks are built for 2 to 32 classes only")
+                    )
+                },
+            );
+    }
+
+    /// Forward pass row by row (any class count, any row order).
+    fn forward_rows(&self, w: &[f64], b: &[f64], resid: &mut [f32], losses: &mut [f64]) {
+        let k = self.k;
         resid
             .par_chunks_mut(k)
             .zip(losses.par_iter_mut())
@@ -620,6 +885,22 @@ impl<'a> SoftmaxObjective<'a> {
                     );
                 },
             );
+    }
+
+    /// Objective value, writing the gradient into `grad`.
+    pub(crate) fn eval(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        let (k, d) = (self.k, self.d);
+        let (w, b) = theta.split_at(d * k);
+        let n = self.x.rows();
+        // Forward: residuals r_i = s_i (p_i - onehot(y_i)) and per-row losses.
+        // Stored in f32: the backward pass reads one row of it per non-zero, so halving it
+        // halves that memory traffic; every product and sum is still formed in f64.
+        let mut resid = vec![0f32; n * k];
+        let mut losses = vec![0f64; n];
+        match &self.blocks {
+            Some(blocks) => self.forward_blocks(blocks, w, b, &mut resid, &mut losses),
+            None => self.forward_rows(w, b, &mut resid, &mut losses),
+        }
         // Backward over features: each gradient entry is one ordered sum over its column.
         let (gw, gb) = grad.split_at_mut(d * k);
         let l2 = self.l2;
@@ -631,7 +912,12 @@ impl<'a> SoftmaxObjective<'a> {
             .enumerate()
             .for_each(|(j, ((g, wj), wwj))| {
                 let col = self.xt.outer_view(j).expect("feature in range");
-                *wwj = backward_col(col.indices(), col.data(), wj, l2, &resid, g);
+                let (idx, val) = (col.indices(), col.data());
+                *wwj = with_classes!(
+                    k,
+                    backward_col_k(idx, val, wj, l2, &resid, g),
+                    backward_col(idx, val, wj, l2, &resid, g)
+                );
             });
         gb.iter_mut().for_each(|g| *g = 0.0);
         if self.fit_intercept {
