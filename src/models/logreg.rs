@@ -662,6 +662,11 @@ struct RowBlocks {
     rows: Vec<u16>,
     /// Value of each non-zero.
     vals: Vec<f32>,
+    /// Tiles of [`FEATURE_TILE`] features.
+    tiles: usize,
+    /// For block `b` and tile `t`, the first of the block's pairs in the tile is
+    /// `tile_start[b * (tiles + 1) + t]` (the next entry ends the range).
+    tile_start: Vec<usize>,
 }
 
 impl RowBlocks {
@@ -674,6 +679,8 @@ impl RowBlocks {
             starts: vec![0],
             rows: Vec::with_capacity(x.nnz()),
             vals: Vec::with_capacity(x.nnz()),
+            tiles: x.cols().div_ceil(FEATURE_TILE),
+            tile_start: Vec::new(),
         };
         let mut entries: Vec<(u32, u16, f32)> = Vec::new();
         for first in (0..x.rows()).step_by(ROW_BLOCK) {
@@ -703,12 +710,28 @@ impl RowBlocks {
             }
             out.block_start.push(out.cols.len());
         }
+        for b in 0..out.len() {
+            let lo = out.block_start[b];
+            let cols = &out.cols[lo..out.block_start[b + 1]];
+            for t in 0..=out.tiles {
+                let at = cols.partition_point(|&j| (j as usize) < t * FEATURE_TILE);
+                out.tile_start.push(lo + at);
+            }
+        }
         Some(out)
     }
 
     /// Number of blocks.
     fn len(&self) -> usize {
         self.block_start.len() - 1
+    }
+
+    /// Features of block `b` in tile `t` and the start of each one's non-zeros (one more
+    /// entry).
+    fn tile(&self, b: usize, t: usize) -> (&[u32], &[usize]) {
+        let at = b * (self.tiles + 1) + t;
+        let (lo, hi) = (self.tile_start[at], self.tile_start[at + 1]);
+        (&self.cols[lo..hi], &self.starts[lo..=hi])
     }
 
     /// Features of block `b` and the start of each one's non-zeros (one more entry).
@@ -718,44 +741,66 @@ impl RowBlocks {
     }
 }
 
-/// [`backward_col_body`] with the class count fixed at `K` (sums kept in registers).
+/// Gradient of one tile of [`FEATURE_TILE`] features (`g`, with the tile's weights `w` and
+/// their squared norms `ww`), with the class count fixed at `K`: `l2 w_j + Σ_i x_ij r_i`,
+/// each sum over the rows in increasing order, row block by row block.
+///
+/// Why tiles: feature by feature over the whole column, each non-zero read its run of `K`
+/// residuals from anywhere in the n × `K` residual matrix (larger than L2). Here the tile's
+/// gradient (2048 × 20 f64 = 320 KiB) stays in L2 while the row blocks stream past, and a
+/// block's residuals (256 × 20 f32 = 20 KiB) sit in L1 while its non-zeros in the tile are
+/// added. Each gradient entry still receives its terms in increasing row order, starting
+/// from `l2 w_j`, so it is the same sum, bit for bit, as the column loop's.
 #[inline(always)]
-fn backward_col_k_body<const K: usize>(
-    idx: &[u32],
-    val: &[f32],
-    wj: &[f64],
+#[allow(clippy::too_many_arguments)]
+fn backward_tile_k_body<const K: usize>(
+    blocks: &RowBlocks,
+    tile: usize,
+    w: &[f64],
     l2: f64,
     resid: &[f32],
     g: &mut [f64],
-) -> f64 {
-    let wj: &[f64; K] = wj.try_into().expect("K weights");
-    let mut acc = [0f64; K];
-    let mut ww = 0.0;
-    for c in 0..K {
-        acc[c] = l2 * wj[c];
-        ww += wj[c] * wj[c];
-    }
-    for (t, (&i, &v)) in idx.iter().zip(val).enumerate() {
-        if let Some(&ahead) = idx.get(t + PREFETCH_AHEAD) {
-            prefetch_run(resid, ahead as usize * K, K);
-        }
-        let v = v as f64;
-        let i = i as usize;
-        let ri: &[f32; K] = resid[i * K..i * K + K].try_into().expect("K residuals");
+    ww: &mut [f64],
+) {
+    for ((gj, wj), wwj) in g.chunks_exact_mut(K).zip(w.chunks_exact(K)).zip(ww) {
+        let mut s = 0.0;
         for c in 0..K {
-            acc[c] += v * ri[c] as f64;
+            gj[c] = l2 * wj[c];
+            s += wj[c] * wj[c];
+        }
+        *wwj = s;
+    }
+    let first = tile * FEATURE_TILE;
+    for blk in 0..blocks.len() {
+        let (cols, starts) = blocks.tile(blk, tile);
+        let res = &resid[(blk * ROW_BLOCK * K).min(resid.len())..];
+        for (t, &j) in cols.iter().enumerate() {
+            let j = j as usize - first;
+            let gj: &mut [f64; K] = (&mut g[j * K..j * K + K]).try_into().expect("K sums");
+            let mut acc = *gj;
+            for e in starts[t]..starts[t + 1] {
+                let r = blocks.rows[e] as usize;
+                let v = blocks.vals[e] as f64;
+                let ri: &[f32; K] = res[r * K..r * K + K].try_into().expect("K residuals");
+                for c in 0..K {
+                    acc[c] += v * ri[c] as f64;
+                }
+            }
+            *gj = acc;
         }
     }
-    g.copy_from_slice(&acc);
-    ww
 }
 
 multiversion_k!(
-    /// See [`backward_col_k_body`].
-    fn backward_col_k => backward_col_k_body(
-        idx: &[u32], val: &[f32], wj: &[f64], l2: f64, resid: &[f32], g: &mut [f64]
-    ) -> f64
+    /// See [`backward_tile_k_body`].
+    fn backward_tile_k => backward_tile_k_body(
+        blocks: &RowBlocks, tile: usize, w: &[f64], l2: f64, resid: &[f32], g: &mut [f64],
+        ww: &mut [f64]
+    ) -> ()
 );
+
+/// Features per tile of the blocked backward pass ([`backward_tile_k_body`]).
+const FEATURE_TILE: usize = 2048;
 
 /// `x = t + a d` elementwise.
 #[inline(always)]
@@ -777,7 +822,8 @@ multiversion!(
 /// one contiguous run of `k` values.
 pub(crate) struct SoftmaxObjective<'a> {
     x: &'a Csr,
-    xt: Csr,
+    /// `x` transposed, for the backward pass without row blocks.
+    xt: Option<Csr>,
     /// `x` in column-ordered row blocks for the forward pass (`None`: row by row, see
     /// [`RowBlocks::new`]).
     blocks: Option<RowBlocks>,
@@ -808,12 +854,15 @@ impl<'a> SoftmaxObjective<'a> {
                     .into(),
             ));
         }
-        let xt = x.transpose_view().to_csr();
         // The column-blocked forward pass is compiled for 2 to 32 classes (`with_classes!`).
         let blocks = if (2..=32).contains(&k) {
             RowBlocks::new(x)
         } else {
             None
+        };
+        let xt = match blocks {
+            Some(_) => None,
+            None => Some(x.transpose_view().to_csr()),
         };
         Ok(SoftmaxObjective {
             x,
@@ -906,19 +955,11 @@ impl<'a> SoftmaxObjective<'a> {
         let l2 = self.l2;
         // ‖W‖² comes out of the same pass (each feature's share, summed in feature order).
         let mut ww = vec![0f64; d];
-        gw.par_chunks_mut(k)
-            .zip(w.par_chunks(k))
-            .zip(ww.par_iter_mut())
-            .enumerate()
-            .for_each(|(j, ((g, wj), wwj))| {
-                let col = self.xt.outer_view(j).expect("feature in range");
-                let (idx, val) = (col.indices(), col.data());
-                *wwj = with_classes!(
-                    k,
-                    backward_col_k(idx, val, wj, l2, &resid, g),
-                    backward_col(idx, val, wj, l2, &resid, g)
-                );
-            });
+        match (&self.blocks, &self.xt) {
+            (Some(blocks), _) => backward_tiles(blocks, k, w, l2, &resid, gw, &mut ww),
+            (None, Some(xt)) => backward_cols(xt, k, w, l2, &resid, gw, &mut ww),
+            (None, None) => unreachable!("the transpose is built when there are no row blocks"),
+        }
         gb.iter_mut().for_each(|g| *g = 0.0);
         if self.fit_intercept {
             for r in resid.chunks(k) {
@@ -930,6 +971,51 @@ impl<'a> SoftmaxObjective<'a> {
         let loss: f64 = losses.iter().sum();
         loss + 0.5 * l2 * ww.iter().sum::<f64>()
     }
+}
+
+/// Backward pass over feature tiles and row blocks (see [`backward_tile_k_body`]); writes
+/// the weights' gradient `gw` and each feature's squared weight norm `ww`.
+fn backward_tiles(
+    blocks: &RowBlocks,
+    k: usize,
+    w: &[f64],
+    l2: f64,
+    resid: &[f32],
+    gw: &mut [f64],
+    ww: &mut [f64],
+) {
+    gw.par_chunks_mut(FEATURE_TILE * k)
+        .zip(w.par_chunks(FEATURE_TILE * k))
+        .zip(ww.par_chunks_mut(FEATURE_TILE))
+        .enumerate()
+        .with_max_len(1)
+        .for_each(|(t, ((g, wt), wwt))| {
+            with_classes!(
+                k,
+                backward_tile_k(blocks, t, wt, l2, resid, g, wwt),
+                unreachable!("row blocks are built for 2 to 32 classes only")
+            )
+        });
+}
+
+/// Backward pass feature by feature on the transposed matrix (any class count).
+fn backward_cols(
+    xt: &Csr,
+    k: usize,
+    w: &[f64],
+    l2: f64,
+    resid: &[f32],
+    gw: &mut [f64],
+    ww: &mut [f64],
+) {
+    gw.par_chunks_mut(k)
+        .zip(w.par_chunks(k))
+        .zip(ww.par_iter_mut())
+        .enumerate()
+        .for_each(|(j, ((g, wj), wwj))| {
+            let col = xt.outer_view(j).expect("feature in range");
+            *wwj = backward_col(col.indices(), col.data(), wj, l2, resid, g);
+        });
 }
 
 /// Outcome of an L-BFGS run.
