@@ -390,16 +390,6 @@ multiversion!(
     fn dot64 => dot64_body(a: &[f64], b: &[f64]) -> f64
 );
 
-#[inline(always)]
-fn dot32_body(a: &[f32], b: &[f32]) -> f64 {
-    dot_lanes(a, b, |v| v as f64, |v| v as f64)
-}
-
-multiversion!(
-    /// Dot product of two f32 vectors, summed in f64 in [`LANES`] lanes.
-    fn dot32 => dot32_body(a: &[f32], b: &[f32]) -> f64
-);
-
 /// `(s·g, y·g)` in one pass: each sum in the same [`LANES`] lanes and order as
 /// an f32-by-f64 dot product through [`dot_lanes`] (so the iterates are unchanged), but `g`
 /// is read once per pair instead of twice.
@@ -445,20 +435,73 @@ multiversion!(
     fn add_pair => add_pair_body(x: &mut [f64], s: &[f32], y: &[f32], ds: f64, dy: f64) -> ()
 );
 
-/// The new correction pair `s = t1 - t0`, `y = g1 - g0`, rounded to f32.
+/// The new correction pair `s = t1 - t0`, `y = g1 - g0` (rounded to f32) of one chunk and,
+/// from the same pass, `[s·s, s·y, y·y, s·g1, y·g1, g1·g1, max |g1|]`.
+///
+/// Each sum runs in the same [`LANES`] lanes and order as [`dot_lanes`] would (so the
+/// iterates are those of separate dot products), but the chunk is read once instead of six
+/// times, and the stopping test's `max |g|` needs no pass of its own.
 #[inline(always)]
-fn new_pair_body(sc: &mut [f32], yc: &mut [f32], t0: &[f64], t1: &[f64], g0: &[f64], g1: &[f64]) {
-    for i in 0..sc.len() {
+fn new_pair_stats_body(
+    sc: &mut [f32],
+    yc: &mut [f32],
+    t0: &[f64],
+    t1: &[f64],
+    g0: &[f64],
+    g1: &[f64],
+) -> [f64; 7] {
+    let n = sc.len();
+    let (yc, t0, t1, g0, g1) = (&mut yc[..n], &t0[..n], &t1[..n], &g0[..n], &g1[..n]);
+    let (mut ss, mut sy, mut yy) = ([0f64; LANES], [0f64; LANES], [0f64; LANES]);
+    let (mut sg, mut yg, mut gg) = ([0f64; LANES], [0f64; LANES], [0f64; LANES]);
+    let mut gmax = [0f64; LANES];
+    let full = n - n % LANES;
+    for base in (0..full).step_by(LANES) {
+        let (s8, y8) = (&mut sc[base..base + LANES], &mut yc[base..base + LANES]);
+        let (a, b) = (&t0[base..base + LANES], &t1[base..base + LANES]);
+        let (c, g) = (&g0[base..base + LANES], &g1[base..base + LANES]);
+        for l in 0..LANES {
+            s8[l] = (b[l] - a[l]) as f32;
+            y8[l] = (g[l] - c[l]) as f32;
+            let (sv, yv, gv) = (s8[l] as f64, y8[l] as f64, g[l]);
+            ss[l] += sv * sv;
+            sy[l] += sv * yv;
+            yy[l] += yv * yv;
+            sg[l] += sv * gv;
+            yg[l] += yv * gv;
+            gg[l] += gv * gv;
+            gmax[l] = gmax[l].max(gv.abs());
+        }
+    }
+    for (l, i) in (full..n).enumerate() {
         sc[i] = (t1[i] - t0[i]) as f32;
         yc[i] = (g1[i] - g0[i]) as f32;
+        let (sv, yv, gv) = (sc[i] as f64, yc[i] as f64, g1[i]);
+        ss[l] += sv * sv;
+        sy[l] += sv * yv;
+        yy[l] += yv * yv;
+        sg[l] += sv * gv;
+        yg[l] += yv * gv;
+        gg[l] += gv * gv;
+        gmax[l] = gmax[l].max(gv.abs());
     }
+    let sum = |a: [f64; LANES]| -> f64 { a.iter().sum() };
+    [
+        sum(ss),
+        sum(sy),
+        sum(yy),
+        sum(sg),
+        sum(yg),
+        sum(gg),
+        gmax.iter().fold(0.0f64, |m, v| m.max(*v)),
+    ]
 }
 
 multiversion!(
-    /// See [`new_pair_body`].
-    fn new_pair => new_pair_body(
+    /// See [`new_pair_stats_body`].
+    fn new_pair_stats => new_pair_stats_body(
         sc: &mut [f32], yc: &mut [f32], t0: &[f64], t1: &[f64], g0: &[f64], g1: &[f64]
-    ) -> ()
+    ) -> [f64; 7]
 );
 
 /// How many non-zeros ahead the forward and backward passes prefetch the run of `k` values
@@ -1042,6 +1085,8 @@ struct History {
     gdot: VecDeque<f64>,
     /// ‖g‖² of the current gradient.
     gg: f64,
+    /// max |g_i| of the current gradient (the stopping test's).
+    gmax: f64,
     /// Buffers of the last rejected or evicted pair, reused for the next one.
     spare: Option<(Vec<f32>, Vec<f32>)>,
     /// Coefficients of the last direction in the basis (s_0, y_0, ..., g).
@@ -1056,6 +1101,7 @@ impl History {
             dots: VecDeque::new(),
             gdot: VecDeque::new(),
             gg: pdot(g, g),
+            gmax: max_abs(g),
             spare: None,
             delta: Vec::new(),
             cap,
@@ -1131,8 +1177,9 @@ impl History {
             .take()
             .unwrap_or_else(|| (vec![0f32; n], vec![0f32; n]));
         let m = 2 * self.pairs.len();
-        // Per chunk: [s·v, y·v, g·v for each stored v] then s·s, s·y, y·y, s·g, y·g, g·g.
-        let width = m + 6;
+        // Per chunk: [s·v, y·v, g·v for each stored v] then s·s, s·y, y·y, s·g, y·g, g·g,
+        // max |g|.
+        let width = m + 7;
         let pairs = &self.pairs;
         let parts: Vec<Vec<f64>> = s_new
             .par_chunks_mut(CHUNK)
@@ -1148,13 +1195,7 @@ impl History {
                     &g_new[lo..hi],
                 );
                 let mut out = vec![0f64; width];
-                new_pair(sc, yc, t0, t1, g0, g1);
-                let ss = dot32(sc, sc);
-                let sy = dot32(sc, yc);
-                let yy = dot32(yc, yc);
-                let (sg, yg) = dot2_32_64(sc, yc, g1);
-                let gg = dot64(g1, g1);
-                out[m..].copy_from_slice(&[ss, sy, yy, sg, yg, gg]);
+                out[m..].copy_from_slice(&new_pair_stats(sc, yc, t0, t1, g0, g1));
                 for (p, (s, y)) in pairs.iter().enumerate() {
                     let (sg, yg) = dot2_32_64(&s[lo..hi], &y[lo..hi], g1);
                     out[2 * p] = sg;
@@ -1165,11 +1206,12 @@ impl History {
             .collect();
         let mut tot = vec![0f64; width];
         for part in &parts {
-            for (t, v) in tot.iter_mut().zip(part) {
+            for (t, v) in tot[..width - 1].iter_mut().zip(part) {
                 *t += v;
             }
         }
-        let [ss, sy, yy, sg, yg, gg]: [f64; 6] = tot[m..].try_into().expect("six sums");
+        let gmax = parts.iter().fold(0.0f64, |a, p| a.max(p[width - 1]));
+        let [ss, sy, yy, sg, yg, gg]: [f64; 6] = tot[m..m + 6].try_into().expect("six sums");
         // s·v and y·v for each stored v, from the dot products of the old basis.
         let delta = &self.delta;
         let sv: Vec<f64> = (0..m)
@@ -1180,6 +1222,7 @@ impl History {
             .collect();
         let yv: Vec<f64> = (0..m).map(|a| tot[a] - self.gdot[a]).collect();
         self.gg = gg;
+        self.gmax = gmax;
         self.gdot
             .iter_mut()
             .zip(&tot[..m])
@@ -1242,7 +1285,7 @@ where
     // Relative decrease of f in the last iteration; nothing to confirm before the first.
     let mut last_rel = 0.0;
     while iter < max_iter {
-        let gmax = max_abs(&g);
+        let gmax = hist.gmax;
         if gmax <= tol && last_rel <= tol {
             break;
         }
