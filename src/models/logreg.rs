@@ -25,12 +25,16 @@
 //! slightly below scikit-learn's objective, in about the same number of iterations
 //! (benches/README.md).
 //!
-//! Speed on text: the forward pass runs over rows in parallel (each row's scores are computed
-//! alone, so the result does not depend on the thread count); the backward pass runs over
-//! *features* in parallel on a transposed copy of the data, so each gradient entry is one
-//! sequential sum in a fixed order and no cross-thread reduction is needed at all. Every dot
-//! product of the optimiser is summed over a fixed chunk partition in a fixed order, so the
-//! fitted weights are bit-identical whatever the number of threads.
+//! Speed on text: the data is cut into blocks of rows, each stored column by column
+//! (`RowBlocks`). The forward pass runs over row blocks in parallel, visiting each block's
+//! features in increasing order, so a row's scores are its own sum in its own feature order
+//! and do not depend on the thread count; the backward pass runs over *tiles of features*
+//! in parallel, walking the row blocks in order, so each gradient entry is one sequential
+//! sum in row order and no cross-thread reduction is needed at all. (More than 32 classes,
+//! or rows whose features are not sorted: the same sums row by row and feature by feature
+//! on a transposed copy.) Every dot product of the optimiser is summed over a fixed chunk
+//! partition in a fixed order, so the fitted weights are bit-identical whatever the number
+//! of threads.
 
 use super::{softmax_rows, ClassWeight, ModelError, ModelSettings};
 use crate::features::{Csr, SparseRecords};
@@ -1761,6 +1765,42 @@ pub(crate) mod tests {
         let (a, b) = (fit(1), fit(2));
         assert!(a.n_iter() > 5);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn blocked_passes_match_row_and_column_passes_bit_for_bit() {
+        // Several row blocks and feature tiles, rows of unequal length, k = 5 and 32 (the
+        // largest compiled-in class count).
+        for (k, seed) in [(5usize, 21u64), (32, 22)] {
+            let data = random_problem(3 * ROW_BLOCK + 17, 2 * FEATURE_TILE + 300, k, 40, seed);
+            let x = as_csr(&data.records.0);
+            let y: Vec<usize> = data.targets.iter().copied().collect();
+            let sw: Vec<f64> = (0..y.len()).map(|i| 1.0 + (i % 3) as f64).collect();
+            let blocked = SoftmaxObjective::new(&x, &y, &sw, k, 5.0, true).unwrap();
+            assert!(blocked.blocks.is_some() && blocked.xt.is_none());
+            let mut plain = SoftmaxObjective::new(&x, &y, &sw, k, 5.0, true).unwrap();
+            plain.blocks = None;
+            plain.xt = Some(x.transpose_view().to_csr());
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let theta: Vec<f64> = (0..blocked.dim())
+                .map(|_| rng.random_range(-1.0..1.0))
+                .collect();
+            let (mut ga, mut gb) = (vec![0f64; theta.len()], vec![0f64; theta.len()]);
+            let (fa, fb) = (blocked.eval(&theta, &mut ga), plain.eval(&theta, &mut gb));
+            assert_eq!(fa.to_bits(), fb.to_bits());
+            assert!(ga.iter().zip(&gb).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+    }
+
+    #[test]
+    fn many_classes_use_the_row_and_column_passes() {
+        let data = random_problem(120, 300, 40, 12, 5);
+        let x = as_csr(&data.records.0);
+        let y: Vec<usize> = data.targets.iter().copied().collect();
+        let obj = SoftmaxObjective::new(&x, &y, &vec![1.0; y.len()], 40, 1.0, true).unwrap();
+        assert!(obj.blocks.is_none() && obj.xt.is_some());
+        let m = LogisticRegressionParams::new(40).fit(&data).unwrap();
+        assert!(m.n_iter() > 1);
     }
 
     #[test]
