@@ -132,6 +132,10 @@ fn fit_predict(
                 "logreg training objective: {:.8}",
                 ll + w2 / (2.0 * args.c.unwrap_or(30.0) * n)
             );
+            eprintln!(
+                "logreg weight checksum: {:016x}",
+                checksum(m.feature_weights().iter().chain(m.intercept().iter()))
+            );
             (secs, m.predict(x), m.predict_proba(x))
         }
     })
@@ -163,6 +167,17 @@ fn calibration(p: &Array2<f32>, truth: &Array1<usize>) -> (f64, f64) {
     }
     let ece = (0..bins).map(|b| (conf[b] - hit[b]).abs()).sum::<f64>() / n;
     (ll, ece)
+}
+
+/// FNV-1a hash of the bit patterns of `v`, so that fits can be checked bit-identical
+/// (across builds and thread counts) without writing model files.
+fn checksum<'a>(v: impl Iterator<Item = &'a f32>) -> u64 {
+    v.fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+        x.to_bits()
+            .to_le_bytes()
+            .iter()
+            .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    })
 }
 
 fn accuracy(pred: &Array1<usize>, truth: &Array1<usize>) -> f64 {

@@ -25,12 +25,16 @@
 //! slightly below scikit-learn's objective, in about the same number of iterations
 //! (benches/README.md).
 //!
-//! Speed on text: the forward pass runs over rows in parallel (each row's scores are computed
-//! alone, so the result does not depend on the thread count); the backward pass runs over
-//! *features* in parallel on a transposed copy of the data, so each gradient entry is one
-//! sequential sum in a fixed order and no cross-thread reduction is needed at all. Every dot
-//! product of the optimiser is summed over a fixed chunk partition in a fixed order, so the
-//! fitted weights are bit-identical whatever the number of threads.
+//! Speed on text: the data is cut into blocks of rows, each stored column by column
+//! (`RowBlocks`). The forward pass runs over row blocks in parallel, visiting each block's
+//! features in increasing order, so a row's scores are its own sum in its own feature order
+//! and do not depend on the thread count; the backward pass runs over *tiles of features*
+//! in parallel, walking the row blocks in order, so each gradient entry is one sequential
+//! sum in row order and no cross-thread reduction is needed at all. (More than 32 classes,
+//! or rows whose features are not sorted: the same sums row by row and feature by feature
+//! on a transposed copy.) Every dot product of the optimiser is summed over a fixed chunk
+//! partition in a fixed order, so the fitted weights are bit-identical whatever the number
+//! of threads.
 
 use super::{softmax_rows, ClassWeight, ModelError, ModelSettings};
 use crate::features::{Csr, SparseRecords};
@@ -332,6 +336,54 @@ macro_rules! multiversion {
     };
 }
 
+/// Like [`multiversion!`], for a function generic over a `const K: usize` (the class count
+/// fixed at compile time, see [`with_classes!`]).
+macro_rules! multiversion_k {
+    ($(#[$m:meta])* fn $name:ident => $body:ident ( $($a:ident : $t:ty),* ) -> $r:ty) => {
+        $(#[$m])*
+        #[allow(clippy::too_many_arguments)]
+        fn $name<const K: usize>($($a: $t),*) -> $r {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn wide<const K: usize>($($a: $t),*) -> $r {
+                    $body::<K>($($a),*)
+                }
+                if std::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2, checked just above.
+                    return unsafe { wide::<K>($($a),*) };
+                }
+            }
+            $body::<K>($($a),*)
+        }
+    };
+}
+
+/// Calls `$f::<K>(args)` with `K = $k` when the class count is one of the compiled-in
+/// sizes (2 to 32), else evaluates `$other`.
+///
+/// Why: with `k` known at compile time the `k` running sums of a row's scores (forward) or
+/// a feature's gradient (backward) live in registers for the whole sparse loop (20 classes:
+/// five AVX2 registers of f64). With a run-time `k` they were loaded from and stored to
+/// memory at every non-zero, and the vectorised loop over `k` ran a scalar tail (20 = 16 +
+/// 4). The arithmetic and its order are the same, so the results are bit-identical.
+macro_rules! with_classes {
+    ($k:expr, $f:ident ( $($a:expr),* ), $other:expr) => {
+        with_classes!(@arms $k, $f, ($($a),*), $other,
+            2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32)
+    };
+    (@arms $k:expr, $f:ident, $args:tt, $other:expr, $($n:literal)*) => {
+        match $k {
+            $($n => with_classes!(@call $f, $n, $args),)*
+            _ => $other,
+        }
+    };
+    (@call $f:ident, $n:literal, ($($a:expr),*)) => {
+        $f::<$n>($($a),*)
+    };
+}
+
 #[inline(always)]
 fn dot64_body(a: &[f64], b: &[f64]) -> f64 {
     dot_lanes(a, b, |v| v, |v| v)
@@ -340,16 +392,6 @@ fn dot64_body(a: &[f64], b: &[f64]) -> f64 {
 multiversion!(
     /// f64 dot product in [`LANES`] lanes.
     fn dot64 => dot64_body(a: &[f64], b: &[f64]) -> f64
-);
-
-#[inline(always)]
-fn dot32_body(a: &[f32], b: &[f32]) -> f64 {
-    dot_lanes(a, b, |v| v as f64, |v| v as f64)
-}
-
-multiversion!(
-    /// Dot product of two f32 vectors, summed in f64 in [`LANES`] lanes.
-    fn dot32 => dot32_body(a: &[f32], b: &[f32]) -> f64
 );
 
 /// `(s·g, y·g)` in one pass: each sum in the same [`LANES`] lanes and order as
@@ -397,20 +439,73 @@ multiversion!(
     fn add_pair => add_pair_body(x: &mut [f64], s: &[f32], y: &[f32], ds: f64, dy: f64) -> ()
 );
 
-/// The new correction pair `s = t1 - t0`, `y = g1 - g0`, rounded to f32.
+/// The new correction pair `s = t1 - t0`, `y = g1 - g0` (rounded to f32) of one chunk and,
+/// from the same pass, `[s·s, s·y, y·y, s·g1, y·g1, g1·g1, max |g1|]`.
+///
+/// Each sum runs in the same [`LANES`] lanes and order as [`dot_lanes`] would (so the
+/// iterates are those of separate dot products), but the chunk is read once instead of six
+/// times, and the stopping test's `max |g|` needs no pass of its own.
 #[inline(always)]
-fn new_pair_body(sc: &mut [f32], yc: &mut [f32], t0: &[f64], t1: &[f64], g0: &[f64], g1: &[f64]) {
-    for i in 0..sc.len() {
+fn new_pair_stats_body(
+    sc: &mut [f32],
+    yc: &mut [f32],
+    t0: &[f64],
+    t1: &[f64],
+    g0: &[f64],
+    g1: &[f64],
+) -> [f64; 7] {
+    let n = sc.len();
+    let (yc, t0, t1, g0, g1) = (&mut yc[..n], &t0[..n], &t1[..n], &g0[..n], &g1[..n]);
+    let (mut ss, mut sy, mut yy) = ([0f64; LANES], [0f64; LANES], [0f64; LANES]);
+    let (mut sg, mut yg, mut gg) = ([0f64; LANES], [0f64; LANES], [0f64; LANES]);
+    let mut gmax = [0f64; LANES];
+    let full = n - n % LANES;
+    for base in (0..full).step_by(LANES) {
+        let (s8, y8) = (&mut sc[base..base + LANES], &mut yc[base..base + LANES]);
+        let (a, b) = (&t0[base..base + LANES], &t1[base..base + LANES]);
+        let (c, g) = (&g0[base..base + LANES], &g1[base..base + LANES]);
+        for l in 0..LANES {
+            s8[l] = (b[l] - a[l]) as f32;
+            y8[l] = (g[l] - c[l]) as f32;
+            let (sv, yv, gv) = (s8[l] as f64, y8[l] as f64, g[l]);
+            ss[l] += sv * sv;
+            sy[l] += sv * yv;
+            yy[l] += yv * yv;
+            sg[l] += sv * gv;
+            yg[l] += yv * gv;
+            gg[l] += gv * gv;
+            gmax[l] = gmax[l].max(gv.abs());
+        }
+    }
+    for (l, i) in (full..n).enumerate() {
         sc[i] = (t1[i] - t0[i]) as f32;
         yc[i] = (g1[i] - g0[i]) as f32;
+        let (sv, yv, gv) = (sc[i] as f64, yc[i] as f64, g1[i]);
+        ss[l] += sv * sv;
+        sy[l] += sv * yv;
+        yy[l] += yv * yv;
+        sg[l] += sv * gv;
+        yg[l] += yv * gv;
+        gg[l] += gv * gv;
+        gmax[l] = gmax[l].max(gv.abs());
     }
+    let sum = |a: [f64; LANES]| -> f64 { a.iter().sum() };
+    [
+        sum(ss),
+        sum(sy),
+        sum(yy),
+        sum(sg),
+        sum(yg),
+        sum(gg),
+        gmax.iter().fold(0.0f64, |m, v| m.max(*v)),
+    ]
 }
 
 multiversion!(
-    /// See [`new_pair_body`].
-    fn new_pair => new_pair_body(
+    /// See [`new_pair_stats_body`].
+    fn new_pair_stats => new_pair_stats_body(
         sc: &mut [f32], yc: &mut [f32], t0: &[f64], t1: &[f64], g0: &[f64], g1: &[f64]
-    ) -> ()
+    ) -> [f64; 7]
 );
 
 /// How many non-zeros ahead the forward and backward passes prefetch the run of `k` values
@@ -461,6 +556,13 @@ fn forward_row_body(
             *z += v * wj;
         }
     }
+    softmax_residual(r, out, yi, s)
+}
+
+/// Turns the scores `r` of a row of class `yi` and weight `s` into its weighted residuals
+/// `s (p - onehot(y))`, written to `out` in f32; returns the row's weighted loss.
+#[inline(always)]
+fn softmax_residual(r: &mut [f64], out: &mut [f32], yi: usize, s: f64) -> f64 {
     let zy = r[yi];
     let max = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut sum = 0.0;
@@ -524,6 +626,229 @@ multiversion!(
     ) -> f64
 );
 
+/// Scores and residuals of one block of rows stored column by column ([`RowBlocks`]), with
+/// the class count fixed at `K`; writes each row's residuals to `out` and its weighted loss
+/// to `losses`.
+///
+/// Why column order: the weights (features × `K` f64) are larger than the L2 cache and,
+/// between two evaluations, the optimiser's passes over its stored pairs push them out of
+/// L3 too. Row by row, every non-zero waited for its own run of weights; here a block's
+/// features are visited in increasing order, so its weights are read once per block, in
+/// address order, and the scattered traffic is on the block's scores, which stay in cache.
+/// Each row still receives its terms in increasing feature order (the order of its CSR row),
+/// so every score is the same sum, bit for bit, as the row-by-row loop's.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn forward_block_k_body<const K: usize>(
+    blocks: &RowBlocks,
+    block: usize,
+    w: &[f64],
+    b: &[f64],
+    y: &[usize],
+    sw: &[f64],
+    scores: &mut [f64],
+    out: &mut [f32],
+    losses: &mut [f64],
+) {
+    let rows = losses.len();
+    let scores = &mut scores[..rows * K];
+    for z in scores.chunks_exact_mut(K) {
+        z.copy_from_slice(&b[..K]);
+    }
+    let (cols, starts) = blocks.block(block);
+    for (t, &j) in cols.iter().enumerate() {
+        if let Some(&ahead) = cols.get(t + PREFETCH_AHEAD) {
+            prefetch_run(w, ahead as usize * K, K);
+        }
+        let j = j as usize;
+        let wj: [f64; K] = w[j * K..j * K + K].try_into().expect("K weights");
+        for e in starts[t]..starts[t + 1] {
+            let r = blocks.rows[e] as usize;
+            let v = blocks.vals[e] as f64;
+            let z: &mut [f64; K] = (&mut scores[r * K..r * K + K])
+                .try_into()
+                .expect("K scores");
+            for c in 0..K {
+                z[c] += v * wj[c];
+            }
+        }
+    }
+    let first = block * ROW_BLOCK;
+    for (r, ((z, o), loss)) in scores
+        .chunks_exact_mut(K)
+        .zip(out.chunks_exact_mut(K))
+        .zip(losses.iter_mut())
+        .enumerate()
+    {
+        *loss = softmax_residual(z, o, y[first + r], sw[first + r]);
+    }
+}
+
+multiversion_k!(
+    /// See [`forward_block_k_body`].
+    fn forward_block_k => forward_block_k_body(
+        blocks: &RowBlocks, block: usize, w: &[f64], b: &[f64], y: &[usize], sw: &[f64],
+        scores: &mut [f64], out: &mut [f32], losses: &mut [f64]
+    ) -> ()
+);
+
+/// Rows per block of [`RowBlocks`] (the block's f64 scores, 256 × 20 classes = 40 KiB, stay
+/// in the L1/L2 cache).
+const ROW_BLOCK: usize = 256;
+
+/// The training matrix cut into blocks of [`ROW_BLOCK`] rows, each block stored column by
+/// column (its features in increasing order, each with its rows in increasing order).
+struct RowBlocks {
+    /// Start of each block's features in `cols` (one more entry than blocks).
+    block_start: Vec<usize>,
+    /// Feature of each (block, feature) pair.
+    cols: Vec<u32>,
+    /// Start of each pair's non-zeros in `rows` / `vals` (one more entry than pairs).
+    starts: Vec<usize>,
+    /// Row of each non-zero, counted from its block's first row.
+    rows: Vec<u16>,
+    /// Value of each non-zero.
+    vals: Vec<f32>,
+    /// Tiles of [`FEATURE_TILE`] features.
+    tiles: usize,
+    /// For block `b` and tile `t`, the first of the block's pairs in the tile is
+    /// `tile_start[b * (tiles + 1) + t]` (the next entry ends the range).
+    tile_start: Vec<usize>,
+}
+
+impl RowBlocks {
+    /// Column-ordered blocks of `x`, or `None` when a row's features are not in increasing
+    /// order (then the column order would not reproduce the row's summation order).
+    fn new(x: &Csr) -> Option<Self> {
+        let mut out = RowBlocks {
+            block_start: vec![0],
+            cols: Vec::new(),
+            starts: vec![0],
+            rows: Vec::with_capacity(x.nnz()),
+            vals: Vec::with_capacity(x.nnz()),
+            tiles: x.cols().div_ceil(FEATURE_TILE),
+            tile_start: Vec::new(),
+        };
+        let mut entries: Vec<(u32, u16, f32)> = Vec::new();
+        for first in (0..x.rows()).step_by(ROW_BLOCK) {
+            entries.clear();
+            for i in first..(first + ROW_BLOCK).min(x.rows()) {
+                let row = x.outer_view(i).expect("row in range");
+                if !row.indices().windows(2).all(|p| p[0] < p[1]) {
+                    return None;
+                }
+                let r = (i - first) as u16;
+                entries.extend(row.iter().map(|(j, &v)| (j as u32, r, v)));
+            }
+            // Stable: rows stay in increasing order within each feature.
+            entries.sort_by_key(|e| e.0);
+            for (t, &(j, r, v)) in entries.iter().enumerate() {
+                if t > 0 && entries[t - 1].0 != j {
+                    out.starts.push(out.rows.len());
+                }
+                if t == 0 || entries[t - 1].0 != j {
+                    out.cols.push(j);
+                }
+                out.rows.push(r);
+                out.vals.push(v);
+            }
+            if !entries.is_empty() {
+                out.starts.push(out.rows.len());
+            }
+            out.block_start.push(out.cols.len());
+        }
+        for b in 0..out.len() {
+            let lo = out.block_start[b];
+            let cols = &out.cols[lo..out.block_start[b + 1]];
+            for t in 0..=out.tiles {
+                let at = cols.partition_point(|&j| (j as usize) < t * FEATURE_TILE);
+                out.tile_start.push(lo + at);
+            }
+        }
+        Some(out)
+    }
+
+    /// Number of blocks.
+    fn len(&self) -> usize {
+        self.block_start.len() - 1
+    }
+
+    /// Features of block `b` in tile `t` and the start of each one's non-zeros (one more
+    /// entry).
+    fn tile(&self, b: usize, t: usize) -> (&[u32], &[usize]) {
+        let at = b * (self.tiles + 1) + t;
+        let (lo, hi) = (self.tile_start[at], self.tile_start[at + 1]);
+        (&self.cols[lo..hi], &self.starts[lo..=hi])
+    }
+
+    /// Features of block `b` and the start of each one's non-zeros (one more entry).
+    fn block(&self, b: usize) -> (&[u32], &[usize]) {
+        let (lo, hi) = (self.block_start[b], self.block_start[b + 1]);
+        (&self.cols[lo..hi], &self.starts[lo..=hi])
+    }
+}
+
+/// Gradient of one tile of [`FEATURE_TILE`] features (`g`, with the tile's weights `w` and
+/// their squared norms `ww`), with the class count fixed at `K`: `l2 w_j + Σ_i x_ij r_i`,
+/// each sum over the rows in increasing order, row block by row block.
+///
+/// Why tiles: feature by feature over the whole column, each non-zero read its run of `K`
+/// residuals from anywhere in the n × `K` residual matrix (larger than L2). Here the tile's
+/// gradient (2048 × 20 f64 = 320 KiB) stays in L2 while the row blocks stream past, and a
+/// block's residuals (256 × 20 f32 = 20 KiB) sit in L1 while its non-zeros in the tile are
+/// added. Each gradient entry still receives its terms in increasing row order, starting
+/// from `l2 w_j`, so it is the same sum, bit for bit, as the column loop's.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn backward_tile_k_body<const K: usize>(
+    blocks: &RowBlocks,
+    tile: usize,
+    w: &[f64],
+    l2: f64,
+    resid: &[f32],
+    g: &mut [f64],
+    ww: &mut [f64],
+) {
+    for ((gj, wj), wwj) in g.chunks_exact_mut(K).zip(w.chunks_exact(K)).zip(ww) {
+        let mut s = 0.0;
+        for c in 0..K {
+            gj[c] = l2 * wj[c];
+            s += wj[c] * wj[c];
+        }
+        *wwj = s;
+    }
+    let first = tile * FEATURE_TILE;
+    for blk in 0..blocks.len() {
+        let (cols, starts) = blocks.tile(blk, tile);
+        let res = &resid[(blk * ROW_BLOCK * K).min(resid.len())..];
+        for (t, &j) in cols.iter().enumerate() {
+            let j = j as usize - first;
+            let gj: &mut [f64; K] = (&mut g[j * K..j * K + K]).try_into().expect("K sums");
+            let mut acc = *gj;
+            for e in starts[t]..starts[t + 1] {
+                let r = blocks.rows[e] as usize;
+                let v = blocks.vals[e] as f64;
+                let ri: &[f32; K] = res[r * K..r * K + K].try_into().expect("K residuals");
+                for c in 0..K {
+                    acc[c] += v * ri[c] as f64;
+                }
+            }
+            *gj = acc;
+        }
+    }
+}
+
+multiversion_k!(
+    /// See [`backward_tile_k_body`].
+    fn backward_tile_k => backward_tile_k_body(
+        blocks: &RowBlocks, tile: usize, w: &[f64], l2: f64, resid: &[f32], g: &mut [f64],
+        ww: &mut [f64]
+    ) -> ()
+);
+
+/// Features per tile of the blocked backward pass ([`backward_tile_k_body`]).
+const FEATURE_TILE: usize = 2048;
+
 /// `x = t + a d` elementwise.
 #[inline(always)]
 fn axpy_body(x: &mut [f64], t: &[f64], a: f64, d: &[f64]) {
@@ -544,7 +869,11 @@ multiversion!(
 /// one contiguous run of `k` values.
 pub(crate) struct SoftmaxObjective<'a> {
     x: &'a Csr,
-    xt: Csr,
+    /// `x` transposed, for the backward pass without row blocks.
+    xt: Option<Csr>,
+    /// `x` in column-ordered row blocks for the forward pass (`None`: row by row, see
+    /// [`RowBlocks::new`]).
+    blocks: Option<RowBlocks>,
     y: &'a [usize],
     /// Per-sample weight divided by the total weight.
     sw: Vec<f64>,
@@ -572,10 +901,20 @@ impl<'a> SoftmaxObjective<'a> {
                     .into(),
             ));
         }
-        let xt = x.transpose_view().to_csr();
+        // The column-blocked forward pass is compiled for 2 to 32 classes (`with_classes!`).
+        let blocks = if (2..=32).contains(&k) {
+            RowBlocks::new(x)
+        } else {
+            None
+        };
+        let xt = match blocks {
+            Some(_) => None,
+            None => Some(x.transpose_view().to_csr()),
+        };
         Ok(SoftmaxObjective {
             x,
             xt,
+            blocks,
             y,
             sw: sample_weight.iter().map(|s| s / total).collect(),
             k,
@@ -590,16 +929,38 @@ impl<'a> SoftmaxObjective<'a> {
         self.d * self.k + self.k
     }
 
-    /// Objective value, writing the gradient into `grad`.
-    pub(crate) fn eval(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
-        let (k, d) = (self.k, self.d);
-        let (w, b) = theta.split_at(d * k);
-        let n = self.x.rows();
-        // Forward: residuals r_i = s_i (p_i - onehot(y_i)) and per-row losses.
-        // Stored in f32: the backward pass reads one row of it per non-zero, so halving it
-        // halves that memory traffic; every product and sum is still formed in f64.
-        let mut resid = vec![0f32; n * k];
-        let mut losses = vec![0f64; n];
+    /// Forward pass over column-ordered row blocks (see [`forward_block_k_body`]).
+    fn forward_blocks(
+        &self,
+        blocks: &RowBlocks,
+        w: &[f64],
+        b: &[f64],
+        resid: &mut [f32],
+        losses: &mut [f64],
+    ) {
+        let k = self.k;
+        let (y, sw) = (self.y, &self.sw[..]);
+        resid
+            .par_chunks_mut(ROW_BLOCK * k)
+            .zip(losses.par_chunks_mut(ROW_BLOCK))
+            .enumerate()
+            .with_max_len(1)
+            .for_each_init(
+                || vec![0f64; ROW_BLOCK * k],
+                |scores, (blk, (out, loss))| {
+                    debug_assert!(blk < blocks.len());
+                    with_classes!(
+                        k,
+                        forward_block_k(blocks, blk, w, b, y, sw, scores, out, loss),
+                        unreachable!("row blocks are built for 2 to 32 classes only")
+                    )
+                },
+            );
+    }
+
+    /// Forward pass row by row (any class count, any row order).
+    fn forward_rows(&self, w: &[f64], b: &[f64], resid: &mut [f32], losses: &mut [f64]) {
+        let k = self.k;
         resid
             .par_chunks_mut(k)
             .zip(losses.par_iter_mut())
@@ -620,19 +981,32 @@ impl<'a> SoftmaxObjective<'a> {
                     );
                 },
             );
+    }
+
+    /// Objective value, writing the gradient into `grad`.
+    pub(crate) fn eval(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        let (k, d) = (self.k, self.d);
+        let (w, b) = theta.split_at(d * k);
+        let n = self.x.rows();
+        // Forward: residuals r_i = s_i (p_i - onehot(y_i)) and per-row losses.
+        // Stored in f32: the backward pass reads one row of it per non-zero, so halving it
+        // halves that memory traffic; every product and sum is still formed in f64.
+        let mut resid = vec![0f32; n * k];
+        let mut losses = vec![0f64; n];
+        match &self.blocks {
+            Some(blocks) => self.forward_blocks(blocks, w, b, &mut resid, &mut losses),
+            None => self.forward_rows(w, b, &mut resid, &mut losses),
+        }
         // Backward over features: each gradient entry is one ordered sum over its column.
         let (gw, gb) = grad.split_at_mut(d * k);
         let l2 = self.l2;
         // ‖W‖² comes out of the same pass (each feature's share, summed in feature order).
         let mut ww = vec![0f64; d];
-        gw.par_chunks_mut(k)
-            .zip(w.par_chunks(k))
-            .zip(ww.par_iter_mut())
-            .enumerate()
-            .for_each(|(j, ((g, wj), wwj))| {
-                let col = self.xt.outer_view(j).expect("feature in range");
-                *wwj = backward_col(col.indices(), col.data(), wj, l2, &resid, g);
-            });
+        match (&self.blocks, &self.xt) {
+            (Some(blocks), _) => backward_tiles(blocks, k, w, l2, &resid, gw, &mut ww),
+            (None, Some(xt)) => backward_cols(xt, k, w, l2, &resid, gw, &mut ww),
+            (None, None) => unreachable!("the transpose is built when there are no row blocks"),
+        }
         gb.iter_mut().for_each(|g| *g = 0.0);
         if self.fit_intercept {
             for r in resid.chunks(k) {
@@ -644,6 +1018,51 @@ impl<'a> SoftmaxObjective<'a> {
         let loss: f64 = losses.iter().sum();
         loss + 0.5 * l2 * ww.iter().sum::<f64>()
     }
+}
+
+/// Backward pass over feature tiles and row blocks (see [`backward_tile_k_body`]); writes
+/// the weights' gradient `gw` and each feature's squared weight norm `ww`.
+fn backward_tiles(
+    blocks: &RowBlocks,
+    k: usize,
+    w: &[f64],
+    l2: f64,
+    resid: &[f32],
+    gw: &mut [f64],
+    ww: &mut [f64],
+) {
+    gw.par_chunks_mut(FEATURE_TILE * k)
+        .zip(w.par_chunks(FEATURE_TILE * k))
+        .zip(ww.par_chunks_mut(FEATURE_TILE))
+        .enumerate()
+        .with_max_len(1)
+        .for_each(|(t, ((g, wt), wwt))| {
+            with_classes!(
+                k,
+                backward_tile_k(blocks, t, wt, l2, resid, g, wwt),
+                unreachable!("row blocks are built for 2 to 32 classes only")
+            )
+        });
+}
+
+/// Backward pass feature by feature on the transposed matrix (any class count).
+fn backward_cols(
+    xt: &Csr,
+    k: usize,
+    w: &[f64],
+    l2: f64,
+    resid: &[f32],
+    gw: &mut [f64],
+    ww: &mut [f64],
+) {
+    gw.par_chunks_mut(k)
+        .zip(w.par_chunks(k))
+        .zip(ww.par_iter_mut())
+        .enumerate()
+        .for_each(|(j, ((g, wj), wwj))| {
+            let col = xt.outer_view(j).expect("feature in range");
+            *wwj = backward_col(col.indices(), col.data(), wj, l2, resid, g);
+        });
 }
 
 /// Outcome of an L-BFGS run.
@@ -670,6 +1089,8 @@ struct History {
     gdot: VecDeque<f64>,
     /// ‖g‖² of the current gradient.
     gg: f64,
+    /// max |g_i| of the current gradient (the stopping test's).
+    gmax: f64,
     /// Buffers of the last rejected or evicted pair, reused for the next one.
     spare: Option<(Vec<f32>, Vec<f32>)>,
     /// Coefficients of the last direction in the basis (s_0, y_0, ..., g).
@@ -684,6 +1105,7 @@ impl History {
             dots: VecDeque::new(),
             gdot: VecDeque::new(),
             gg: pdot(g, g),
+            gmax: max_abs(g),
             spare: None,
             delta: Vec::new(),
             cap,
@@ -759,8 +1181,9 @@ impl History {
             .take()
             .unwrap_or_else(|| (vec![0f32; n], vec![0f32; n]));
         let m = 2 * self.pairs.len();
-        // Per chunk: [s·v, y·v, g·v for each stored v] then s·s, s·y, y·y, s·g, y·g, g·g.
-        let width = m + 6;
+        // Per chunk: [s·v, y·v, g·v for each stored v] then s·s, s·y, y·y, s·g, y·g, g·g,
+        // max |g|.
+        let width = m + 7;
         let pairs = &self.pairs;
         let parts: Vec<Vec<f64>> = s_new
             .par_chunks_mut(CHUNK)
@@ -776,13 +1199,7 @@ impl History {
                     &g_new[lo..hi],
                 );
                 let mut out = vec![0f64; width];
-                new_pair(sc, yc, t0, t1, g0, g1);
-                let ss = dot32(sc, sc);
-                let sy = dot32(sc, yc);
-                let yy = dot32(yc, yc);
-                let (sg, yg) = dot2_32_64(sc, yc, g1);
-                let gg = dot64(g1, g1);
-                out[m..].copy_from_slice(&[ss, sy, yy, sg, yg, gg]);
+                out[m..].copy_from_slice(&new_pair_stats(sc, yc, t0, t1, g0, g1));
                 for (p, (s, y)) in pairs.iter().enumerate() {
                     let (sg, yg) = dot2_32_64(&s[lo..hi], &y[lo..hi], g1);
                     out[2 * p] = sg;
@@ -793,11 +1210,12 @@ impl History {
             .collect();
         let mut tot = vec![0f64; width];
         for part in &parts {
-            for (t, v) in tot.iter_mut().zip(part) {
+            for (t, v) in tot[..width - 1].iter_mut().zip(part) {
                 *t += v;
             }
         }
-        let [ss, sy, yy, sg, yg, gg]: [f64; 6] = tot[m..].try_into().expect("six sums");
+        let gmax = parts.iter().fold(0.0f64, |a, p| a.max(p[width - 1]));
+        let [ss, sy, yy, sg, yg, gg]: [f64; 6] = tot[m..m + 6].try_into().expect("six sums");
         // s·v and y·v for each stored v, from the dot products of the old basis.
         let delta = &self.delta;
         let sv: Vec<f64> = (0..m)
@@ -808,6 +1226,7 @@ impl History {
             .collect();
         let yv: Vec<f64> = (0..m).map(|a| tot[a] - self.gdot[a]).collect();
         self.gg = gg;
+        self.gmax = gmax;
         self.gdot
             .iter_mut()
             .zip(&tot[..m])
@@ -870,7 +1289,7 @@ where
     // Relative decrease of f in the last iteration; nothing to confirm before the first.
     let mut last_rel = 0.0;
     while iter < max_iter {
-        let gmax = max_abs(&g);
+        let gmax = hist.gmax;
         if gmax <= tol && last_rel <= tol {
             break;
         }
@@ -1346,6 +1765,42 @@ pub(crate) mod tests {
         let (a, b) = (fit(1), fit(2));
         assert!(a.n_iter() > 5);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn blocked_passes_match_row_and_column_passes_bit_for_bit() {
+        // Several row blocks and feature tiles, rows of unequal length, k = 5 and 32 (the
+        // largest compiled-in class count).
+        for (k, seed) in [(5usize, 21u64), (32, 22)] {
+            let data = random_problem(3 * ROW_BLOCK + 17, 2 * FEATURE_TILE + 300, k, 40, seed);
+            let x = as_csr(&data.records.0);
+            let y: Vec<usize> = data.targets.iter().copied().collect();
+            let sw: Vec<f64> = (0..y.len()).map(|i| 1.0 + (i % 3) as f64).collect();
+            let blocked = SoftmaxObjective::new(&x, &y, &sw, k, 5.0, true).unwrap();
+            assert!(blocked.blocks.is_some() && blocked.xt.is_none());
+            let mut plain = SoftmaxObjective::new(&x, &y, &sw, k, 5.0, true).unwrap();
+            plain.blocks = None;
+            plain.xt = Some(x.transpose_view().to_csr());
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let theta: Vec<f64> = (0..blocked.dim())
+                .map(|_| rng.random_range(-1.0..1.0))
+                .collect();
+            let (mut ga, mut gb) = (vec![0f64; theta.len()], vec![0f64; theta.len()]);
+            let (fa, fb) = (blocked.eval(&theta, &mut ga), plain.eval(&theta, &mut gb));
+            assert_eq!(fa.to_bits(), fb.to_bits());
+            assert!(ga.iter().zip(&gb).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+    }
+
+    #[test]
+    fn many_classes_use_the_row_and_column_passes() {
+        let data = random_problem(120, 300, 40, 12, 5);
+        let x = as_csr(&data.records.0);
+        let y: Vec<usize> = data.targets.iter().copied().collect();
+        let obj = SoftmaxObjective::new(&x, &y, &vec![1.0; y.len()], 40, 1.0, true).unwrap();
+        assert!(obj.blocks.is_none() && obj.xt.is_some());
+        let m = LogisticRegressionParams::new(40).fit(&data).unwrap();
+        assert!(m.n_iter() > 1);
     }
 
     #[test]
