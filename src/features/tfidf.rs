@@ -173,7 +173,7 @@ fn count_tokens<const LOWER: bool>(
     touched: &mut Vec<u32>,
 ) {
     // How many tokens ahead a slot is prefetched: enough to overlap several misses.
-    const AHEAD: usize = 8;
+    const AHEAD: usize = 16;
     let mut ring = [InternKey::default(); AHEAD];
     for (slot, span) in ring.iter_mut().zip(spans) {
         *slot = span_key::<LOWER>(doc, span);
