@@ -1164,7 +1164,17 @@ fn row_sorter_matches_sort_unstable() {
         state ^= state << 17;
         state
     };
-    for n_cols in [1usize, 2, 100, 4096, 4097, 76_684, 1 << 24, (1 << 24) + 1, 1 << 30] {
+    for n_cols in [
+        1usize,
+        2,
+        100,
+        4096,
+        4097,
+        76_684,
+        1 << 24,
+        (1 << 24) + 1,
+        1 << 30,
+    ] {
         let mut sorter = RowSorter::new(n_cols);
         for len in [0usize, 1, 5, 63, 64, 65, 420, 3000] {
             let len = len.min(n_cols);
