@@ -546,8 +546,11 @@ impl RowSorter {
                 *h = sum;
                 sum += n;
             }
-            self.tmp.clear();
-            self.tmp.resize(row.len(), 0);
+            // Every slot of `tmp[..n]` is overwritten, so it only grows, never re-zeroed.
+            let n = row.len();
+            if self.tmp.len() < n {
+                self.tmp.resize(n, 0);
+            }
             let shift = 32 + pass * digit;
             for &x in row.iter() {
                 let b = &mut hist[((x >> shift) & mask) as usize];
@@ -555,6 +558,7 @@ impl RowSorter {
                 *b += 1;
             }
             std::mem::swap(row, &mut self.tmp);
+            row.truncate(n);
         }
     }
 }
