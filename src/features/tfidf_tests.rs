@@ -1151,3 +1151,46 @@ fn dense_and_sorted_transform_counting_agree_with_the_fit() {
         }
     }
 }
+
+/// The phase-3 radix row sort orders exactly as `sort_unstable`, for every vocabulary
+/// size class (one pass, two passes, the fallback) and row lengths around the cut-off.
+#[test]
+fn row_sorter_matches_sort_unstable() {
+    // A small deterministic generator (xorshift), so the test needs no extra crate.
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for n_cols in [
+        1usize,
+        2,
+        100,
+        4096,
+        4097,
+        76_684,
+        1 << 24,
+        (1 << 24) + 1,
+        1 << 30,
+    ] {
+        let mut sorter = RowSorter::new(n_cols);
+        for len in [0usize, 1, 5, 63, 64, 65, 420, 3000] {
+            let len = len.min(n_cols);
+            // Distinct columns, as in a real row, with arbitrary counts.
+            let mut cols = std::collections::HashSet::new();
+            while cols.len() < len {
+                cols.insert(next() % n_cols as u64);
+            }
+            let mut row: Vec<u64> = cols
+                .into_iter()
+                .map(|c| c << 32 | (next() & 0xFFFF_FFFF))
+                .collect();
+            let mut expect = row.clone();
+            expect.sort_unstable();
+            sorter.sort(&mut row);
+            assert_eq!(row, expect, "n_cols {n_cols}, len {len}");
+        }
+    }
+}
