@@ -48,6 +48,9 @@ pub struct TrainArgs {
 /// Bytes of text per batch when training streams the corpus: large enough to amortise
 /// merging chunk vocabularies, small enough that a few batches in flight stay cheap.
 const STREAM_BATCH: usize = 4 << 20;
+/// Size of the first streamed batch (then doubling up to [`STREAM_BATCH`]): analysis
+/// starts after a few dozen documents are read, not after a whole batch.
+const STREAM_FIRST_BATCH: usize = 64 << 10;
 
 pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let mut labels = args.label.clone();
@@ -89,7 +92,8 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
             }
             docs.push(d);
             labelled.then_some(text)
-        });
+        })
+        .ramp(STREAM_FIRST_BATCH);
         let fitted = TfidfVectorizer::fit_transform_batches(
             Analyzer::new(analyzer.clone())?,
             &tfidf,

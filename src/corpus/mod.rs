@@ -168,6 +168,9 @@ pub struct TextBatches<'e, I, F> {
     docs: I,
     take: F,
     batch_bytes: usize,
+    /// Target size of the next batch: starts below `batch_bytes` after [`TextBatches::ramp`]
+    /// and doubles with each batch up to it.
+    next_bytes: usize,
     error: &'e mut Option<CorpusError>,
 }
 
@@ -182,8 +185,18 @@ where
             docs,
             take,
             batch_bytes: batch_bytes.max(1),
+            next_bytes: batch_bytes.max(1),
             error,
         }
+    }
+
+    /// Makes the first batch about `first_bytes` (if smaller than the batch size) and
+    /// doubles each next one until it reaches the batch size: the consumer gets its first
+    /// work after a few files rather than a whole batch, so analysis starts while reading
+    /// has barely begun instead of leaving the other cores idle for the first batch.
+    pub fn ramp(mut self, first_bytes: usize) -> Self {
+        self.next_bytes = first_bytes.clamp(1, self.batch_bytes);
+        self
     }
 }
 
@@ -199,7 +212,9 @@ where
             return None;
         }
         let (mut batch, mut bytes) = (Vec::new(), 0usize);
-        while bytes < self.batch_bytes {
+        let target = self.next_bytes;
+        self.next_bytes = target.saturating_mul(2).min(self.batch_bytes);
+        while bytes < target {
             match self.docs.next() {
                 None => break,
                 Some(Err(e)) => {

@@ -403,6 +403,41 @@ fn directory_corpus() {
     assert_eq!(docs.len(), 4);
 }
 
+#[test]
+fn directory_files_larger_than_the_read_buffer_are_read_whole() {
+    let dir = TempDir::new().unwrap();
+    // Past the initial buffer, and past the size after which the buffer is given back.
+    let big: String = "word ".repeat((5 << 20) / 5 + 7);
+    write(&dir, "a/1.txt", big.as_bytes());
+    write(&dir, "a/2.txt", b"short");
+    write(&dir, "b/3.txt", b"");
+    let (docs, _) = read_corpus(dir.path(), &opts(&[], &["y"])).unwrap();
+    assert_eq!(
+        docs,
+        vec![
+            doc("a/1.txt", &big, &[Some("a")]),
+            doc("a/2.txt", "short", &[Some("a")]),
+            doc("b/3.txt", "", &[Some("b")]),
+        ]
+    );
+}
+
+#[test]
+fn text_batches_ramp_up_to_the_batch_size_and_keep_every_text_in_order() {
+    let texts: Vec<String> = (0..100).map(|i| format!("{i:09}")).collect(); // 9 bytes each
+    let docs = texts.iter().map(|t| Ok(doc("", t, &[])));
+    let mut error = None;
+    let batches: Vec<Vec<String>> = TextBatches::new(docs, 90, &mut error, |d| Some(d.text))
+        .ramp(10)
+        .collect();
+    assert!(error.is_none());
+    let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+    // At least 10, 20, 40, 80, then 90 bytes: 2, 3, 5, 9, then 10 texts per batch.
+    assert_eq!(sizes[..5], [2, 3, 5, 9, 10]);
+    assert!(sizes[5..sizes.len() - 1].iter().all(|&n| n == 10));
+    assert_eq!(batches.concat(), texts);
+}
+
 #[cfg(unix)]
 #[test]
 fn unreadable_directory_file_is_a_bad_record() {
