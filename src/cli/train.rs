@@ -211,10 +211,11 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let t_save = Instant::now();
     let mut paths = Vec::new();
     let mut save_times = Vec::new();
+    let mut crcs = Vec::new();
     for b in &bundles {
         let t = Instant::now();
         let path = args.model_dir.join(format!("{}.model", b.task));
-        b.save(&path)?;
+        crcs.push(b.save(&path)?);
         save_times.push(t.elapsed());
         info!("saved {} in {}", path.display(), secs(t.elapsed()));
         paths.push(path);
@@ -234,7 +235,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            model_crc32: file_crc32(path)?,
+            model_crc32: crcs[i],
             seconds: StageSeconds {
                 read: read_time.as_secs_f64(),
                 vectorize: times.vectorize.as_secs_f64(),
