@@ -58,6 +58,11 @@ impl DirWalker {
         })
     }
 
+    /// Files not read yet (each gives at most one document or error).
+    pub(crate) fn files_left(&self) -> usize {
+        self.files.len()
+    }
+
     /// Reads the next file as a document (and whether it needed Latin-1).
     pub(crate) fn next_doc(
         &mut self,
