@@ -111,14 +111,33 @@ impl ModelBundle {
 
     /// Serialises to the file format (header + payload).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let payload = postcard::to_stdvec(self).expect("serialising to memory cannot fail");
-        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
-        out
+        self.encode().0
+    }
+
+    /// [`ModelBundle::to_bytes`] with the CRC-32 of the whole file. The payload is encoded
+    /// straight after a placeholder header in one buffer, whose length and checksum fields
+    /// are then filled in: no second copy of a payload of several MB. The file's CRC is
+    /// derived from the payload's (`combine`), without a second pass over the bytes.
+    fn encode(&self) -> (Vec<u8>, u32) {
+        let header = vec![0u8; HEADER_LEN];
+        let mut out = postcard::to_extend(self, header).expect("serialising to memory cannot fail");
+        let payload_len = (out.len() - HEADER_LEN) as u64;
+        let mut payload_crc = crc32fast::Hasher::new();
+        payload_crc.update(&out[HEADER_LEN..]);
+        let mut at = 0;
+        for field in [
+            &MAGIC[..],
+            &FORMAT_VERSION.to_le_bytes(),
+            &payload_len.to_le_bytes(),
+            &payload_crc.clone().finalize().to_le_bytes(),
+        ] {
+            out[at..at + field.len()].copy_from_slice(field);
+            at += field.len();
+        }
+        let mut file_crc = crc32fast::Hasher::new();
+        file_crc.update(&out[..HEADER_LEN]);
+        file_crc.combine(&payload_crc);
+        (out, file_crc.finalize())
     }
 
     /// Parses the file format; `path` only names the source in errors.
@@ -200,12 +219,15 @@ impl ModelBundle {
     }
 
     /// Writes the file atomically ([`write_atomically`]), so an interrupted save leaves any
-    /// previous model intact.
-    pub fn save(&self, path: &Path) -> Result<(), BundleError> {
-        write_atomically(path, &self.to_bytes()).map_err(|source| BundleError::Io {
+    /// previous model intact. Returns the CRC-32 of the whole file as written (what the
+    /// training record keeps), computed from the bytes in memory rather than read back.
+    pub fn save(&self, path: &Path) -> Result<u32, BundleError> {
+        let (bytes, crc) = self.encode();
+        write_atomically(path, &bytes).map_err(|source| BundleError::Io {
             path: path.to_path_buf(),
             source,
-        })
+        })?;
+        Ok(crc)
     }
 
     /// Reads and checks a model file.
@@ -319,4 +341,65 @@ pub fn model_files(dir: &Path) -> Result<Vec<PathBuf>, BundleError> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Document;
+    use crate::features::TfidfParams;
+    use crate::models::ClassifierKind;
+    use crate::pipeline::{train, LabelledTask};
+
+    fn small_bundle() -> ModelBundle {
+        let docs: Vec<Document> = [
+            ("goal match team", "sport"),
+            ("match referee goal", "sport"),
+            ("rates bank lenders", "money"),
+            ("bank rates rose", "money"),
+        ]
+        .iter()
+        .map(|(text, label)| Document {
+            id: String::new(),
+            text: (*text).into(),
+            pair: None,
+            labels: vec![Some((*label).into())],
+            group: None,
+        })
+        .collect();
+        let task = LabelledTask::from_documents(&docs, 0, "topic").unwrap();
+        let (mut bundles, _) = train(
+            &docs,
+            &[task],
+            Default::default(),
+            &TfidfParams::default(),
+            &[ModelSettings::new(ClassifierKind::Svm)],
+            "t",
+        )
+        .unwrap();
+        bundles.pop().unwrap()
+    }
+
+    #[test]
+    fn header_fields_describe_the_payload() {
+        let bytes = small_bundle().to_bytes();
+        let payload = &bytes[HEADER_LEN..];
+        assert_eq!(&bytes[..MAGIC.len()], MAGIC);
+        let field = |at: usize, n: usize| &bytes[MAGIC.len() + at..MAGIC.len() + at + n];
+        assert_eq!(field(0, 4), FORMAT_VERSION.to_le_bytes());
+        assert_eq!(field(4, 8), (payload.len() as u64).to_le_bytes());
+        assert_eq!(field(12, 4), crc32fast::hash(payload).to_le_bytes());
+        assert_eq!(payload, postcard::to_stdvec(&small_bundle()).unwrap());
+    }
+
+    #[test]
+    fn save_returns_the_crc_of_the_file_it_wrote() {
+        let bundle = small_bundle();
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("topic.model");
+        let crc = bundle.save(&path).unwrap();
+        let written = std::fs::read(&path).unwrap();
+        assert_eq!(crc, crc32fast::hash(&written));
+        assert_eq!(written, bundle.to_bytes());
+    }
 }

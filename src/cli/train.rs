@@ -48,6 +48,9 @@ pub struct TrainArgs {
 /// Bytes of text per batch when training streams the corpus: large enough to amortise
 /// merging chunk vocabularies, small enough that a few batches in flight stay cheap.
 const STREAM_BATCH: usize = 4 << 20;
+/// Size of the first streamed batch (then doubling up to [`STREAM_BATCH`]): analysis
+/// starts after a few dozen documents are read, not after a whole batch.
+const STREAM_FIRST_BATCH: usize = 64 << 10;
 
 pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let mut labels = args.label.clone();
@@ -89,7 +92,8 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
             }
             docs.push(d);
             labelled.then_some(text)
-        });
+        })
+        .ramp(STREAM_FIRST_BATCH);
         let fitted = TfidfVectorizer::fit_transform_batches(
             Analyzer::new(analyzer.clone())?,
             &tfidf,
@@ -207,10 +211,11 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let t_save = Instant::now();
     let mut paths = Vec::new();
     let mut save_times = Vec::new();
+    let mut crcs = Vec::new();
     for b in &bundles {
         let t = Instant::now();
         let path = args.model_dir.join(format!("{}.model", b.task));
-        b.save(&path)?;
+        crcs.push(b.save(&path)?);
         save_times.push(t.elapsed());
         info!("saved {} in {}", path.display(), secs(t.elapsed()));
         paths.push(path);
@@ -230,7 +235,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            model_crc32: file_crc32(path)?,
+            model_crc32: crcs[i],
             seconds: StageSeconds {
                 read: read_time.as_secs_f64(),
                 vectorize: times.vectorize.as_secs_f64(),

@@ -168,6 +168,16 @@ pub struct TextBatches<'e, I, F> {
     docs: I,
     take: F,
     batch_bytes: usize,
+    /// Target size of the next batch: starts below `batch_bytes` after [`TextBatches::ramp`]
+    /// and doubles with each batch up to it.
+    next_bytes: usize,
+    /// The smallest batch the ramps go down to (the ramp's first size), `None` without a
+    /// ramp.
+    min_bytes: Option<usize>,
+    /// Documents drawn from `docs` so far, and the bytes of the texts they gave: the
+    /// average that turns the documents left into an estimate of the bytes left.
+    seen_docs: usize,
+    seen_bytes: usize,
     error: &'e mut Option<CorpusError>,
 }
 
@@ -182,8 +192,43 @@ where
             docs,
             take,
             batch_bytes: batch_bytes.max(1),
+            next_bytes: batch_bytes.max(1),
+            min_bytes: None,
+            seen_docs: 0,
+            seen_bytes: 0,
             error,
         }
+    }
+
+    /// Makes the first batch about `first_bytes` (if smaller than the batch size) and
+    /// doubles each next one until it reaches the batch size: the consumer gets its first
+    /// work after a few files rather than a whole batch, so analysis starts while reading
+    /// has barely begun instead of leaving the other cores idle for the first batch.
+    ///
+    /// When the stream knows how many documents are left (`size_hint`'s upper bound, as
+    /// a folder corpus does), batches also shrink towards the end, each at most half of
+    /// the bytes estimated to remain (never below `first_bytes`), so the consumer's
+    /// threads run out of work at about the same time instead of one analysing a whole
+    /// last batch alone.
+    pub fn ramp(mut self, first_bytes: usize) -> Self {
+        let first = first_bytes.clamp(1, self.batch_bytes);
+        self.next_bytes = first;
+        self.min_bytes = Some(first);
+        self
+    }
+
+    /// The size to aim for in the next batch (and advances the ramp-up).
+    fn next_target(&mut self) -> usize {
+        let target = self.next_bytes;
+        self.next_bytes = target.saturating_mul(2).min(self.batch_bytes);
+        let (Some(min), Some(docs_left)) = (self.min_bytes, self.docs.size_hint().1) else {
+            return target;
+        };
+        if self.seen_docs == 0 {
+            return target;
+        }
+        let bytes_left = docs_left.saturating_mul(self.seen_bytes) / self.seen_docs;
+        target.min((bytes_left / 2).max(min))
     }
 }
 
@@ -199,7 +244,8 @@ where
             return None;
         }
         let (mut batch, mut bytes) = (Vec::new(), 0usize);
-        while bytes < self.batch_bytes {
+        let target = self.next_target();
+        while bytes < target {
             match self.docs.next() {
                 None => break,
                 Some(Err(e)) => {
@@ -207,6 +253,7 @@ where
                     break;
                 }
                 Some(Ok(doc)) => {
+                    self.seen_docs += 1;
                     if let Some(text) = (self.take)(doc) {
                         bytes += text.len().max(1);
                         batch.push(text);
@@ -214,6 +261,7 @@ where
                 }
             }
         }
+        self.seen_bytes += bytes;
         (!batch.is_empty()).then_some(batch)
     }
 }
@@ -336,6 +384,16 @@ impl DocumentStream {
 
 impl Iterator for DocumentStream {
     type Item = Result<Document, CorpusError>;
+
+    /// A folder corpus knows how many files are left (an upper bound: files directly in
+    /// the root may be skipped); a tabular file does not know how many records are left.
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.inner {
+            _ if self.finished => (0, Some(0)),
+            Inner::Dir(d) => (0, Some(d.files_left())),
+            Inner::Records(_) => (0, None),
+        }
+    }
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.finished {

@@ -403,6 +403,96 @@ fn directory_corpus() {
     assert_eq!(docs.len(), 4);
 }
 
+#[test]
+fn directory_stream_tells_how_many_files_are_left() {
+    let dir = TempDir::new().unwrap();
+    write(&dir, "a/1.txt", b"one");
+    write(&dir, "a/2.txt", b"two");
+    write(&dir, "b/3.txt", b"three");
+    let mut stream = open_corpus(dir.path(), &opts(&[], &["y"])).unwrap();
+    assert_eq!(stream.size_hint(), (0, Some(3)));
+    stream.next().unwrap().unwrap();
+    assert_eq!(stream.size_hint(), (0, Some(2)));
+    assert_eq!(stream.by_ref().count(), 2);
+    assert_eq!(stream.size_hint(), (0, Some(0)));
+    let csv = write(
+        &dir,
+        "c.csv",
+        b"text,y
+x,a
+",
+    );
+    assert_eq!(
+        open_corpus(&csv, &opts(&["text"], &["y"]))
+            .unwrap()
+            .size_hint()
+            .1,
+        None
+    );
+}
+
+#[test]
+fn directory_files_larger_than_the_read_buffer_are_read_whole() {
+    let dir = TempDir::new().unwrap();
+    // Past the initial buffer, and past the size after which the buffer is given back.
+    let big: String = "word ".repeat((5 << 20) / 5 + 7);
+    write(&dir, "a/1.txt", big.as_bytes());
+    write(&dir, "a/2.txt", b"short");
+    write(&dir, "b/3.txt", b"");
+    let (docs, _) = read_corpus(dir.path(), &opts(&[], &["y"])).unwrap();
+    assert_eq!(
+        docs,
+        vec![
+            doc("a/1.txt", &big, &[Some("a")]),
+            doc("a/2.txt", "short", &[Some("a")]),
+            doc("b/3.txt", "", &[Some("b")]),
+        ]
+    );
+}
+
+/// Sizes (in texts) of the batches of 100 texts of 9 bytes, batch size 90 bytes, ramp
+/// from 10 bytes; `sized` says whether the stream tells how many documents are left.
+fn ramp_batch_sizes(sized: bool) -> Vec<usize> {
+    let texts: Vec<String> = (0..100).map(|i| format!("{i:09}")).collect();
+    let mut docs = texts.iter().map(|t| Ok(doc("", t, &[])));
+    // `from_fn` hides the length, as a tabular file's stream does.
+    let unsized_docs = std::iter::from_fn(|| docs.next());
+    let docs: Box<dyn Iterator<Item = Result<Document, CorpusError>>> = if sized {
+        Box::new(texts.iter().map(|t| Ok(doc("", t, &[]))))
+    } else {
+        Box::new(unsized_docs)
+    };
+    let mut error = None;
+    let batches: Vec<Vec<String>> = TextBatches::new(docs, 90, &mut error, |d| Some(d.text))
+        .ramp(10)
+        .collect();
+    assert!(error.is_none());
+    assert_eq!(batches.concat(), texts, "every text, in order");
+    batches.iter().map(Vec::len).collect()
+}
+
+#[test]
+fn text_batches_ramp_up_to_the_batch_size() {
+    // At least 10, 20, 40, 80 bytes, then 90: 2, 3, 5, 9, then 10 texts per batch.
+    let sizes = ramp_batch_sizes(false);
+    assert_eq!(sizes[..5], [2, 3, 5, 9, 10]);
+    assert!(
+        sizes[5..sizes.len() - 1].iter().all(|&n| n == 10),
+        "{sizes:?}"
+    );
+}
+
+#[test]
+fn text_batches_ramp_down_when_the_stream_knows_what_is_left() {
+    // Each batch at most half the bytes estimated to remain, never below 10 bytes: with 11
+    // texts left (99 bytes) the next batch aims at 49 bytes (6 texts), then 22 (3), then
+    // the 10-byte floor (the last 2).
+    assert_eq!(
+        ramp_batch_sizes(true),
+        [2, 3, 5, 9, 10, 10, 10, 10, 10, 10, 10, 6, 3, 2]
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn unreadable_directory_file_is_a_bad_record() {
