@@ -347,7 +347,7 @@ def stage_end_to_end(t, reps, tmp, which):
         print("d. train + save, 20NG train, whole process" if "d" in which else "   (training the models e and f use)", flush=True)
         n = reps if "d" in which else 1  # e and f alone only need the models
         sk = [run(self_cmd("train", "--data", NG_TRAIN, "--model-path", sk_model)) for _ in range(n)]
-        # unigrams, as scikit-learn's side (textclf's default is now uni+bigrams)
+        # unigrams, as on scikit-learn's side (also textclf's default; stated so the comparison holds if that changes)
         tc = [run([textclf, "train", "--data", NG_TRAIN, "--label", "group", "--ngrams", "1-1",
                    "--model-dir", tc_dir])
               for _ in range(n)]
