@@ -16,4 +16,6 @@ mod hint;
 pub mod models;
 pub mod packed;
 pub mod pipeline;
+#[cfg(test)]
+mod test_rng;
 pub mod text;

@@ -1156,14 +1156,7 @@ fn dense_and_sorted_transform_counting_agree_with_the_fit() {
 /// size class (one pass, two passes, the fallback) and row lengths around the cut-off.
 #[test]
 fn row_sorter_matches_sort_unstable() {
-    // A small deterministic generator (xorshift), so the test needs no extra crate.
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15);
     for n_cols in [
         1usize,
         2,

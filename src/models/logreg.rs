@@ -456,9 +456,7 @@ fn new_pair_stats_body(
 ) -> [f64; 7] {
     let n = sc.len();
     let (yc, t0, t1, g0, g1) = (&mut yc[..n], &t0[..n], &t1[..n], &g0[..n], &g1[..n]);
-    let (mut ss, mut sy, mut yy) = ([0f64; LANES], [0f64; LANES], [0f64; LANES]);
-    let (mut sg, mut yg, mut gg) = ([0f64; LANES], [0f64; LANES], [0f64; LANES]);
-    let mut gmax = [0f64; LANES];
+    let mut sums = PairSums::default();
     let full = n - n % LANES;
     for base in (0..full).step_by(LANES) {
         let (s8, y8) = (&mut sc[base..base + LANES], &mut yc[base..base + LANES]);
@@ -467,38 +465,56 @@ fn new_pair_stats_body(
         for l in 0..LANES {
             s8[l] = (b[l] - a[l]) as f32;
             y8[l] = (g[l] - c[l]) as f32;
-            let (sv, yv, gv) = (s8[l] as f64, y8[l] as f64, g[l]);
-            ss[l] += sv * sv;
-            sy[l] += sv * yv;
-            yy[l] += yv * yv;
-            sg[l] += sv * gv;
-            yg[l] += yv * gv;
-            gg[l] += gv * gv;
-            gmax[l] = gmax[l].max(gv.abs());
+            sums.add(l, s8[l] as f64, y8[l] as f64, g[l]);
         }
     }
     for (l, i) in (full..n).enumerate() {
         sc[i] = (t1[i] - t0[i]) as f32;
         yc[i] = (g1[i] - g0[i]) as f32;
-        let (sv, yv, gv) = (sc[i] as f64, yc[i] as f64, g1[i]);
-        ss[l] += sv * sv;
-        sy[l] += sv * yv;
-        yy[l] += yv * yv;
-        sg[l] += sv * gv;
-        yg[l] += yv * gv;
-        gg[l] += gv * gv;
-        gmax[l] = gmax[l].max(gv.abs());
+        sums.add(l, sc[i] as f64, yc[i] as f64, g1[i]);
     }
-    let sum = |a: [f64; LANES]| -> f64 { a.iter().sum() };
-    [
-        sum(ss),
-        sum(sy),
-        sum(yy),
-        sum(sg),
-        sum(yg),
-        sum(gg),
-        gmax.iter().fold(0.0f64, |m, v| m.max(*v)),
-    ]
+    sums.finish()
+}
+
+/// Per-lane running sums of [`new_pair_stats_body`]: `s·s, s·y, y·y, s·g, y·g, g·g` and
+/// `max |g|`, each in [`LANES`] lanes.
+#[derive(Default)]
+struct PairSums {
+    ss: [f64; LANES],
+    sy: [f64; LANES],
+    yy: [f64; LANES],
+    sg: [f64; LANES],
+    yg: [f64; LANES],
+    gg: [f64; LANES],
+    gmax: [f64; LANES],
+}
+
+impl PairSums {
+    #[inline(always)]
+    fn add(&mut self, l: usize, sv: f64, yv: f64, gv: f64) {
+        self.ss[l] += sv * sv;
+        self.sy[l] += sv * yv;
+        self.yy[l] += yv * yv;
+        self.sg[l] += sv * gv;
+        self.yg[l] += yv * gv;
+        self.gg[l] += gv * gv;
+        self.gmax[l] = self.gmax[l].max(gv.abs());
+    }
+
+    /// The lanes summed in order (as [`dot_lanes`] sums them), and the largest `|g|`.
+    #[inline(always)]
+    fn finish(&self) -> [f64; 7] {
+        let sum = |a: &[f64; LANES]| -> f64 { a.iter().sum() };
+        [
+            sum(&self.ss),
+            sum(&self.sy),
+            sum(&self.yy),
+            sum(&self.sg),
+            sum(&self.yg),
+            sum(&self.gg),
+            self.gmax.iter().fold(0.0f64, |m, v| m.max(*v)),
+        ]
+    }
 }
 
 multiversion!(

@@ -620,13 +620,7 @@ mod tests {
             "’", "—", "\u{a0}", "“", "ab", "Word", "x", "ü", "\u{200D}",
         ];
         let rare = ["É", "Σ", "İ"];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15);
         let (mut declined, mut done) = (0, 0);
         for round in 0..6000 {
             let mut text = String::new();
