@@ -308,54 +308,31 @@ fn dot_lanes<A: Copy, B: Copy>(
 }
 
 /// Defines `$name` as a function that runs `$body` compiled for AVX2 when the CPU has it
-/// and for the baseline target otherwise.
+/// and for the baseline target otherwise. Written `fn name<const K> => body(...)`, both are
+/// generic over `K`, the class count fixed at compile time (see [`with_classes!`]).
 ///
 /// Why: the release build targets baseline x86-64 (SSE2, two f64 lanes); the hot loops of the
 /// fit are lane-parallel arithmetic that AVX2 runs twice as wide. Rust never fuses a multiply
 /// and an add on its own, and every loop keeps its explicit summation order, so both versions
 /// give bit-identical results: the fitted model does not depend on the CPU's features either.
 macro_rules! multiversion {
-    ($(#[$m:meta])* fn $name:ident => $body:ident ( $($a:ident : $t:ty),* ) -> $r:ty) => {
+    ($(#[$m:meta])* fn $name:ident $(<const $k:ident>)? => $body:ident ( $($a:ident : $t:ty),* ) -> $r:ty) => {
         $(#[$m])*
         #[allow(clippy::too_many_arguments)]
-        fn $name($($a: $t),*) -> $r {
+        fn $name$(<const $k: usize>)?($($a: $t),*) -> $r {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx2")]
                 #[allow(clippy::too_many_arguments)]
-                unsafe fn wide($($a: $t),*) -> $r {
-                    $body($($a),*)
+                unsafe fn wide$(<const $k: usize>)?($($a: $t),*) -> $r {
+                    $body$(::<$k>)?($($a),*)
                 }
                 if std::is_x86_feature_detected!("avx2") {
                     // SAFETY: the CPU supports AVX2, checked just above.
-                    return unsafe { wide($($a),*) };
+                    return unsafe { wide$(::<$k>)?($($a),*) };
                 }
             }
-            $body($($a),*)
-        }
-    };
-}
-
-/// Like [`multiversion!`], for a function generic over a `const K: usize` (the class count
-/// fixed at compile time, see [`with_classes!`]).
-macro_rules! multiversion_k {
-    ($(#[$m:meta])* fn $name:ident => $body:ident ( $($a:ident : $t:ty),* ) -> $r:ty) => {
-        $(#[$m])*
-        #[allow(clippy::too_many_arguments)]
-        fn $name<const K: usize>($($a: $t),*) -> $r {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx2")]
-                #[allow(clippy::too_many_arguments)]
-                unsafe fn wide<const K: usize>($($a: $t),*) -> $r {
-                    $body::<K>($($a),*)
-                }
-                if std::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU supports AVX2, checked just above.
-                    return unsafe { wide::<K>($($a),*) };
-                }
-            }
-            $body::<K>($($a),*)
+            $body$(::<$k>)?($($a),*)
         }
     };
 }
@@ -700,9 +677,9 @@ fn forward_block_k_body<const K: usize>(
     }
 }
 
-multiversion_k!(
+multiversion!(
     /// See [`forward_block_k_body`].
-    fn forward_block_k => forward_block_k_body(
+    fn forward_block_k<const K> => forward_block_k_body(
         blocks: &RowBlocks, block: usize, w: &[f64], b: &[f64], y: &[usize], sw: &[f64],
         scores: &mut [f64], out: &mut [f32], losses: &mut [f64]
     ) -> ()
@@ -854,9 +831,9 @@ fn backward_tile_k_body<const K: usize>(
     }
 }
 
-multiversion_k!(
+multiversion!(
     /// See [`backward_tile_k_body`].
-    fn backward_tile_k => backward_tile_k_body(
+    fn backward_tile_k<const K> => backward_tile_k_body(
         blocks: &RowBlocks, tile: usize, w: &[f64], l2: f64, resid: &[f32], g: &mut [f64],
         ww: &mut [f64]
     ) -> ()
