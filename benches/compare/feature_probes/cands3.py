@@ -10,6 +10,7 @@ baseline's: textclf's default may grow by at most about 1.3x.
     python cands3.py [NAME_REGEX] [ng80,ng60,asr,asm,asmg,bbc]
     python cands3.py --time NAME      # CPU time against the baseline, interleaved
     python cands3.py --extra NAME...  # 20NG 50/70/90 temporal splits (not used to choose)
+    python cands3.py --extra-cv NAME... # AllSides random-train 5-fold, BBC seeds 3-6
     python cands3.py --sizes          # tokens / non-zeros the extra blocks add
 The baseline runs first (its figures and times are cached in /tmp/feature_probes/probe5_base.json);
 lines go to /tmp/feature_probes/results.txt like the other scripts'.
@@ -312,9 +313,27 @@ def extra_20ng(names, fracs=(0.5, 0.7, 0.9)):
         print(f"{name:40s} " + " ".join(out), flush=True)
 
 
+def extra_cv(names):
+    """More checks the candidates were not chosen on: AllSides random train 5-fold
+    (stratified, seed 7) macro-F1 and BBC 5-fold accuracy over fold seeds 3-6."""
+    from sklearn.model_selection import StratifiedKFold
+    a = c["as"]; ya = a["y"]; rt = a["splits"][("random", "train")]; yb = c["bbc"]["y"]
+    for name in names:
+        f, m = CANDS[name]; s_as, s_bbc = [], []
+        for ftr, fte in StratifiedKFold(5, shuffle=True, random_state=7).split(rt, ya[rt]):
+            tr, te = rt[ftr], rt[fte]
+            Xtr, Xte = f("as", tr, te); s_as.append(base.mf1(ya[te], m(Xtr, ya[tr], Xte, "as", tr)))
+        for seed in (3, 4, 5, 6):
+            for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(yb, yb):
+                Xtr, Xte = f("bbc", tr, te); s_bbc.append(base.acc(yb[te], m(Xtr, yb[tr], Xte, "bbc", tr)))
+        print(f"{name:40s} as_random_cv5={np.mean(s_as):.4f} bbc_seeds3-6={np.mean(s_bbc):.4f}", flush=True)
+
+
 def main():
     if sys.argv[1:2] == ["--extra"]:
         return extra_20ng(sys.argv[2:])
+    if sys.argv[1:2] == ["--extra-cv"]:
+        return extra_cv(sys.argv[2:])
     if sys.argv[1:2] == ["--time"]:
         return time_vs_base(sys.argv[2])
     if sys.argv[1:2] == ["--sizes"]:
