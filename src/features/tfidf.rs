@@ -180,17 +180,18 @@ fn count_tokens<const LOWER: bool>(
         keys.prefetch(slot);
     }
     for (i, &(a, b)) in spans.iter().enumerate() {
-        let key = ring[i % AHEAD];
-        if let Some(next) = spans.get(i + AHEAD) {
-            let k = span_key::<LOWER>(doc, next);
-            keys.prefetch(&k);
-            ring[i % AHEAD] = k;
-        }
+        // Interned from its ring entry in place (no copy of the key), which then takes
+        // the key `AHEAD` tokens on.
+        let key = &mut ring[i % AHEAD];
         let id = if LOWER {
-            keys.intern_span_lower(doc, a, b, &key)
+            keys.intern_span_lower(doc, a, b, key)
         } else {
-            keys.intern_key(&doc[a..b], &key)
+            keys.intern_key(&doc[a..b], key)
         };
+        if let Some(next) = spans.get(i + AHEAD) {
+            *key = span_key::<LOWER>(doc, next);
+            keys.prefetch(key);
+        }
         if id as usize == counts.len() {
             counts.push(0);
         }

@@ -14,7 +14,8 @@ const INLINE: usize = 24;
 const LONG: u64 = 0xFF;
 
 /// One table slot: the key's padded bytes (inline keys) and `meta` = hash tag (24 bits)
-/// << 40 | length code (8 bits) << 32 | (id + 1); `meta == 0` marks an empty slot.
+/// << 40 | length code (8 bits) << 32 | (id + 1), i.e. the key's low 32 hash bits above
+/// the id; `meta == 0` marks an empty slot.
 #[derive(Debug, Clone, Copy, Default)]
 #[repr(C, align(32))]
 struct Slot {
@@ -27,6 +28,8 @@ struct Slot {
 pub struct Interner {
     /// Length is a power of two (or zero); at most half full.
     table: Vec<Slot>,
+    /// 64 − log2(table length): a hash's top bits index the table.
+    shift: u32,
     /// Per id: start and end in `arena`.
     entries: Vec<(usize, usize)>,
     arena: String,
@@ -38,14 +41,23 @@ fn fold_mul(a: u64, b: u64) -> u64 {
     (r as u64) ^ ((r >> 64) as u64)
 }
 
-/// A key prepared for lookup: its bytes packed into words (inline keys only), length
-/// code and hash. Preparing the keys of a document ahead of interning them lets the
-/// caller prefetch their slots ([`Interner::prefetch`]), overlapping the cache misses.
+/// A key prepared for lookup: its bytes packed into words (inline keys only), and its
+/// hash with the length code in the low byte (32 bytes in all, so the keys a caller
+/// keeps in flight are cheap to copy, and the slot's tag is one 32-bit compare).
+/// Preparing the keys of a document ahead of interning them lets the caller prefetch
+/// their slots ([`Interner::prefetch`]), overlapping the cache misses.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Key {
     words: [u64; 3],
-    code: u64,
+    /// Bits 8..64: hash (the table index is its top bits, the tag bits 8..32); bits
+    /// 0..8: length code.
     hash: u64,
+}
+
+/// `hash` with its low byte replaced by the length code `code`.
+#[inline(always)]
+fn with_code(hash: u64, code: u64) -> u64 {
+    hash & !0xFF | code
 }
 
 #[inline(always)]
@@ -120,8 +132,7 @@ fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
         };
         Key {
             words,
-            code: s.len() as u64,
-            hash,
+            hash: with_code(hash, s.len() as u64),
         }
     } else {
         let mut h = S0 ^ s.len() as u64;
@@ -134,8 +145,7 @@ fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
         let hash = fold_mul(h ^ lw(u64::from_le_bytes(last)), S2);
         Key {
             words: [0; 3],
-            code: LONG,
-            hash,
+            hash: with_code(hash, LONG),
         }
     }
 }
@@ -149,13 +159,19 @@ impl Key {
     /// The slot's `meta` for this key with id `id`.
     #[inline(always)]
     fn meta(&self, id: u32) -> u64 {
-        (self.hash & 0xFF_FFFF) << 40 | self.code << 32 | u64::from(id + 1)
+        u64::from(self.hash as u32) << 32 | u64::from(id + 1)
     }
 
     /// Whether `slot` (non-empty) could hold this key: same tag and length code.
     #[inline(always)]
     fn tag_matches(&self, meta: u64) -> bool {
-        meta >> 32 == (self.hash & 0xFF_FFFF) << 8 | self.code
+        (meta >> 32) as u32 == self.hash as u32
+    }
+
+    /// Whether the key lives only in the arena (longer than an inline key).
+    #[inline(always)]
+    fn is_long(&self) -> bool {
+        self.hash & 0xFF == LONG
     }
 }
 
@@ -195,7 +211,7 @@ impl Interner {
     pub fn with_capacity(n: usize) -> Self {
         let mut it = Interner::default();
         if n > 0 {
-            it.table = vec![Slot::default(); (n * 2).next_power_of_two().max(64)];
+            it.set_table((n * 2).next_power_of_two().max(64));
             it.entries.reserve(n);
         }
         it
@@ -224,9 +240,14 @@ impl Interner {
 
     #[inline(always)]
     fn slot(&self, h: u64) -> usize {
-        // The high bits index the table; the low 24 are the tag.
-        let bits = self.table.len().trailing_zeros();
-        (h >> (64 - bits)) as usize
+        // The high bits index the table; bits 8..32 are the tag.
+        (h >> self.shift) as usize
+    }
+
+    /// Replaces the table with `len` (a power of two) empty slots; returns the old one.
+    fn set_table(&mut self, len: usize) -> Vec<Slot> {
+        self.shift = 64 - len.trailing_zeros();
+        std::mem::replace(&mut self.table, vec![Slot::default(); len])
     }
 
     /// Whether `slot` holds `key`, whose string is `s` (ASCII-lowercased with `LOWER`).
@@ -235,7 +256,7 @@ impl Interner {
         if !key.tag_matches(slot.meta) {
             return false;
         }
-        if key.code != LONG {
+        if !key.is_long() {
             return slot.key == key.words;
         }
         let (st, en) = self.entries[(slot.meta as u32 - 1) as usize];
@@ -343,8 +364,8 @@ impl Interner {
                 return self.insert::<LOWER>(i & mask, s(), key);
             }
             if key.tag_matches(slot.meta)
-                && (key.code != LONG && slot.key == key.words
-                    || key.code == LONG && self.matches::<LOWER>(slot, key, s()))
+                && (!key.is_long() && slot.key == key.words
+                    || key.is_long() && self.matches::<LOWER>(slot, key, s()))
             {
                 return slot.meta as u32 - 1;
             }
@@ -377,7 +398,7 @@ impl Interner {
     fn grow(&mut self) {
         let new_len = (self.table.len() * 2).max(64);
         let mask = new_len - 1;
-        let old = std::mem::replace(&mut self.table, vec![Slot::default(); new_len]);
+        let old = self.set_table(new_len);
         for slot in old.into_iter().filter(|s| s.meta != 0) {
             // Rehash from the stored key (inline) or the arena (long keys).
             let (st, en) = self.entries[(slot.meta as u32 - 1) as usize];
