@@ -251,22 +251,14 @@ pub struct LinearSvm {
 }
 
 /// Row access to the training matrix shared by every binary problem.
-///
-/// Columns are renumbered for the solver (see [`solver_ids`]): `indices` holds the solver's
-/// column ids, and `solver_id[j]` is the solver id of original column `j`. Each row keeps
-/// its non-zeros in their original order, so every dot product and update sums the same terms
-/// in the same order as with the original numbering: the renumbering changes only where the
-/// weights sit in memory, never a result.
 struct Rows<'a> {
     indptr: &'a [usize],
-    indices: Vec<u32>,
+    indices: &'a [u32],
     data: &'a [f32],
     nf: usize,
     bias: f64,
     /// ‖x_i‖² including the constant feature.
     sq_norm: Vec<f64>,
-    /// Solver id of each original column.
-    solver_id: Vec<u32>,
 }
 
 impl<'a> Rows<'a> {
@@ -290,37 +282,15 @@ impl<'a> Rows<'a> {
                     + bias * bias
             })
             .collect();
-        let solver_id = solver_ids(x.indices(), x.cols());
-        let indices = x.indices().iter().map(|&j| solver_id[j as usize]).collect();
         Ok(Rows {
             indptr,
-            indices,
+            indices: x.indices(),
             data,
             nf: x.cols(),
             bias,
             sq_norm,
-            solver_id,
         })
     }
-}
-
-/// The solver's numbering of the columns: by decreasing number of rows using them, ties by
-/// original id (`solver_ids(..)[j]` is the new id of column `j`). The vocabulary is sorted
-/// alphabetically, so in the original numbering a row's frequent terms are spread over the whole weight array (56k × 32 bytes for a block of 8
-/// classes on 20 Newsgroups, more than a core's L2); renumbered, the weights of the terms
-/// most rows use share a few cache lines that stay hot.
-fn solver_ids(indices: &[u32], nf: usize) -> Vec<u32> {
-    let mut df = vec![0u32; nf];
-    for &j in indices {
-        df[j as usize] += 1;
-    }
-    let mut order: Vec<u32> = (0..nf as u32).collect();
-    order.sort_unstable_by_key(|&j| (std::cmp::Reverse(df[j as usize]), j));
-    let mut id = vec![0u32; nf];
-    for (new, &old) in order.iter().enumerate() {
-        id[old as usize] = new as u32;
-    }
-    id
 }
 
 /// Per-class costs of one binary problem inside a block.
@@ -333,9 +303,8 @@ struct Costs {
 }
 
 struct Solution {
-    /// Weights in the solver's column order (see [`Rows`]), the constant feature's weight last
-    /// (emptied once a calibration fold's held-out rows are scored: only `held_scores` is
-    /// needed from a fold).
+    /// Weights with the constant feature's weight last (emptied once a calibration fold's
+    /// held-out rows are scored: only `held_scores` is needed from a fold).
     w: Vec<f64>,
     /// Decision values of the run's held-out rows, in [`Run::held`] order.
     held_scores: Vec<f64>,
@@ -416,7 +385,7 @@ fn solve_block(
     let mut blk = Block {
         lanes,
         width,
-        w: LineAligned::zeroed(nw * width),
+        w: vec![0.0f32; nw * width],
         alpha: vec![0.0f64; l * width],
         // Sign of row i in lane b, as a bit mask over b.
         pos: rows
@@ -464,7 +433,7 @@ struct Block {
     /// Lanes stored per feature: `lanes.len()` rounded up to 1, 2, 4 or 8 (see
     /// [`padded_width`]); the padding lanes stay zero and are never active.
     width: usize,
-    w: LineAligned,
+    w: Vec<f32>,
     alpha: Vec<f64>,
     pos: Vec<u8>,
     active: Vec<u8>,
@@ -541,7 +510,6 @@ impl Block {
             rng,
             ..
         } = self;
-        let w: &mut [f32] = w;
         while running == all {
             for j in 0..l {
                 let k = rng.random_range(j..l);
@@ -655,10 +623,9 @@ impl Block {
     fn retire(&mut self, running: u8, nw: usize, out: &mut [Option<Solution>]) {
         let (width, nl) = (self.width, self.lanes.len());
         let keep: Vec<usize> = (0..nl).filter(|&b| running >> b & 1 == 1).collect();
-        let old_w: &[f32] = &self.w;
         for b in (0..nl).filter(|&b| running >> b & 1 == 0) {
             out[self.lanes[b].slot] = Some(Solution {
-                w: (0..nw).map(|j| old_w[j * width + b] as f64).collect(),
+                w: (0..nw).map(|j| self.w[j * width + b] as f64).collect(),
                 held_scores: Vec::new(),
                 iters: self.lanes[b].iters,
             });
@@ -675,12 +642,11 @@ impl Block {
                 .enumerate()
                 .fold(0u8, |acc, (nb, &ob)| acc | ((m >> ob & 1) << nb))
         };
-        self.w = LineAligned::collect(
-            nw * new_width,
-            old_w
-                .chunks_exact(width)
-                .flat_map(|c| keep.iter().map(move |&b| c[b]).chain((0..pad).map(|_| 0.0))),
-        );
+        self.w = self
+            .w
+            .chunks_exact(width)
+            .flat_map(|c| keep.iter().map(move |&b| c[b]).chain((0..pad).map(|_| 0.0)))
+            .collect();
         self.alpha = self
             .alpha
             .chunks_exact(width)
@@ -695,59 +661,6 @@ impl Block {
             b += 1;
             running >> (b - 1) & 1 == 1
         });
-    }
-}
-
-/// A zeroed `f32` buffer starting on a 64-byte boundary. A block's weights for one feature
-/// (4 to 32 bytes) then never straddle two cache lines; a plain `Vec` of the block's size
-/// comes from `mmap` 16 bytes past a page start, so half of the features' 32-byte groups
-/// would span two lines at width 8.
-struct LineAligned {
-    buf: Vec<f32>,
-    start: usize,
-    len: usize,
-}
-
-impl LineAligned {
-    /// `len` zeros.
-    fn zeroed(len: usize) -> Self {
-        let buf = vec![0.0f32; len + 15];
-        let start = Self::offset(buf.as_ptr());
-        LineAligned { buf, start, len }
-    }
-
-    /// The first `len` values of `values` (zero-padded if it is shorter), written once
-    /// (no zeroing pass first).
-    fn collect(len: usize, values: impl Iterator<Item = f32>) -> Self {
-        let mut buf = Vec::with_capacity(len + 15);
-        let start = Self::offset(buf.as_ptr());
-        buf.resize(start, 0.0);
-        buf.extend(values.take(len));
-        buf.resize(start + len, 0.0);
-        LineAligned { buf, start, len }
-    }
-
-    /// Elements to skip from `buf` to a 64-byte boundary (the buffers are allocated 15
-    /// elements longer than needed; pushes within the capacity do not move them).
-    fn offset(buf: *const f32) -> usize {
-        // `align_offset` may in principle decline (usize::MAX); unaligned is only slower.
-        match buf.align_offset(64) {
-            o if o < 16 => o,
-            _ => 0,
-        }
-    }
-}
-
-impl std::ops::Deref for LineAligned {
-    type Target = [f32];
-    fn deref(&self) -> &[f32] {
-        &self.buf[self.start..self.start + self.len]
-    }
-}
-
-impl std::ops::DerefMut for LineAligned {
-    fn deref_mut(&mut self) -> &mut [f32] {
-        &mut self.buf[self.start..self.start + self.len]
     }
 }
 
@@ -776,8 +689,7 @@ fn dot_block<const B: usize>(x: &Rows, w: &[f32], r: usize) -> [f64; B] {
     for (&j, &v) in x.indices[s..e].iter().zip(&x.data[s..e]) {
         let base = j as usize * B;
         for b in 0..B {
-            // SAFETY: `Rows::new` checked every column index < nf and renumbers them by a
-            // permutation of 0..nf, so j < nf and j·B + b < nf·B.
+            // SAFETY: `Rows::new` checked every column index j < nf, so j·B + b < nf·B.
             acc[b] += unsafe { *w.get_unchecked(base + b) } * v;
         }
     }
@@ -962,7 +874,7 @@ fn score_held_n<const B: usize>(x: &Rows, held: &[usize], sols: &mut [Solution])
         for (&j, &v) in x.indices[st..e].iter().zip(&x.data[st..e]) {
             let base = j as usize * B;
             for b in 0..B {
-                // SAFETY: as in `dot_block`.
+                // SAFETY: `Rows::new` checked every column index j < nf, so j·B + b < nf·B.
                 acc[b] += unsafe { *wt.get_unchecked(base + b) } * v as f64;
             }
         }
@@ -1189,9 +1101,8 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
         let mut weights = Array2::<f32>::zeros((k, nf));
         let mut intercept = Array1::<f32>::zeros(k);
         for (c, s) in sols.iter().enumerate() {
-            // Back from the solver's column numbering to the original one.
-            for (o, &j) in weights.row_mut(c).iter_mut().zip(&x.solver_id) {
-                *o = s.w[j as usize] as f32;
+            for (o, &v) in weights.row_mut(c).iter_mut().zip(&s.w[..nf]) {
+                *o = v as f32;
             }
             intercept[c] = (s.w[nf] * bias) as f32;
         }
