@@ -13,6 +13,7 @@
 //! also merges the analysed batches. Documents, errors and counts still come out in walk
 //! order, exactly as a one-by-one read gives them.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
@@ -197,20 +198,27 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Reads a chunk of files in order, into one reused buffer.
+thread_local! {
+    /// Each reading thread's buffer, kept between chunks: no allocation or clearing of
+    /// [`READ_BUF`] bytes per chunk.
+    static THREAD_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads a chunk of files in order, into the thread's reused buffer.
 fn read_chunk(files: Vec<DirFile>, spec: ReadSpec) -> Vec<FileOutcome> {
-    let mut buf = Vec::new();
-    files
-        .into_iter()
-        .map(|file| {
-            // A file beside the class folders has no class: a README, or a flat folder.
-            if file.class.is_none() && spec.require_labels {
-                FileOutcome::Unlabelled
-            } else {
-                FileOutcome::Read(read_doc(file, spec.n_labels, &mut buf))
-            }
-        })
-        .collect()
+    THREAD_BUF.with_borrow_mut(|buf| {
+        files
+            .into_iter()
+            .map(|file| {
+                // A file beside the class folders has no class: a README, or a flat folder.
+                if file.class.is_none() && spec.require_labels {
+                    FileOutcome::Unlabelled
+                } else {
+                    FileOutcome::Read(read_doc(file, spec.n_labels, buf))
+                }
+            })
+            .collect()
+    })
 }
 
 /// Reads one file as a document (and whether it needed Latin-1), using `buf` for the
