@@ -4,12 +4,21 @@
 //! A folder corpus is thousands of small files (20 Newsgroups: 11,314 of 2 KB on average),
 //! so the cost per file matters more than the bytes: the walk takes each entry's type from
 //! the directory listing (no `stat` per file), ids and classes are built once during the
-//! walk, and each file is read with open + read + close into one reused buffer (no size
+//! walk, and each file is read with open + read + close into a reused buffer (no size
 //! query and no allocation per file), then copied once into its text.
+//!
+//! Reading (open, read, close, UTF-8 check, copy: about a third of the CPU of analysing
+//! the text) runs on the rayon pool, in chunks of consecutive files handed out a few
+//! chunks ahead of the consumer, so it no longer sits on the consumer's thread, which
+//! also merges the analysed batches. Documents, errors and counts still come out in walk
+//! order, exactly as a one-by-one read gives them.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::source::{decode_lenient, normalize_newlines, strip_bom};
 use super::{CorpusError, Document, ReadOptions, ReadSummary};
@@ -22,6 +31,13 @@ const READ_BUF: usize = 64 << 10;
 /// A read buffer grown past this (by an unusually large file) is given back afterwards,
 /// so one huge document does not pin its size for the rest of the walk.
 const READ_BUF_KEEP: usize = 4 << 20;
+/// Files per reading task: ~0.5 ms of open + read + decode for 20 Newsgroups' 2 KB
+/// posts, enough to amortise handing the task over, small enough that the first texts
+/// arrive early.
+const READ_CHUNK: usize = 64;
+/// Reading tasks queued ahead of the consumer: keeps the pool's threads supplied while
+/// bounding what is read but not yet consumed (a few hundred files).
+const READ_AHEAD: usize = 6;
 
 /// One file of the corpus, with what its document needs besides the text.
 struct DirFile {
@@ -32,16 +48,47 @@ struct DirFile {
     class: Option<String>,
 }
 
-/// A directory corpus, as the list of its files (paths only: contents are read one at a
-/// time).
-pub(crate) struct DirWalker {
-    /// Files in reading order, reversed so `pop` yields the next.
-    files: Vec<DirFile>,
+/// What one file of the walk gives the stream, in walk order.
+enum FileOutcome {
+    /// A file without a class when labels are required (a README beside the folders).
+    Unlabelled,
+    /// The document (and whether it needed Latin-1), or why the file could not be read.
+    Read(Result<(Document, bool), CorpusError>),
+}
+
+/// A chunk of consecutive files, read by whichever thread gets to it first: a pool
+/// thread ahead of the consumer, or the consumer itself when no pool thread has started
+/// it yet (so the consumer never waits for a task stuck behind other work in the pool,
+/// and never blocks a pool thread on a task that only the pool could run).
+struct ReadTask {
+    /// The files, taken by the thread that reads them.
+    files: Mutex<Option<Vec<DirFile>>>,
+    /// What the files gave, once read by a pool thread.
+    outcomes: Mutex<Option<Vec<FileOutcome>>>,
+    /// Signalled when `outcomes` is filled.
+    ready: Condvar,
+}
+
+/// What every file read needs to know besides the file.
+#[derive(Clone, Copy)]
+struct ReadSpec {
     /// Number of requested label columns; the folder name goes in the first.
     n_labels: usize,
     require_labels: bool,
-    /// Reused for every file's bytes.
-    buf: Vec<u8>,
+}
+
+/// A directory corpus, as the list of its files (paths only: contents are read a chunk
+/// at a time, on the rayon pool, a few chunks ahead of the consumer).
+pub(crate) struct DirWalker {
+    /// Files not handed to a reading task yet, in reading order, in chunks.
+    unread: VecDeque<Vec<DirFile>>,
+    /// Reading tasks handed out, in order.
+    pending: VecDeque<Arc<ReadTask>>,
+    /// Outcomes of the chunk being consumed, reversed so `pop` yields the next.
+    current: Vec<FileOutcome>,
+    /// Files whose outcome has not been consumed yet.
+    left: usize,
+    spec: ReadSpec,
 }
 
 impl DirWalker {
@@ -49,18 +96,27 @@ impl DirWalker {
     pub(crate) fn new(root: &Path, opts: &ReadOptions) -> Result<Self, CorpusError> {
         let mut files = Vec::new();
         walk(root, None, 0, &mut files)?;
-        files.reverse();
+        let left = files.len();
+        let mut unread = VecDeque::with_capacity(left.div_ceil(READ_CHUNK));
+        let mut files = files.into_iter().peekable();
+        while files.peek().is_some() {
+            unread.push_back(files.by_ref().take(READ_CHUNK).collect());
+        }
         Ok(DirWalker {
-            files,
-            n_labels: opts.label_cols.len(),
-            require_labels: opts.require_labels,
-            buf: Vec::new(),
+            unread,
+            pending: VecDeque::new(),
+            current: Vec::new(),
+            left,
+            spec: ReadSpec {
+                n_labels: opts.label_cols.len(),
+                require_labels: opts.require_labels,
+            },
         })
     }
 
     /// Files not read yet (each gives at most one document or error).
     pub(crate) fn files_left(&self) -> usize {
-        self.files.len()
+        self.left
     }
 
     /// Reads the next file as a document (and whether it needed Latin-1).
@@ -69,40 +125,135 @@ impl DirWalker {
         summary: &mut ReadSummary,
     ) -> Option<Result<(Document, bool), CorpusError>> {
         loop {
-            let file = self.files.pop()?;
-            // A file beside the class folders has no class: a README, or a flat folder.
-            if file.class.is_none() && self.require_labels {
-                summary.unlabelled_skipped += 1;
-                continue;
-            }
-            let len = match read_file(&file.path, &mut self.buf) {
-                Ok(n) => n,
-                Err(e) => {
-                    return Some(Err(CorpusError::BadRecord {
-                        path: file.path,
-                        line: 0,
-                        message: format!("cannot read the file: {e}"),
-                    }))
+            let outcome = match self.current.pop() {
+                Some(o) => o,
+                None => {
+                    self.current = self.next_chunk()?;
+                    self.current.reverse();
+                    continue;
                 }
             };
-            let (text, latin1) = decode_lenient(strip_bom(&self.buf[..len]));
-            if self.buf.len() > READ_BUF_KEEP {
-                self.buf = Vec::new();
+            self.left -= 1;
+            match outcome {
+                FileOutcome::Unlabelled => summary.unlabelled_skipped += 1,
+                FileOutcome::Read(r) => return Some(r),
             }
-            let mut labels = vec![None; self.n_labels];
-            if let Some(first) = labels.first_mut() {
-                *first = file.class;
-            }
-            let doc = Document {
-                id: file.id,
-                text: normalize_newlines(text),
-                pair: None,
-                labels,
-                group: None,
-            };
-            return Some(Ok((doc, latin1)));
         }
     }
+
+    /// The outcomes of the next chunk of files, after topping up the reading tasks
+    /// queued ahead; `None` when every file has been read.
+    fn next_chunk(&mut self) -> Option<Vec<FileOutcome>> {
+        while self.pending.len() <= READ_AHEAD {
+            let Some(files) = self.unread.pop_front() else {
+                break;
+            };
+            let task = Arc::new(ReadTask {
+                files: Mutex::new(Some(files)),
+                outcomes: Mutex::new(None),
+                ready: Condvar::new(),
+            });
+            let (worker, spec) = (Arc::clone(&task), self.spec);
+            rayon::spawn(move || worker.run(spec));
+            self.pending.push_back(task);
+        }
+        let task = self.pending.pop_front()?;
+        Some(task.take_outcomes(self.spec))
+    }
+}
+
+impl ReadTask {
+    /// On a pool thread: reads the files unless the consumer already took them.
+    fn run(&self, spec: ReadSpec) {
+        let Some(files) = lock(&self.files).take() else {
+            return;
+        };
+        let outcomes = read_chunk(files, spec);
+        *lock(&self.outcomes) = Some(outcomes);
+        self.ready.notify_one();
+    }
+
+    /// For the consumer: reads the files itself if no pool thread has started on them,
+    /// else waits for the thread that did.
+    fn take_outcomes(&self, spec: ReadSpec) -> Vec<FileOutcome> {
+        let files = lock(&self.files).take();
+        if let Some(files) = files {
+            return read_chunk(files, spec);
+        }
+        let mut outcomes = lock(&self.outcomes);
+        loop {
+            if let Some(o) = outcomes.take() {
+                return o;
+            }
+            outcomes = self
+                .ready
+                .wait(outcomes)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// Locks `m`; a panic elsewhere while holding it leaves plain data, still usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+thread_local! {
+    /// Each reading thread's buffer, kept between chunks: no allocation or clearing of
+    /// [`READ_BUF`] bytes per chunk.
+    static THREAD_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads a chunk of files in order, into the thread's reused buffer.
+fn read_chunk(files: Vec<DirFile>, spec: ReadSpec) -> Vec<FileOutcome> {
+    THREAD_BUF.with_borrow_mut(|buf| {
+        files
+            .into_iter()
+            .map(|file| {
+                // A file beside the class folders has no class: a README, or a flat folder.
+                if file.class.is_none() && spec.require_labels {
+                    FileOutcome::Unlabelled
+                } else {
+                    FileOutcome::Read(read_doc(file, spec.n_labels, buf))
+                }
+            })
+            .collect()
+    })
+}
+
+/// Reads one file as a document (and whether it needed Latin-1), using `buf` for the
+/// bytes.
+fn read_doc(
+    file: DirFile,
+    n_labels: usize,
+    buf: &mut Vec<u8>,
+) -> Result<(Document, bool), CorpusError> {
+    let len = match read_file(&file.path, buf) {
+        Ok(n) => n,
+        Err(e) => {
+            return Err(CorpusError::BadRecord {
+                path: file.path,
+                line: 0,
+                message: format!("cannot read the file: {e}"),
+            })
+        }
+    };
+    let (text, latin1) = decode_lenient(strip_bom(&buf[..len]));
+    if buf.len() > READ_BUF_KEEP {
+        *buf = Vec::new();
+    }
+    let mut labels = vec![None; n_labels];
+    if let Some(first) = labels.first_mut() {
+        *first = file.class;
+    }
+    let doc = Document {
+        id: file.id,
+        text: normalize_newlines(text),
+        pair: None,
+        labels,
+        group: None,
+    };
+    Ok((doc, latin1))
 }
 
 /// Reads the whole file at `path` into the front of `buf` (grown as needed, never

@@ -450,6 +450,76 @@ fn directory_files_larger_than_the_read_buffer_are_read_whole() {
     );
 }
 
+/// A folder corpus of `per_class` files in each of three classes (more files than the
+/// reader hands to one reading task, and than it queues ahead), plus a README in the root;
+/// returns the documents expected from it, in walk order.
+fn many_file_corpus(dir: &TempDir, per_class: usize) -> Vec<Document> {
+    write(dir, "README", b"about");
+    let mut expected = Vec::new();
+    for class in ["a", "b", "c"] {
+        // Zero-padded names: byte order is numeric order.
+        for i in 0..per_class {
+            let id = format!("{class}/{i:04}.txt");
+            let text = format!("text {i} of {class}");
+            write(dir, &id, text.as_bytes());
+            expected.push(doc(&id, &text, &[Some(class)]));
+        }
+    }
+    expected
+}
+
+#[test]
+fn directory_corpora_of_many_files_keep_walk_order_on_any_pool() {
+    let dir = TempDir::new().unwrap();
+    let expected = many_file_corpus(&dir, 700);
+    let (docs, summary) = read_corpus(dir.path(), &opts(&[], &["y"])).unwrap();
+    assert_eq!(docs, expected);
+    assert_eq!(summary.documents, expected.len());
+    assert_eq!(summary.unlabelled_skipped, 1);
+    // Read from inside a one-thread pool: the reader must neither deadlock waiting for
+    // its own reading tasks nor change the order.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let (in_pool, _) = pool
+        .install(|| read_corpus(dir.path(), &opts(&[], &["y"])))
+        .unwrap();
+    assert_eq!(in_pool, expected);
+}
+
+#[test]
+fn an_unreadable_file_among_many_is_reported_in_its_place() {
+    let dir = TempDir::new().unwrap();
+    let mut expected = many_file_corpus(&dir, 300);
+    // A dangling symlink cannot be read, even by root.
+    let bad = dir.path().join("b/0150.txt");
+    std::fs::remove_file(&bad).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &bad).unwrap();
+    let at = expected.iter().position(|d| d.id == "b/0150.txt").unwrap();
+
+    let mut stream = open_corpus(dir.path(), &opts(&[], &["y"])).unwrap();
+    let before: Vec<Document> = stream.by_ref().map_while(Result::ok).collect();
+    assert_eq!(before, expected[..at]);
+    assert!(stream.next().is_none(), "the error ends the stream");
+    let err = open_corpus(dir.path(), &opts(&[], &["y"]))
+        .unwrap()
+        .find_map(Result::err)
+        .unwrap();
+    assert!(
+        err.to_string().contains("b/0150.txt") && err.to_string().contains("cannot read"),
+        "{err}"
+    );
+
+    let mut o = opts(&[], &["y"]);
+    o.skip_bad = true;
+    let (docs, summary) = read_corpus(dir.path(), &o).unwrap();
+    expected.remove(at);
+    assert_eq!(docs, expected);
+    assert_eq!(summary.skipped_bad, 1);
+    assert_eq!(summary.documents, expected.len());
+}
+
 /// Sizes (in texts) of the batches of 100 texts of 9 bytes, batch size 90 bytes, ramp
 /// from 10 bytes; `sized` says whether the stream tells how many documents are left.
 fn ramp_batch_sizes(sized: bool) -> Vec<usize> {
