@@ -61,12 +61,21 @@ enum FileOutcome {
 /// it yet (so the consumer never waits for a task stuck behind other work in the pool,
 /// and never blocks a pool thread on a task that only the pool could run).
 struct ReadTask {
-    /// The files, taken by the thread that reads them.
-    files: Mutex<Option<Vec<DirFile>>>,
-    /// What the files gave, once read by a pool thread.
-    outcomes: Mutex<Option<Vec<FileOutcome>>>,
-    /// Signalled when `outcomes` is filled.
+    state: Mutex<TaskState>,
+    /// Signalled when a pool thread has read the files.
     ready: Condvar,
+}
+
+/// Where a [`ReadTask`] stands.
+enum TaskState {
+    /// Nobody has started on the files.
+    Unread(Vec<DirFile>),
+    /// A pool thread is reading them.
+    Reading,
+    /// A pool thread has read them; the consumer has not taken the outcomes yet.
+    Read(Vec<FileOutcome>),
+    /// The consumer has the outcomes (or is reading the files itself).
+    Taken,
 }
 
 /// What every file read needs to know besides the file.
@@ -149,8 +158,7 @@ impl DirWalker {
                 break;
             };
             let task = Arc::new(ReadTask {
-                files: Mutex::new(Some(files)),
-                outcomes: Mutex::new(None),
+                state: Mutex::new(TaskState::Unread(files)),
                 ready: Condvar::new(),
             });
             let (worker, spec) = (Arc::clone(&task), self.spec);
@@ -165,30 +173,41 @@ impl DirWalker {
 impl ReadTask {
     /// On a pool thread: reads the files unless the consumer already took them.
     fn run(&self, spec: ReadSpec) {
-        let Some(files) = lock(&self.files).take() else {
-            return;
+        let files = {
+            let mut state = lock(&self.state);
+            match std::mem::replace(&mut *state, TaskState::Reading) {
+                TaskState::Unread(files) => files,
+                other => {
+                    *state = other;
+                    return;
+                }
+            }
         };
         let outcomes = read_chunk(files, spec);
-        *lock(&self.outcomes) = Some(outcomes);
+        *lock(&self.state) = TaskState::Read(outcomes);
         self.ready.notify_one();
     }
 
     /// For the consumer: reads the files itself if no pool thread has started on them,
     /// else waits for the thread that did.
     fn take_outcomes(&self, spec: ReadSpec) -> Vec<FileOutcome> {
-        let files = lock(&self.files).take();
-        if let Some(files) = files {
-            return read_chunk(files, spec);
-        }
-        let mut outcomes = lock(&self.outcomes);
+        let mut state = lock(&self.state);
         loop {
-            if let Some(o) = outcomes.take() {
-                return o;
+            match std::mem::replace(&mut *state, TaskState::Taken) {
+                TaskState::Unread(files) => {
+                    drop(state);
+                    return read_chunk(files, spec);
+                }
+                TaskState::Read(outcomes) => return outcomes,
+                TaskState::Reading => {
+                    *state = TaskState::Reading;
+                    state = self
+                        .ready
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                TaskState::Taken => unreachable!("a reading task's outcomes are taken once"),
             }
-            outcomes = self
-                .ready
-                .wait(outcomes)
-                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 }
