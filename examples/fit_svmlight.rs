@@ -60,6 +60,9 @@ struct Args {
     /// Solver tolerance inside the calibration folds.
     #[arg(long, default_value_t = 0.5)]
     calibration_tol: f32,
+    /// Cap on the outer passes of each calibration fold.
+    #[arg(long, default_value_t = 5)]
+    calibration_max_iter: usize,
     /// Timed repetitions.
     #[arg(long, default_value_t = 5)]
     reps: usize,
@@ -91,6 +94,7 @@ fn fit_predict(
                 .calibrate(args.calibrate)
                 .calibration_folds(args.calibration_folds)
                 .calibration_tol(args.calibration_tol)
+                .calibration_max_iter(args.calibration_max_iter)
                 .n_classes(k);
             if let Some(tol) = args.tol {
                 p = p.tol(tol as f32);
