@@ -943,9 +943,9 @@ fn train_runs(
 }
 
 /// Scores `held` rows with every solution of a block (filling `held_scores`). The weights are
-/// laid out feature-major for the pass, so each non-zero is read
-/// once for all classes; each score is still summed per class in f64, the bias term first
-/// and then the row's terms in order, so it does not depend on the blocking.
+/// laid out feature-major for the pass, so each non-zero is read once for all classes; each
+/// score is still summed per class in f64, the bias term first and then the row's terms in
+/// order, so it does not depend on the blocking.
 fn score_held(x: &Rows, held: &[usize], sols: &mut [Solution]) {
     match padded_width(sols.len()) {
         1 => score_held_n::<1>(x, held, sols),
@@ -1219,14 +1219,13 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
                 .collect();
             let sizes = block_sizes(n_problems, 1);
             let full = train_runs(&x, &y, &runs[..1], k, &cw, p, &sizes, Some(&starts), false);
-            (full.into_iter().next(), fold_sols)
+            (full.into_iter().next().expect("the full run"), fold_sols)
         } else {
             let sizes = block_sizes(n_problems, runs.len());
             let mut solved = train_runs(&x, &y, &runs, k, &cw, p, &sizes, None, false);
             let full = solved.remove(0);
-            (Some(full), solved)
+            (full, solved)
         };
-        let sols = sols.expect("the full run");
 
         let mut weights = Array2::<f32>::zeros((k, nf));
         let mut intercept = Array1::<f32>::zeros(k);
