@@ -11,7 +11,9 @@
 //! pool, and when streaming with [`TfidfVectorizer::fit_transform_batches`], where it also
 //! overlaps reading; a batch's raw text is dropped once counted).
 //! (2) Keys are mapped to terms, pairs of a document that map to one term are merged, and
-//! document frequencies are counted; terms are filtered (min_df, max_df, max_features)
+//! document frequencies are counted (when keys are the terms, each chunk counts its keys'
+//! document frequencies and the append sums them, so no pass over the pairs is left for
+//! after reading); terms are filtered (min_df, max_df, max_features)
 //! and sorted, so the column order depends only on the corpus. (3) In parallel per chunk,
 //! each row is mapped to columns, sorted and weighted, and written back in place over
 //! its own pairs: the counts array becomes the CSR data, so the corpus's counts exist
@@ -141,6 +143,11 @@ struct ChunkCounts {
     pairs: Vec<(u32, u32)>,
     /// End offset into `pairs` of each document.
     doc_ends: Vec<usize>,
+    /// Per local id: the number of documents it occurs in (empty for n-grams counted by
+    /// id). Summed per global key as chunks are appended, so that when keys are the terms
+    /// (no stop words or stemmer) the document frequencies are known as soon as the last
+    /// chunk is in, without a pass over every pair after reading.
+    key_df: Vec<u32>,
     /// Set by [`ngrams::count_chunk_ngrams`]: then `keys` are local terms and pair ids are term
     /// ids or `GRAM | gram id`.
     grams: Option<ngrams::ChunkGrams>,
@@ -228,6 +235,7 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
     // take the general path.
     let fused = raw_lowercase_unigrams(analyzer);
     let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut key_df: Vec<u32> = Vec::new();
     for text in texts {
         let text = text.as_ref();
         if unigram {
@@ -253,11 +261,11 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
                 *c += 1;
             });
         }
-        pairs.extend(
-            touched
-                .iter()
-                .map(|&id| (id, std::mem::take(&mut counts[id as usize]))),
-        );
+        key_df.resize(counts.len(), 0);
+        pairs.extend(touched.iter().map(|&id| {
+            key_df[id as usize] += 1;
+            (id, std::mem::take(&mut counts[id as usize]))
+        }));
         touched.clear();
         doc_ends.push(pairs.len());
     }
@@ -265,6 +273,7 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
         keys,
         pairs,
         doc_ends,
+        key_df,
         grams: None,
     }
 }
@@ -294,6 +303,9 @@ struct Counts {
     doc_ends: Vec<usize>,
     /// Number of documents at the end of each appended chunk (the unit of parallelism).
     chunk_docs: Vec<usize>,
+    /// Document frequency per global key, summed from the chunks' [`ChunkCounts::key_df`]
+    /// (not kept for n-grams counted by id).
+    key_df: Vec<u32>,
     /// For n-gram analyzers counted by id ([`ngrams::count_chunk_ngrams`]): the global
     /// n-gram table; `keys` then holds terms, and `ids` uids (see the `ngrams` module).
     grams: Option<ngrams::GramTable>,
@@ -308,6 +320,11 @@ impl Counts {
         }
         let remap: Vec<u32> = c.keys.iter().map(|k| self.keys.intern(k)).collect();
         drop(c.keys);
+        self.key_df.resize(self.keys.len(), 0);
+        for (&g, &df) in remap.iter().zip(&c.key_df) {
+            self.key_df[g as usize] += df;
+        }
+        drop(c.key_df);
         let base = self.ids.len();
         self.ids
             .extend(c.pairs.iter().map(|&(l, _)| remap[l as usize]));
@@ -1047,6 +1064,8 @@ fn term_vocabulary(
     }
 
     // Phase 2c: pairs → term ids, document frequencies (and total counts if needed).
+    // When keys are the terms, document frequencies were summed as the chunks came in,
+    // and total counts are only needed if max_features has to cut (computed below then).
     let n_terms = terms.len();
     let want_tf = params.max_features.is_some();
     let zeros = || {
@@ -1056,31 +1075,36 @@ fn term_vocabulary(
         )
     };
     let map = key_to_term.as_deref();
-    let (df, tf) = all
-        .chunks_mut()
-        .into_par_iter()
-        .fold(
-            || (zeros(), vec![u32::MAX; if merge { n_terms } else { 0 }]),
-            |((mut df, mut tf), mut seen), (_, ends, ids, counts)| {
-                relabel(
-                    chunk_base(ends, ids.len()),
-                    ends,
-                    ids,
-                    counts,
-                    map,
-                    &mut df,
-                    &mut tf,
-                    &mut seen,
-                );
-                ((df, tf), seen)
-            },
-        )
-        .map(|(acc, _)| acc)
-        .reduce(zeros, |(mut df, mut tf), (df2, tf2)| {
-            df.iter_mut().zip(df2).for_each(|(a, b)| *a += b);
-            tf.iter_mut().zip(tf2).for_each(|(a, b)| *a += b);
-            (df, tf)
-        });
+    let key_df = std::mem::take(&mut all.key_df);
+    let (df, mut tf) = if !merge && key_df.len() == n_terms {
+        (key_df, Vec::new())
+    } else {
+        drop(key_df);
+        all.chunks_mut()
+            .into_par_iter()
+            .fold(
+                || (zeros(), vec![u32::MAX; if merge { n_terms } else { 0 }]),
+                |((mut df, mut tf), mut seen), (_, ends, ids, counts)| {
+                    relabel(
+                        chunk_base(ends, ids.len()),
+                        ends,
+                        ids,
+                        counts,
+                        map,
+                        &mut df,
+                        &mut tf,
+                        &mut seen,
+                    );
+                    ((df, tf), seen)
+                },
+            )
+            .map(|(acc, _)| acc)
+            .reduce(zeros, |(mut df, mut tf), (df2, tf2)| {
+                df.iter_mut().zip(df2).for_each(|(a, b)| *a += b);
+                tf.iter_mut().zip(tf2).for_each(|(a, b)| *a += b);
+                (df, tf)
+            })
+    };
     drop(key_to_term);
 
     // Filter by document frequency, then keep the max_features most frequent terms.
@@ -1093,6 +1117,9 @@ fn term_vocabulary(
         .collect();
     if let Some(limit) = params.max_features {
         if kept.len() > limit {
+            if tf.len() != n_terms {
+                tf = term_totals(all, n_terms);
+            }
             kept.par_sort_unstable_by(|&a, &b| {
                 tf[b as usize]
                     .cmp(&tf[a as usize])
@@ -1116,6 +1143,24 @@ fn term_vocabulary(
         .map(|&g| idf_weight(params, n_docs, df[g as usize]))
         .collect();
     Ok((vocabulary, idf, term_to_col))
+}
+
+/// Total occurrences of each term over all documents, when pair ids are term ids (keys
+/// that are the terms, no pairs merged or dropped).
+fn term_totals(all: &mut Counts, n_terms: usize) -> Vec<u64> {
+    let zeros = || vec![0u64; n_terms];
+    all.chunks_mut()
+        .into_par_iter()
+        .fold(zeros, |mut tf, (_, _, ids, counts)| {
+            for (&t, &n) in ids.iter().zip(counts.iter()) {
+                tf[t as usize] += u64::from(n);
+            }
+            tf
+        })
+        .reduce(zeros, |mut a, b| {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+            a
+        })
 }
 
 /// Sorts term ids by their strings (byte order, which is `str`'s order). Each id is
