@@ -798,7 +798,9 @@ impl TfidfVectorizer {
         let (vocabulary, idf, term_to_col) = match all.grams.take() {
             Some(table) => {
                 let terms = std::mem::take(&mut all.keys);
-                ngrams::gram_vocabulary(params, terms, table, n_docs, &all.ids, &all.counts)?
+                let (v, idf, map) =
+                    ngrams::gram_vocabulary(params, terms, table, n_docs, &all.ids, &all.counts)?;
+                (VocabularyParts::Built(v), idf, map)
             }
             None => term_vocabulary(&analyzer, params, &mut all, n_docs)?,
         };
@@ -818,49 +820,55 @@ impl TfidfVectorizer {
             len_slices.push(a);
             rest = b;
         }
-        let written: Vec<usize> = parts
-            .par_drain(..)
-            .zip(len_slices)
-            .map(|((_, ends, ids, counts), lens)| {
-                let base = chunk_base(ends, ids.len());
-                let mut row: Vec<u64> = Vec::new();
-                let mut sorter = RowSorter::new(n_cols);
-                let mut wbuf = Vec::new();
-                let (mut start, mut pos) = (0usize, 0usize);
-                let mut out_i: Vec<u32> = Vec::new();
-                let mut out_d: Vec<f32> = Vec::new();
-                for (&end, len) in ends.iter().zip(lens.iter_mut()) {
-                    let end = end - base;
-                    row.clear();
-                    row.reserve(end - start);
-                    // A plain loop over zipped slices: one bounds check per row, not
-                    // two per pair as indexing from a `filter_map` costs.
-                    for (&id, &n) in ids[start..end].iter().zip(&counts[start..end]) {
-                        let col = if n == 0 { NONE } else { map[id as usize] };
-                        if col != NONE {
-                            row.push(u64::from(col) << 32 | u64::from(n));
+        let weigh_rows = || -> Vec<usize> {
+            parts
+                .par_drain(..)
+                .zip(len_slices)
+                .map(|((_, ends, ids, counts), lens)| {
+                    let base = chunk_base(ends, ids.len());
+                    let mut row: Vec<u64> = Vec::new();
+                    let mut sorter = RowSorter::new(n_cols);
+                    let mut wbuf = Vec::new();
+                    let (mut start, mut pos) = (0usize, 0usize);
+                    let mut out_i: Vec<u32> = Vec::new();
+                    let mut out_d: Vec<f32> = Vec::new();
+                    for (&end, len) in ends.iter().zip(lens.iter_mut()) {
+                        let end = end - base;
+                        row.clear();
+                        row.reserve(end - start);
+                        // A plain loop over zipped slices: one bounds check per row, not
+                        // two per pair as indexing from a `filter_map` costs.
+                        for (&id, &n) in ids[start..end].iter().zip(&counts[start..end]) {
+                            let col = if n == 0 { NONE } else { map[id as usize] };
+                            if col != NONE {
+                                row.push(u64::from(col) << 32 | u64::from(n));
+                            }
                         }
+                        // Columns are distinct within a row, so this orders by column.
+                        sorter.sort(&mut row);
+                        let n = row.len();
+                        out_i.resize(n, 0);
+                        out_d.resize(n, 0.0);
+                        weigher.weigh(&row, &mut wbuf, &mut out_i, &mut out_d);
+                        // pos <= start: the kept pairs never outnumber the row's pairs.
+                        ids[pos..pos + n].copy_from_slice(&out_i);
+                        for (c, d) in counts[pos..pos + n].iter_mut().zip(&out_d) {
+                            *c = d.to_bits();
+                        }
+                        *len = n as u32;
+                        pos += n;
+                        start = end;
                     }
-                    // Columns are distinct within a row, so this orders by column.
-                    sorter.sort(&mut row);
-                    let n = row.len();
-                    out_i.resize(n, 0);
-                    out_d.resize(n, 0.0);
-                    weigher.weigh(&row, &mut wbuf, &mut out_i, &mut out_d);
-                    // pos <= start: the kept pairs never outnumber the row's pairs.
-                    ids[pos..pos + n].copy_from_slice(&out_i);
-                    for (c, d) in counts[pos..pos + n].iter_mut().zip(&out_d) {
-                        *c = d.to_bits();
-                    }
-                    *len = n as u32;
-                    pos += n;
-                    start = end;
-                }
-                pos
-            })
-            .collect();
+                    pos
+                })
+                .collect()
+        };
+        let (vocabulary, written) = rayon::join(|| vocabulary.build(), weigh_rows);
+        let vocabulary = vocabulary?;
         drop(parts);
-        // Close the gaps between chunks (a memmove of each chunk's kept prefix).
+        // Close the gaps between chunks (a memmove of each chunk's kept prefix), the
+        // indices and the weights on two threads.
+        let mut moves = Vec::with_capacity(written.len());
         let (mut at, mut doc0, mut chunk_start) = (0usize, 0usize, 0usize);
         for (&n, &doc1) in written.iter().zip(&all.chunk_docs) {
             let chunk_end = if doc1 > doc0 {
@@ -868,12 +876,17 @@ impl TfidfVectorizer {
             } else {
                 chunk_start
             };
-            all.ids.copy_within(chunk_start..chunk_start + n, at);
-            all.counts.copy_within(chunk_start..chunk_start + n, at);
+            moves.push((chunk_start..chunk_start + n, at));
             at += n;
             chunk_start = chunk_end;
             doc0 = doc1;
         }
+        let close_gaps = |v: &mut Vec<u32>| {
+            for (from, to) in &moves {
+                v.copy_within(from.clone(), *to);
+            }
+        };
+        rayon::join(|| close_gaps(&mut all.ids), || close_gaps(&mut all.counts));
         let Counts {
             mut ids,
             mut counts,
@@ -1036,7 +1049,7 @@ fn term_vocabulary(
     params: &TfidfParams,
     all: &mut Counts,
     n_docs: usize,
-) -> Result<(Vocabulary, Vec<f32>, Vec<u32>), FeatureError> {
+) -> Result<(VocabularyParts, Vec<f32>, Vec<u32>), FeatureError> {
     // Phase 2b: keys → terms. For unigrams with stop words or a stemmer, each
     // distinct token is mapped once here (in parallel), not once per occurrence.
     let keys = std::mem::take(&mut all.keys);
@@ -1136,13 +1149,40 @@ fn term_vocabulary(
     for (col, &g) in kept.iter().enumerate() {
         term_to_col[g as usize] = col as u32;
     }
-    let vocabulary = Vocabulary::new(kept.iter().map(|&g| terms.get(g)))
-        .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))?;
     let idf: Vec<f32> = kept
         .iter()
         .map(|&g| idf_weight(params, n_docs, df[g as usize]))
         .collect();
-    Ok((vocabulary, idf, term_to_col))
+    Ok((VocabularyParts::Terms { terms, kept }, idf, term_to_col))
+}
+
+/// A fitted vocabulary, or what it is built from: the ids of the kept terms in column
+/// order and the interner holding them. Phase 3 needs only the column count and the
+/// term → column map, so building the vocabulary (its text and lookup table) and freeing
+/// the interner run on one thread while the others weigh rows, instead of before them.
+enum VocabularyParts {
+    Built(Vocabulary),
+    Terms { terms: Interner, kept: Vec<u32> },
+}
+
+impl VocabularyParts {
+    /// The number of columns.
+    fn len(&self) -> usize {
+        match self {
+            VocabularyParts::Built(v) => v.len(),
+            VocabularyParts::Terms { kept, .. } => kept.len(),
+        }
+    }
+
+    fn build(self) -> Result<Vocabulary, FeatureError> {
+        match self {
+            VocabularyParts::Built(v) => Ok(v),
+            VocabularyParts::Terms { terms, kept } => {
+                Vocabulary::new(kept.iter().map(|&g| terms.get(g)))
+                    .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))
+            }
+        }
+    }
 }
 
 /// Total occurrences of each term over all documents, when pair ids are term ids (keys
