@@ -10,7 +10,6 @@ use crate::text::{Analyzer, AnalyzerConfig};
 use anyhow::{bail, Context, Result};
 use linfa::DatasetBase;
 use ndarray::Array1;
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 /// One label column turned into class indices over the documents that carry a label.
@@ -30,21 +29,81 @@ pub struct LabelledTask {
 impl LabelledTask {
     /// Collects label column `column` (an index into `Document::labels`) named `name`.
     pub fn from_documents(docs: &[Document], column: usize, name: &str) -> Result<Self> {
-        let set: BTreeSet<&str> = docs
+        let mut labels = LabelColumn::default();
+        for d in docs {
+            labels.push(d.labels.get(column).and_then(|l| l.as_deref()));
+        }
+        labels.task(name)
+    }
+
+    /// Documents per class, in label order.
+    pub fn counts(&self) -> Vec<usize> {
+        let mut c = vec![0; self.labels.len()];
+        for &k in &self.y {
+            c[k] += 1;
+        }
+        c
+    }
+}
+
+/// One label column, collected document by document: each distinct label is stored once
+/// and each document keeps only its label's index, so a caller that streams the corpus
+/// need not keep the documents (nor free thousands of small strings at the end) to build
+/// the task afterwards ([`LabelColumn::task`]).
+#[derive(Debug, Clone, Default)]
+pub struct LabelColumn {
+    /// Distinct labels, in first-seen order.
+    names: Vec<String>,
+    /// Label → index into `names`.
+    index: rustc_hash::FxHashMap<String, u32>,
+    /// Per document, its label's index into `names` (`None`: no label).
+    ids: Vec<Option<u32>>,
+}
+
+impl LabelColumn {
+    /// Appends the next document's label.
+    pub fn push(&mut self, label: Option<&str>) {
+        let id = label.map(|l| match self.index.get(l) {
+            Some(&i) => i,
+            None => {
+                let i = self.names.len() as u32;
+                self.names.push(l.to_owned());
+                self.index.insert(l.to_owned(), i);
+                i
+            }
+        });
+        self.ids.push(id);
+    }
+
+    /// The number of documents pushed.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no document was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The task named `name` over the documents pushed: classes in sorted order, the
+    /// documents with a label as its rows.
+    pub fn task(&self, name: &str) -> Result<LabelledTask> {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
+        let mut class = vec![0usize; order.len()];
+        for (k, &id) in order.iter().enumerate() {
+            class[id as usize] = k;
+        }
+        let labels: Vec<String> = order
             .iter()
-            .filter_map(|d| d.labels.get(column)?.as_deref())
+            .map(|&id| self.names[id as usize].clone())
             .collect();
-        let labels: Vec<String> = set.into_iter().map(str::to_owned).collect();
         let (mut rows, mut y, mut unlabelled) = (Vec::new(), Vec::new(), 0);
-        for (i, d) in docs.iter().enumerate() {
-            match d.labels.get(column).and_then(|l| l.as_deref()) {
-                Some(l) => {
+        for (i, id) in self.ids.iter().enumerate() {
+            match id {
+                Some(id) => {
                     rows.push(i);
-                    y.push(
-                        labels
-                            .binary_search_by(|x| x.as_str().cmp(l))
-                            .expect("label collected above"),
-                    );
+                    y.push(class[*id as usize]);
                 }
                 None => unlabelled += 1,
             }
@@ -61,15 +120,6 @@ impl LabelledTask {
             y,
             unlabelled,
         })
-    }
-
-    /// Documents per class, in label order.
-    pub fn counts(&self) -> Vec<usize> {
-        let mut c = vec![0; self.labels.len()];
-        for &k in &self.y {
-            c[k] += 1;
-        }
-        c
     }
 }
 

@@ -6,7 +6,7 @@ use crate::corpus::{open_corpus, read_corpus, TextBatches};
 use crate::features::{TfidfParams, TfidfVectorizer};
 use crate::models::ClassifierKind;
 use crate::pipeline::{
-    no_features_error, train_on_features, train_with_pairs, used_rows, LabelledTask,
+    no_features_error, train_on_features, train_with_pairs, used_rows, LabelColumn, LabelledTask,
 };
 use crate::text::Analyzer;
 use anyhow::{bail, Context, Result};
@@ -77,20 +77,27 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     // only labels and per-document term counts (peak memory ~ the sparse matrix, not
     // the corpus). Paired models keep the in-memory path.
     let streamed = opts.pair_col.is_none();
+    // Streaming keeps each document's labels only, as class indices (`LabelColumn`), and
+    // drops the rest of the document as it goes by: the documents are not all freed at
+    // the end (thousands of small strings allocated by the reading threads).
+    let mut columns = vec![LabelColumn::default(); labels.len()];
     let (docs, summary, read_time, fitted) = if streamed {
         let pb = spinner(
             &format!("reading and vectorizing {}", args.data.display()),
             quiet,
         );
         let mut stream = open_corpus(&args.data, &opts)?;
-        let (mut docs, mut used, mut error) = (Vec::new(), Vec::new(), None);
+        let (mut used, mut error, mut n_docs) = (Vec::new(), None, 0usize);
         let batches = TextBatches::new(stream.by_ref(), STREAM_BATCH, &mut error, |mut d| {
             let text = std::mem::take(&mut d.text);
             let labelled = d.labels.iter().any(Option::is_some);
             if labelled {
-                used.push(docs.len());
+                used.push(n_docs);
             }
-            docs.push(d);
+            n_docs += 1;
+            for (c, l) in columns.iter_mut().zip(&d.labels) {
+                c.push(l.as_deref());
+            }
             labelled.then_some(text)
         })
         .ramp(STREAM_FIRST_BATCH);
@@ -104,7 +111,12 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         }
         pb.finish_and_clear();
         let summary = stream.summary().clone();
-        (docs, summary, t0.elapsed(), Some((fitted, used)))
+        (
+            Vec::new(),
+            summary,
+            t0.elapsed(),
+            Some((fitted, used, n_docs)),
+        )
     } else {
         let pb = spinner(&format!("reading {}", args.data.display()), quiet);
         let (docs, summary) = read_corpus(&args.data, &opts)?;
@@ -112,15 +124,20 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         (docs, summary, t0.elapsed(), None)
     };
     log_read_summary(&args.data, &summary, read_time);
-    if docs.is_empty() {
+    let n_docs = fitted.as_ref().map_or(docs.len(), |f| f.2);
+    if n_docs == 0 {
         bail!("{}: the corpus holds no documents", args.data.display());
     }
     let tasks: Vec<LabelledTask> = labels
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            LabelledTask::from_documents(&docs, i, name)
-                .with_context(|| args.data.display().to_string())
+            if streamed {
+                columns[i].task(name)
+            } else {
+                LabelledTask::from_documents(&docs, i, name)
+            }
+            .with_context(|| args.data.display().to_string())
         })
         .collect::<Result<_>>()?;
     let settings = tasks
@@ -157,7 +174,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         quiet,
     );
     let (bundles, times) = match fitted {
-        Some((fitted, used)) => {
+        Some((fitted, used, _)) => {
             let (vectorizer, x) = fitted
                 .map_err(no_features_error)
                 .with_context(|| args.data.display().to_string())?;

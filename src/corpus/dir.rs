@@ -3,9 +3,11 @@
 //!
 //! A folder corpus is thousands of small files (20 Newsgroups: 11,314 of 2 KB on average),
 //! so the cost per file matters more than the bytes: the walk takes each entry's type from
-//! the directory listing (no `stat` per file), ids and classes are built once during the
-//! walk, and each file is read with open + read + close into a reused buffer (no size
-//! query and no allocation per file), then copied once into its text.
+//! the directory listing (no `stat` per file), lists the class folders in parallel and
+//! keeps only each file's folder and name (paths, ids and class names are built by the
+//! threads that read the files: the walk runs alone, before any reading starts), and
+//! each file is read with open + read + close into a reused buffer (no size query and no
+//! allocation per file), then copied once into its text.
 //!
 //! Reading (open, read, close, UTF-8 check, copy: about a third of the CPU of analysing
 //! the text) runs on the rayon pool, in chunks of consecutive files handed out a few
@@ -13,8 +15,10 @@
 //! also merges the analysed batches. Documents, errors and counts still come out in walk
 //! order, exactly as a one-by-one read gives them.
 
+use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -39,13 +43,43 @@ const READ_CHUNK: usize = 64;
 /// bounding what is read but not yet consumed (a few hundred files).
 const READ_AHEAD: usize = 6;
 
-/// One file of the corpus, with what its document needs besides the text.
-struct DirFile {
+/// A folder of the corpus, shared by the files listed in it.
+struct Folder {
     path: PathBuf,
-    /// The path below the root, components joined by `/` (lossily decoded).
-    id: String,
-    /// The top-level folder the file is in, `None` for a file directly in the root.
+    /// The folder's path below the root, components joined by `/` (lossily decoded);
+    /// `None` for the root itself.
+    rel: Option<String>,
+    /// The top-level folder it is in (or is), `None` for the root itself.
     class: Option<String>,
+}
+
+/// One file of the corpus: its folder and its name. The path, id and class name a
+/// document needs are built by the thread that reads the file, not by the walk, which
+/// runs alone before any reading starts.
+struct DirFile {
+    folder: Arc<Folder>,
+    name: OsString,
+}
+
+impl DirFile {
+    fn path(&self) -> PathBuf {
+        self.folder.path.join(&self.name)
+    }
+
+    /// The path below the root, components joined by `/` (lossily decoded).
+    fn id(&self) -> String {
+        let name = self.name.to_string_lossy();
+        match &self.folder.rel {
+            Some(rel) => {
+                let mut id = String::with_capacity(rel.len() + 1 + name.len());
+                id.push_str(rel);
+                id.push('/');
+                id.push_str(&name);
+                id
+            }
+            None => name.into_owned(),
+        }
+    }
 }
 
 /// What one file of the walk gives the stream, in walk order.
@@ -103,8 +137,12 @@ pub(crate) struct DirWalker {
 impl DirWalker {
     /// Lists the files under `root` (hidden files and folders skipped).
     pub(crate) fn new(root: &Path, opts: &ReadOptions) -> Result<Self, CorpusError> {
-        let mut files = Vec::new();
-        walk(root, None, 0, &mut files)?;
+        let root = Arc::new(Folder {
+            path: root.to_path_buf(),
+            rel: None,
+            class: None,
+        });
+        let files = walk_root(&root)?;
         let left = files.len();
         let mut unread = VecDeque::with_capacity(left.div_ceil(READ_CHUNK));
         let mut files = files.into_iter().peekable();
@@ -230,7 +268,7 @@ fn read_chunk(files: Vec<DirFile>, spec: ReadSpec) -> Vec<FileOutcome> {
             .into_iter()
             .map(|file| {
                 // A file beside the class folders has no class: a README, or a flat folder.
-                if file.class.is_none() && spec.require_labels {
+                if file.folder.class.is_none() && spec.require_labels {
                     FileOutcome::Unlabelled
                 } else {
                     FileOutcome::Read(read_doc(file, spec.n_labels, buf))
@@ -247,11 +285,12 @@ fn read_doc(
     n_labels: usize,
     buf: &mut Vec<u8>,
 ) -> Result<(Document, bool), CorpusError> {
-    let len = match read_file(&file.path, buf) {
+    let path = file.path();
+    let len = match read_file(&path, buf) {
         Ok(n) => n,
         Err(e) => {
             return Err(CorpusError::BadRecord {
-                path: file.path,
+                path,
                 line: 0,
                 message: format!("cannot read the file: {e}"),
             })
@@ -263,10 +302,10 @@ fn read_doc(
     }
     let mut labels = vec![None; n_labels];
     if let Some(first) = labels.first_mut() {
-        *first = file.class;
+        first.clone_from(&file.folder.class);
     }
     let doc = Document {
-        id: file.id,
+        id: file.id(),
         text: normalize_newlines(text),
         pair: None,
         labels,
@@ -296,55 +335,115 @@ fn read_file(path: &Path, buf: &mut Vec<u8>) -> io::Result<usize> {
     }
 }
 
-/// Collects the files under `dir` depth-first, each folder's entries in byte order.
-/// `rel` is `dir`'s path below the root (`None` for the root itself).
-fn walk(
-    dir: &Path,
-    rel: Option<&str>,
+/// Collects the files under `root` depth-first, each folder's entries in byte order.
+/// The root's sub-folders (the classes) are listed in parallel on the rayon pool, which
+/// has nothing else to do before the first file is read; their files are concatenated
+/// in order, and the first error in walk order is the one returned, as a one-by-one
+/// walk gives it.
+fn walk_root(root: &Arc<Folder>) -> Result<Vec<DirFile>, CorpusError> {
+    let parts: Vec<Result<Vec<DirFile>, CorpusError>> = list(root, 0)?
+        .into_par_iter()
+        .map(|(name, is_dir)| {
+            let mut files = Vec::new();
+            visit(root, name, is_dir, 0, &mut files).map(|()| files)
+        })
+        .collect();
+    let mut files = Vec::new();
+    for part in parts {
+        files.append(&mut part?);
+    }
+    Ok(files)
+}
+
+/// Collects the files under `dir` (at `depth` below the root) depth-first.
+fn walk(dir: &Arc<Folder>, depth: usize, out: &mut Vec<DirFile>) -> Result<(), CorpusError> {
+    for (name, is_dir) in list(dir, depth)? {
+        visit(dir, name, is_dir, depth, out)?;
+    }
+    Ok(())
+}
+
+/// One entry `name` of `dir`: a file is collected, a sub-folder walked.
+fn visit(
+    dir: &Arc<Folder>,
+    name: OsString,
+    is_dir: bool,
     depth: usize,
     out: &mut Vec<DirFile>,
 ) -> Result<(), CorpusError> {
+    if !is_dir {
+        out.push(DirFile {
+            folder: Arc::clone(dir),
+            name,
+        });
+        return Ok(());
+    }
+    let lossy = name.to_string_lossy();
+    let rel = match &dir.rel {
+        Some(r) => format!("{r}/{lossy}"),
+        None => lossy.clone().into_owned(),
+    };
+    let sub = Folder {
+        path: dir.path.join(&name),
+        rel: Some(rel),
+        class: Some(dir.class.clone().unwrap_or_else(|| lossy.into_owned())),
+    };
+    walk(&Arc::new(sub), depth + 1, out)
+}
+
+/// The entries of `dir` (hidden ones skipped), sorted by name, each with whether it is a
+/// folder.
+fn list(dir: &Folder, depth: usize) -> Result<Vec<(OsString, bool)>, CorpusError> {
     let io_err = |source| CorpusError::Io {
-        path: dir.to_path_buf(),
+        path: dir.path.clone(),
         source,
     };
     if depth > MAX_DEPTH {
         return Err(CorpusError::Invalid {
-            path: dir.to_path_buf(),
+            path: dir.path.clone(),
             message: format!("folders nested deeper than {MAX_DEPTH} levels (a symlink loop?)"),
         });
     }
     let mut entries = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io_err)? {
+    for entry in std::fs::read_dir(&dir.path).map_err(io_err)? {
         let entry = entry.map_err(io_err)?;
         let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
+        if name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
-        let path = entry.path();
         // The listing's own type, without a `stat` per file; a symlink is followed (an
         // entry whose target is unreadable counts as a file and fails at reading time).
         let is_dir = match entry.file_type() {
             Ok(t) if !t.is_symlink() => t.is_dir(),
-            _ => path.is_dir(),
+            _ => entry.path().is_dir(),
         };
-        entries.push((name, path, is_dir));
+        entries.push((name, is_dir));
     }
-    // OsString orders by bytes on Unix: the same order on every machine and locale.
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (name, path, is_dir) in entries {
-        let name = name.to_string_lossy();
-        let id = match rel {
-            Some(r) => format!("{r}/{name}"),
-            None => name.into_owned(),
-        };
-        if is_dir {
-            walk(&path, Some(&id), depth + 1, out)?;
-        } else {
-            // The class is the first component of the id, when there are two or more.
-            let class = id.split_once('/').map(|(top, _)| top.to_owned());
-            out.push(DirFile { path, id, class });
-        }
-    }
-    Ok(())
+    sort_by_name(&mut entries);
+    Ok(entries)
+}
+
+/// Sorts folder entries by name in byte order (`OsStr`'s own order): the same order on
+/// every machine and locale. Each entry is keyed by its first 8 bytes as a big-endian
+/// integer (zero-padded), so most comparisons are one integer compare instead of a
+/// `memcmp` call and moving whole entries (a folder of 20 Newsgroups holds ~600 names:
+/// this sort was three quarters of the walk's instructions); equal prefixes fall back to
+/// the whole names. Names are distinct, so the order is the same as sorting by name.
+fn sort_by_name<T>(entries: &mut Vec<(OsString, T)>) {
+    let prefix = |name: &OsString| {
+        let bytes = name.as_encoded_bytes();
+        let mut b = [0u8; 8];
+        let n = bytes.len().min(8);
+        b[..n].copy_from_slice(&bytes[..n]);
+        u64::from_be_bytes(b)
+    };
+    let mut keyed: Vec<(u64, usize)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (prefix(&e.0), i))
+        .collect();
+    let name = |i: usize| entries[i].0.as_encoded_bytes();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| name(a.1).cmp(name(b.1))));
+    let mut slots: Vec<Option<(OsString, T)>> = entries.drain(..).map(Some).collect();
+    entries.extend(keyed.iter().filter_map(|&(_, i)| slots[i].take()));
 }

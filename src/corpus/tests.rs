@@ -563,6 +563,65 @@ fn text_batches_ramp_down_when_the_stream_knows_what_is_left() {
     );
 }
 
+#[test]
+fn directory_entries_in_byte_order_past_their_first_eight_bytes() {
+    let dir = TempDir::new().unwrap();
+    // Names sharing an 8-byte prefix, a prefix of another name, upper case before lower.
+    let names = [
+        "abcdefgh1",
+        "abcdefgh",
+        "abcdefgi",
+        "abcdefgh0",
+        "ab",
+        "B",
+        "abcdefgh10",
+    ];
+    for class in ["classes-b", "classes-a", "Classes"] {
+        for name in names {
+            write(&dir, &format!("{class}/{name}"), name.as_bytes());
+        }
+    }
+    let (docs, _) = read_corpus(dir.path(), &opts(&[], &["y"])).unwrap();
+    let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+    let mut expected: Vec<String> = ["Classes", "classes-a", "classes-b"]
+        .iter()
+        .flat_map(|c| {
+            let mut sorted = names;
+            sorted.sort_unstable();
+            sorted.map(|n| format!("{c}/{n}"))
+        })
+        .collect();
+    assert_eq!(ids, expected.iter().map(String::as_str).collect::<Vec<_>>());
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+}
+
+/// Class folders are listed in parallel: the walk error reported is still the first one
+/// in walk order (here folders nested past the depth limit in two classes).
+#[test]
+fn directory_walk_errors_come_in_walk_order() {
+    let dir = TempDir::new().unwrap();
+    for class in ["a", "c", "e"] {
+        write(&dir, &format!("{class}/1.txt"), b"one");
+    }
+    let deep = |class: &str| format!("{class}/{}", "x/".repeat(70));
+    write(&dir, &format!("{}f.txt", deep("b")), b"deep");
+    write(&dir, &format!("{}f.txt", deep("d")), b"deep");
+    let walk_error = |dir: &TempDir| match open_corpus(dir.path(), &opts(&[], &["y"])) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("folders nested too deep must fail the walk"),
+    };
+    let msg = walk_error(&dir);
+    assert!(msg.contains("deeper than"), "{msg}");
+    assert!(
+        msg.contains("/b/x/x/"),
+        "the first error in walk order: {msg}"
+    );
+    std::fs::remove_dir_all(dir.path().join("b/x")).unwrap();
+    let msg = walk_error(&dir);
+    assert!(msg.contains("/d/x/x/"), "{msg}");
+}
+
 #[cfg(unix)]
 #[test]
 fn unreadable_directory_file_is_a_bad_record() {

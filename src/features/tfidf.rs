@@ -11,7 +11,9 @@
 //! pool, and when streaming with [`TfidfVectorizer::fit_transform_batches`], where it also
 //! overlaps reading; a batch's raw text is dropped once counted).
 //! (2) Keys are mapped to terms, pairs of a document that map to one term are merged, and
-//! document frequencies are counted; terms are filtered (min_df, max_df, max_features)
+//! document frequencies are counted (when keys are the terms, each chunk counts its keys'
+//! document frequencies and the append sums them, so no pass over the pairs is left for
+//! after reading); terms are filtered (min_df, max_df, max_features)
 //! and sorted, so the column order depends only on the corpus. (3) In parallel per chunk,
 //! each row is mapped to columns, sorted and weighted, and written back in place over
 //! its own pairs: the counts array becomes the CSR data, so the corpus's counts exist
@@ -141,6 +143,11 @@ struct ChunkCounts {
     pairs: Vec<(u32, u32)>,
     /// End offset into `pairs` of each document.
     doc_ends: Vec<usize>,
+    /// Per local id: the number of documents it occurs in (empty for n-grams counted by
+    /// id). Summed per global key as chunks are appended, so that when keys are the terms
+    /// (no stop words or stemmer) the document frequencies are known as soon as the last
+    /// chunk is in, without a pass over every pair after reading.
+    key_df: Vec<u32>,
     /// Set by [`ngrams::count_chunk_ngrams`]: then `keys` are local terms and pair ids are term
     /// ids or `GRAM | gram id`.
     grams: Option<ngrams::ChunkGrams>,
@@ -228,6 +235,7 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
     // take the general path.
     let fused = raw_lowercase_unigrams(analyzer);
     let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut key_df: Vec<u32> = Vec::new();
     for text in texts {
         let text = text.as_ref();
         if unigram {
@@ -253,11 +261,11 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
                 *c += 1;
             });
         }
-        pairs.extend(
-            touched
-                .iter()
-                .map(|&id| (id, std::mem::take(&mut counts[id as usize]))),
-        );
+        key_df.resize(counts.len(), 0);
+        pairs.extend(touched.iter().map(|&id| {
+            key_df[id as usize] += 1;
+            (id, std::mem::take(&mut counts[id as usize]))
+        }));
         touched.clear();
         doc_ends.push(pairs.len());
     }
@@ -265,6 +273,7 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
         keys,
         pairs,
         doc_ends,
+        key_df,
         grams: None,
     }
 }
@@ -294,6 +303,9 @@ struct Counts {
     doc_ends: Vec<usize>,
     /// Number of documents at the end of each appended chunk (the unit of parallelism).
     chunk_docs: Vec<usize>,
+    /// Document frequency per global key, summed from the chunks' [`ChunkCounts::key_df`]
+    /// (not kept for n-grams counted by id).
+    key_df: Vec<u32>,
     /// For n-gram analyzers counted by id ([`ngrams::count_chunk_ngrams`]): the global
     /// n-gram table; `keys` then holds terms, and `ids` uids (see the `ngrams` module).
     grams: Option<ngrams::GramTable>,
@@ -308,6 +320,11 @@ impl Counts {
         }
         let remap: Vec<u32> = c.keys.iter().map(|k| self.keys.intern(k)).collect();
         drop(c.keys);
+        self.key_df.resize(self.keys.len(), 0);
+        for (&g, &df) in remap.iter().zip(&c.key_df) {
+            self.key_df[g as usize] += df;
+        }
+        drop(c.key_df);
         let base = self.ids.len();
         self.ids
             .extend(c.pairs.iter().map(|&(l, _)| remap[l as usize]));
@@ -781,7 +798,9 @@ impl TfidfVectorizer {
         let (vocabulary, idf, term_to_col) = match all.grams.take() {
             Some(table) => {
                 let terms = std::mem::take(&mut all.keys);
-                ngrams::gram_vocabulary(params, terms, table, n_docs, &all.ids, &all.counts)?
+                let (v, idf, map) =
+                    ngrams::gram_vocabulary(params, terms, table, n_docs, &all.ids, &all.counts)?;
+                (VocabularyParts::Built(v), idf, map)
             }
             None => term_vocabulary(&analyzer, params, &mut all, n_docs)?,
         };
@@ -801,49 +820,55 @@ impl TfidfVectorizer {
             len_slices.push(a);
             rest = b;
         }
-        let written: Vec<usize> = parts
-            .par_drain(..)
-            .zip(len_slices)
-            .map(|((_, ends, ids, counts), lens)| {
-                let base = chunk_base(ends, ids.len());
-                let mut row: Vec<u64> = Vec::new();
-                let mut sorter = RowSorter::new(n_cols);
-                let mut wbuf = Vec::new();
-                let (mut start, mut pos) = (0usize, 0usize);
-                let mut out_i: Vec<u32> = Vec::new();
-                let mut out_d: Vec<f32> = Vec::new();
-                for (&end, len) in ends.iter().zip(lens.iter_mut()) {
-                    let end = end - base;
-                    row.clear();
-                    row.reserve(end - start);
-                    // A plain loop over zipped slices: one bounds check per row, not
-                    // two per pair as indexing from a `filter_map` costs.
-                    for (&id, &n) in ids[start..end].iter().zip(&counts[start..end]) {
-                        let col = if n == 0 { NONE } else { map[id as usize] };
-                        if col != NONE {
-                            row.push(u64::from(col) << 32 | u64::from(n));
+        let weigh_rows = || -> Vec<usize> {
+            parts
+                .par_drain(..)
+                .zip(len_slices)
+                .map(|((_, ends, ids, counts), lens)| {
+                    let base = chunk_base(ends, ids.len());
+                    let mut row: Vec<u64> = Vec::new();
+                    let mut sorter = RowSorter::new(n_cols);
+                    let mut wbuf = Vec::new();
+                    let (mut start, mut pos) = (0usize, 0usize);
+                    let mut out_i: Vec<u32> = Vec::new();
+                    let mut out_d: Vec<f32> = Vec::new();
+                    for (&end, len) in ends.iter().zip(lens.iter_mut()) {
+                        let end = end - base;
+                        row.clear();
+                        row.reserve(end - start);
+                        // A plain loop over zipped slices: one bounds check per row, not
+                        // two per pair as indexing from a `filter_map` costs.
+                        for (&id, &n) in ids[start..end].iter().zip(&counts[start..end]) {
+                            let col = if n == 0 { NONE } else { map[id as usize] };
+                            if col != NONE {
+                                row.push(u64::from(col) << 32 | u64::from(n));
+                            }
                         }
+                        // Columns are distinct within a row, so this orders by column.
+                        sorter.sort(&mut row);
+                        let n = row.len();
+                        out_i.resize(n, 0);
+                        out_d.resize(n, 0.0);
+                        weigher.weigh(&row, &mut wbuf, &mut out_i, &mut out_d);
+                        // pos <= start: the kept pairs never outnumber the row's pairs.
+                        ids[pos..pos + n].copy_from_slice(&out_i);
+                        for (c, d) in counts[pos..pos + n].iter_mut().zip(&out_d) {
+                            *c = d.to_bits();
+                        }
+                        *len = n as u32;
+                        pos += n;
+                        start = end;
                     }
-                    // Columns are distinct within a row, so this orders by column.
-                    sorter.sort(&mut row);
-                    let n = row.len();
-                    out_i.resize(n, 0);
-                    out_d.resize(n, 0.0);
-                    weigher.weigh(&row, &mut wbuf, &mut out_i, &mut out_d);
-                    // pos <= start: the kept pairs never outnumber the row's pairs.
-                    ids[pos..pos + n].copy_from_slice(&out_i);
-                    for (c, d) in counts[pos..pos + n].iter_mut().zip(&out_d) {
-                        *c = d.to_bits();
-                    }
-                    *len = n as u32;
-                    pos += n;
-                    start = end;
-                }
-                pos
-            })
-            .collect();
+                    pos
+                })
+                .collect()
+        };
+        let (vocabulary, written) = rayon::join(|| vocabulary.build(), weigh_rows);
+        let vocabulary = vocabulary?;
         drop(parts);
-        // Close the gaps between chunks (a memmove of each chunk's kept prefix).
+        // Close the gaps between chunks (a memmove of each chunk's kept prefix), the
+        // indices and the weights on two threads.
+        let mut moves = Vec::with_capacity(written.len());
         let (mut at, mut doc0, mut chunk_start) = (0usize, 0usize, 0usize);
         for (&n, &doc1) in written.iter().zip(&all.chunk_docs) {
             let chunk_end = if doc1 > doc0 {
@@ -851,12 +876,17 @@ impl TfidfVectorizer {
             } else {
                 chunk_start
             };
-            all.ids.copy_within(chunk_start..chunk_start + n, at);
-            all.counts.copy_within(chunk_start..chunk_start + n, at);
+            moves.push((chunk_start..chunk_start + n, at));
             at += n;
             chunk_start = chunk_end;
             doc0 = doc1;
         }
+        let close_gaps = |v: &mut Vec<u32>| {
+            for (from, to) in &moves {
+                v.copy_within(from.clone(), *to);
+            }
+        };
+        rayon::join(|| close_gaps(&mut all.ids), || close_gaps(&mut all.counts));
         let Counts {
             mut ids,
             mut counts,
@@ -1019,7 +1049,7 @@ fn term_vocabulary(
     params: &TfidfParams,
     all: &mut Counts,
     n_docs: usize,
-) -> Result<(Vocabulary, Vec<f32>, Vec<u32>), FeatureError> {
+) -> Result<(VocabularyParts, Vec<f32>, Vec<u32>), FeatureError> {
     // Phase 2b: keys → terms. For unigrams with stop words or a stemmer, each
     // distinct token is mapped once here (in parallel), not once per occurrence.
     let keys = std::mem::take(&mut all.keys);
@@ -1047,6 +1077,8 @@ fn term_vocabulary(
     }
 
     // Phase 2c: pairs → term ids, document frequencies (and total counts if needed).
+    // When keys are the terms, document frequencies were summed as the chunks came in,
+    // and total counts are only needed if max_features has to cut (computed below then).
     let n_terms = terms.len();
     let want_tf = params.max_features.is_some();
     let zeros = || {
@@ -1056,31 +1088,36 @@ fn term_vocabulary(
         )
     };
     let map = key_to_term.as_deref();
-    let (df, tf) = all
-        .chunks_mut()
-        .into_par_iter()
-        .fold(
-            || (zeros(), vec![u32::MAX; if merge { n_terms } else { 0 }]),
-            |((mut df, mut tf), mut seen), (_, ends, ids, counts)| {
-                relabel(
-                    chunk_base(ends, ids.len()),
-                    ends,
-                    ids,
-                    counts,
-                    map,
-                    &mut df,
-                    &mut tf,
-                    &mut seen,
-                );
-                ((df, tf), seen)
-            },
-        )
-        .map(|(acc, _)| acc)
-        .reduce(zeros, |(mut df, mut tf), (df2, tf2)| {
-            df.iter_mut().zip(df2).for_each(|(a, b)| *a += b);
-            tf.iter_mut().zip(tf2).for_each(|(a, b)| *a += b);
-            (df, tf)
-        });
+    let key_df = std::mem::take(&mut all.key_df);
+    let (df, mut tf) = if !merge && key_df.len() == n_terms {
+        (key_df, Vec::new())
+    } else {
+        drop(key_df);
+        all.chunks_mut()
+            .into_par_iter()
+            .fold(
+                || (zeros(), vec![u32::MAX; if merge { n_terms } else { 0 }]),
+                |((mut df, mut tf), mut seen), (_, ends, ids, counts)| {
+                    relabel(
+                        chunk_base(ends, ids.len()),
+                        ends,
+                        ids,
+                        counts,
+                        map,
+                        &mut df,
+                        &mut tf,
+                        &mut seen,
+                    );
+                    ((df, tf), seen)
+                },
+            )
+            .map(|(acc, _)| acc)
+            .reduce(zeros, |(mut df, mut tf), (df2, tf2)| {
+                df.iter_mut().zip(df2).for_each(|(a, b)| *a += b);
+                tf.iter_mut().zip(tf2).for_each(|(a, b)| *a += b);
+                (df, tf)
+            })
+    };
     drop(key_to_term);
 
     // Filter by document frequency, then keep the max_features most frequent terms.
@@ -1093,6 +1130,9 @@ fn term_vocabulary(
         .collect();
     if let Some(limit) = params.max_features {
         if kept.len() > limit {
+            if tf.len() != n_terms {
+                tf = term_totals(all, n_terms);
+            }
             kept.par_sort_unstable_by(|&a, &b| {
                 tf[b as usize]
                     .cmp(&tf[a as usize])
@@ -1109,13 +1149,58 @@ fn term_vocabulary(
     for (col, &g) in kept.iter().enumerate() {
         term_to_col[g as usize] = col as u32;
     }
-    let vocabulary = Vocabulary::new(kept.iter().map(|&g| terms.get(g)))
-        .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))?;
     let idf: Vec<f32> = kept
         .iter()
         .map(|&g| idf_weight(params, n_docs, df[g as usize]))
         .collect();
-    Ok((vocabulary, idf, term_to_col))
+    Ok((VocabularyParts::Terms { terms, kept }, idf, term_to_col))
+}
+
+/// A fitted vocabulary, or what it is built from: the ids of the kept terms in column
+/// order and the interner holding them. Phase 3 needs only the column count and the
+/// term → column map, so building the vocabulary (its text and lookup table) and freeing
+/// the interner run on one thread while the others weigh rows, instead of before them.
+enum VocabularyParts {
+    Built(Vocabulary),
+    Terms { terms: Interner, kept: Vec<u32> },
+}
+
+impl VocabularyParts {
+    /// The number of columns.
+    fn len(&self) -> usize {
+        match self {
+            VocabularyParts::Built(v) => v.len(),
+            VocabularyParts::Terms { kept, .. } => kept.len(),
+        }
+    }
+
+    fn build(self) -> Result<Vocabulary, FeatureError> {
+        match self {
+            VocabularyParts::Built(v) => Ok(v),
+            VocabularyParts::Terms { terms, kept } => {
+                Vocabulary::new(kept.iter().map(|&g| terms.get(g)))
+                    .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))
+            }
+        }
+    }
+}
+
+/// Total occurrences of each term over all documents, when pair ids are term ids (keys
+/// that are the terms, no pairs merged or dropped).
+fn term_totals(all: &mut Counts, n_terms: usize) -> Vec<u64> {
+    let zeros = || vec![0u64; n_terms];
+    all.chunks_mut()
+        .into_par_iter()
+        .fold(zeros, |mut tf, (_, _, ids, counts)| {
+            for (&t, &n) in ids.iter().zip(counts.iter()) {
+                tf[t as usize] += u64::from(n);
+            }
+            tf
+        })
+        .reduce(zeros, |mut a, b| {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+            a
+        })
 }
 
 /// Sorts term ids by their strings (byte order, which is `str`'s order). Each id is

@@ -238,6 +238,7 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
         keys: terms,
         pairs,
         doc_ends,
+        key_df: Vec::new(),
         grams: Some(ChunkGrams { keys }),
     }
 }
