@@ -118,11 +118,14 @@ fn fit_streaming(
 ) -> anyhow::Result<(usize, usize, TfidfVectorizer, SparseRecords)> {
     let stream = open_corpus(&args.data, opts)?;
     let (mut bytes, mut docs, mut error) = (0usize, 0usize, None);
+    // The first batch is small and the next ones double, as `textclf train` streams, so
+    // counting starts after a few articles instead of after the first full batch.
     let batches = TextBatches::new(stream, args.batch_mb.max(1) << 20, &mut error, |d| {
         bytes += d.text.len();
         docs += 1;
         Some(d.text)
-    });
+    })
+    .ramp(64 << 10);
     let (v, x) =
         TfidfVectorizer::fit_transform_batches(Analyzer::new(config.clone())?, params, batches)?;
     if let Some(e) = error {

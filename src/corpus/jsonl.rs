@@ -62,6 +62,26 @@ impl JsonlSource {
         })
     }
 
+    /// Reads the next line into `self.line` (the slow path, for a line that crosses the
+    /// reader's buffer end); false at the end of the file.
+    fn read_spanning_line(&mut self) -> Result<bool, CorpusError> {
+        self.line.clear();
+        match self.reader.read_until(b'\n', &mut self.line) {
+            Ok(0) => {
+                self.done = true;
+                Ok(false)
+            }
+            Ok(_) => Ok(true),
+            Err(e) => Err(self.read_failed(e)),
+        }
+    }
+
+    /// Ends the file on a read error, naming the line reading stopped at.
+    fn read_failed(&mut self, e: std::io::Error) -> CorpusError {
+        self.done = true;
+        read_error(&self.path, self.gzip, self.line_no + 1, self.records, e)
+    }
+
     fn bad(&self, message: String) -> CorpusError {
         CorpusError::BadRecord {
             path: self.path.clone(),
@@ -77,42 +97,40 @@ impl RecordSource for JsonlSource {
             if self.done {
                 return None;
             }
-            self.line.clear();
-            match self.reader.read_until(b'\n', &mut self.line) {
-                Ok(0) => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    self.done = true;
-                    let at = self.line_no + 1;
-                    return Some(Err(read_error(&self.path, self.gzip, at, self.records, e)));
-                }
-            }
-            self.line_no += 1;
-            let body = self.line.trim_ascii();
-            if body.is_empty() {
-                continue;
-            }
-            self.records += 1;
-            rec.line = self.line_no;
-            rec.recno = self.records;
-            rec.latin1 = false;
-            rec.slots.iter_mut().for_each(|s| *s = None);
-            let parsed = parse_record(body, &self.names, &mut rec.slots, &mut self.keys);
-            let result = match parsed {
-                Ok(()) => Ok(()),
-                // Not UTF-8: read the line as Latin-1 (ASCII structure is unchanged).
-                Err(_) if std::str::from_utf8(body).is_err() => {
-                    rec.latin1 = true;
-                    rec.slots.iter_mut().for_each(|s| *s = None);
-                    let text = latin1(body);
-                    parse_record(text.as_bytes(), &self.names, &mut rec.slots, &mut self.keys)
-                }
-                Err(e) => Err(e),
+            // A line wholly inside the reader's buffer is parsed there, without copying it
+            // into `self.line`; one that straddles a buffer end is gathered by `read_until`.
+            let outcome = match self.reader.fill_buf() {
+                Ok(buf) => match memchr::memchr(b'\n', buf) {
+                    Some(end) => {
+                        let (names, keys) = (&self.names, &mut self.keys);
+                        let line = &buf[..=end];
+                        let outcome =
+                            take_line(line, self.line_no, &mut self.records, rec, names, keys);
+                        self.reader.consume(end + 1);
+                        outcome
+                    }
+                    None => match self.read_spanning_line() {
+                        Ok(false) => return None,
+                        Ok(true) => take_line(
+                            &self.line,
+                            self.line_no,
+                            &mut self.records,
+                            rec,
+                            &self.names,
+                            &mut self.keys,
+                        ),
+                        Err(e) => return Some(Err(e)),
+                    },
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(self.read_failed(e))),
             };
-            return Some(result.map_err(|e| self.bad(json_message(&e, body))));
+            self.line_no += 1;
+            match outcome {
+                Line::Blank => continue,
+                Line::Record(Ok(())) => return Some(Ok(())),
+                Line::Record(Err(message)) => return Some(Err(self.bad(message))),
+            }
         }
     }
 
@@ -131,6 +149,47 @@ impl RecordSource for JsonlSource {
     fn records_read(&self) -> u64 {
         self.records
     }
+}
+
+/// What one line of the file held.
+enum Line {
+    Blank,
+    /// A record: its fields are in the `RawRecord`, or the message of why it is bad.
+    Record(Result<(), String>),
+}
+
+/// Parses one line (its `\n` included) read after line `line_no` into `rec`, counting it
+/// in `records` unless it is blank.
+fn take_line(
+    line: &[u8],
+    line_no: u64,
+    records: &mut u64,
+    rec: &mut RawRecord,
+    names: &[String],
+    keys: &mut KeyTracker,
+) -> Line {
+    let body = line.trim_ascii();
+    if body.is_empty() {
+        return Line::Blank;
+    }
+    *records += 1;
+    rec.line = line_no + 1;
+    rec.recno = *records;
+    rec.latin1 = false;
+    rec.slots.iter_mut().for_each(|s| *s = None);
+    let parsed = parse_record(body, names, &mut rec.slots, keys);
+    let result = match parsed {
+        Ok(()) => Ok(()),
+        // Not UTF-8: read the line as Latin-1 (ASCII structure is unchanged).
+        Err(_) if std::str::from_utf8(body).is_err() => {
+            rec.latin1 = true;
+            rec.slots.iter_mut().for_each(|s| *s = None);
+            let text = latin1(body);
+            parse_record(text.as_bytes(), names, &mut rec.slots, keys)
+        }
+        Err(e) => Err(e),
+    };
+    Line::Record(result.map_err(|e| json_message(&e, body)))
 }
 
 /// A parse error as a message without serde_json's "at line 1" (every record is one line).

@@ -8,10 +8,10 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 
 use super::CorpusError;
 
@@ -92,8 +92,12 @@ pub(crate) fn read_error(
 }
 
 /// A `BufRead` over chunks produced by a background thread.
+///
+/// Spent chunks go back to the thread through a second channel, so it refills them
+/// instead of allocating and zeroing a fresh 256 KiB buffer for every chunk.
 struct ChunkReader {
     rx: Option<Receiver<io::Result<Vec<u8>>>>,
+    spent: Option<SyncSender<Vec<u8>>>,
     cur: Vec<u8>,
     pos: usize,
     done: bool,
@@ -103,10 +107,13 @@ struct ChunkReader {
 impl ChunkReader {
     fn spawn<R: Read + Send + 'static>(mut inner: R) -> Self {
         let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(QUEUE);
+        let (spent_tx, spent_rx) = sync_channel::<Vec<u8>>(QUEUE + 2);
         let worker = std::thread::Builder::new()
             .name("textclf-inflate".into())
             .spawn(move || loop {
-                let mut buf = vec![0u8; CHUNK];
+                // A full chunk comes back with its length intact: `resize` writes nothing.
+                let mut buf = spent_rx.try_recv().unwrap_or_default();
+                buf.resize(CHUNK, 0);
                 let mut filled = 0;
                 let mut failure = None;
                 while filled < CHUNK {
@@ -138,6 +145,7 @@ impl ChunkReader {
         match worker {
             Ok(handle) => ChunkReader {
                 rx: Some(rx),
+                spent: Some(spent_tx),
                 cur: Vec::new(),
                 pos: 0,
                 done: false,
@@ -149,6 +157,7 @@ impl ChunkReader {
                 let _ = tx.send(Err(e));
                 ChunkReader {
                     rx: Some(rx),
+                    spent: None,
                     cur: Vec::new(),
                     pos: 0,
                     done: false,
@@ -174,8 +183,12 @@ impl BufRead for ChunkReader {
         while self.pos >= self.cur.len() && !self.done {
             match self.rx.as_ref().map(|rx| rx.recv()) {
                 Some(Ok(Ok(chunk))) => {
-                    self.cur = chunk;
+                    let old = std::mem::replace(&mut self.cur, chunk);
                     self.pos = 0;
+                    if let Some(spent) = &self.spent {
+                        // A full return queue or a finished worker: just free it.
+                        let _ = spent.try_send(old);
+                    }
                 }
                 Some(Ok(Err(e))) => {
                     self.done = true;
@@ -197,6 +210,7 @@ impl Drop for ChunkReader {
     fn drop(&mut self) {
         // Dropping the receiver makes a blocked `send` fail, so the worker exits promptly.
         self.rx = None;
+        self.spent = None;
         if let Some(handle) = self.worker.take() {
             let _ = handle.join();
         }
