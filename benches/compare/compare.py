@@ -354,7 +354,7 @@ def stage_end_to_end(t, reps, tmp, which):
         if "d" in which:
             t.add("d. train + save (TF-IDF + linear SVM), 20NG train", med([w for w, _, _ in sk]),
                   med([w for w, _, _ in tc]), max(r for _, r, _ in sk), max(r for _, r, _ in tc),
-                  "textclf also fits Platt calibration (2 internal folds), LinearSVC has none")
+                  "textclf also fits Platt calibration (2 internal folds, then the full fit from their duals), LinearSVC has none")
     texts, _, names = read_20ng(NG_TRAIN)
     if "e" in which:
         print("e. load + predict all 11,314 20NG train docs, whole process", flush=True)
