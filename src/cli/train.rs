@@ -87,14 +87,13 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
             quiet,
         );
         let mut stream = open_corpus(&args.data, &opts)?;
-        let (mut used, mut error, mut n_docs) = (Vec::new(), None, 0usize);
+        let (mut used, mut error) = (Vec::new(), None);
         let batches = TextBatches::new(stream.by_ref(), STREAM_BATCH, &mut error, |mut d| {
             let text = std::mem::take(&mut d.text);
             let labelled = d.labels.iter().any(Option::is_some);
             if labelled {
-                used.push(n_docs);
+                used.push(columns.first().map_or(0, LabelColumn::len));
             }
-            n_docs += 1;
             for (c, l) in columns.iter_mut().zip(&d.labels) {
                 c.push(l.as_deref());
             }
@@ -111,12 +110,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         }
         pb.finish_and_clear();
         let summary = stream.summary().clone();
-        (
-            Vec::new(),
-            summary,
-            t0.elapsed(),
-            Some((fitted, used, n_docs)),
-        )
+        (Vec::new(), summary, t0.elapsed(), Some((fitted, used)))
     } else {
         let pb = spinner(&format!("reading {}", args.data.display()), quiet);
         let (docs, summary) = read_corpus(&args.data, &opts)?;
@@ -124,7 +118,11 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         (docs, summary, t0.elapsed(), None)
     };
     log_read_summary(&args.data, &summary, read_time);
-    let n_docs = fitted.as_ref().map_or(docs.len(), |f| f.2);
+    let n_docs = if streamed {
+        columns.first().map_or(0, LabelColumn::len)
+    } else {
+        docs.len()
+    };
     if n_docs == 0 {
         bail!("{}: the corpus holds no documents", args.data.display());
     }
@@ -174,7 +172,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         quiet,
     );
     let (bundles, times) = match fitted {
-        Some((fitted, used, _)) => {
+        Some((fitted, used)) => {
             let (vectorizer, x) = fitted
                 .map_err(no_features_error)
                 .with_context(|| args.data.display().to_string())?;
