@@ -39,6 +39,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Checked hyperparameters of [`LinearSvm`].
@@ -453,8 +454,8 @@ fn solve_block(
     let mut blk = Block {
         lanes,
         width,
-        w: vec![0.0f32; nw * width],
-        alpha: vec![0.0f64; l * width],
+        w: LineAligned::zeros(nw * width),
+        alpha: LineAligned::zeros(l * width),
         // Sign of row i in lane b, as a bit mask over b.
         pos: rows
             .iter()
@@ -511,8 +512,8 @@ struct Block {
     /// Lanes stored per feature: `lanes.len()` rounded up to 1, 2, 4 or 8 (see
     /// [`padded_width`]); the padding lanes stay zero and are never active.
     width: usize,
-    w: Vec<f32>,
-    alpha: Vec<f64>,
+    w: LineAligned<f32>,
+    alpha: LineAligned<f64>,
     pos: Vec<u8>,
     active: Vec<u8>,
     /// The current row permutation (each pass reshuffles it in place) and its stream, shared
@@ -719,22 +720,25 @@ impl Block {
             return;
         }
         let new_width = padded_width(nk);
-        let pad = new_width - nk;
         let remap = |m: u8| {
             keep.iter()
                 .enumerate()
                 .fold(0u8, |acc, (nb, &ob)| acc | ((m >> ob & 1) << nb))
         };
-        self.w = self
-            .w
-            .chunks_exact(width)
-            .flat_map(|c| keep.iter().map(move |&b| c[b]).chain((0..pad).map(|_| 0.0)))
-            .collect();
-        self.alpha = self
-            .alpha
-            .chunks_exact(width)
-            .flat_map(|c| keep.iter().map(move |&b| c[b]).chain((0..pad).map(|_| 0.0)))
-            .collect();
+        let mut w = LineAligned::zeros(nw * new_width);
+        for (o, c) in w.chunks_exact_mut(new_width).zip(self.w.chunks_exact(width)) {
+            for (o, &b) in o.iter_mut().zip(&keep) {
+                *o = c[b];
+            }
+        }
+        self.w = w;
+        let mut alpha = LineAligned::zeros(self.alpha.len() / width * new_width);
+        for (o, c) in alpha.chunks_exact_mut(new_width).zip(self.alpha.chunks_exact(width)) {
+            for (o, &b) in o.iter_mut().zip(&keep) {
+                *o = c[b];
+            }
+        }
+        self.alpha = alpha;
         self.width = new_width;
         for m in self.pos.iter_mut().chain(self.active.iter_mut()) {
             *m = remap(*m);
@@ -744,6 +748,53 @@ impl Block {
             b += 1;
             running >> (b - 1) & 1 == 1
         });
+    }
+}
+
+/// Values stored from a cache-line boundary. A block's lanes of one feature (8 f32 weights,
+/// 32 bytes) or of one row (8 f64 duals, 64 bytes) then never straddle two lines, as they
+/// do for every other feature or most rows from malloc's 16-byte alignment; the solver is
+/// bound by these gathers, so the straddles cost ~8 % of the fit (benches/README.md, wip-svm7).
+struct LineAligned<T: Float> {
+    lines: Vec<Line>,
+    len: usize,
+    of: PhantomData<T>,
+}
+
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u8; 64]);
+
+/// f32 and f64: every bit pattern is a value, all-zero bits are 0.0, alignment divides 64.
+trait Float: Copy {}
+impl Float for f32 {}
+impl Float for f64 {}
+
+impl<T: Float> LineAligned<T> {
+    /// `len` zeros.
+    fn zeros(len: usize) -> Self {
+        LineAligned {
+            lines: vec![Line([0; 64]); (len * std::mem::size_of::<T>()).div_ceil(64)],
+            len,
+            of: PhantomData,
+        }
+    }
+}
+
+impl<T: Float> std::ops::Deref for LineAligned<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        // SAFETY: the lines are contiguous initialised bytes (`Line` is `repr(C)` with size
+        // 64 = its alignment, so no padding), at least `len` values long and aligned for
+        // `T`, whose every bit pattern is valid (`Float`).
+        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast(), self.len) }
+    }
+}
+
+impl<T: Float> std::ops::DerefMut for LineAligned<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as in `deref`, through the unique borrow.
+        unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast(), self.len) }
     }
 }
 
