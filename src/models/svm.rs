@@ -371,7 +371,8 @@ impl WarmStart {
 /// f32 weights per feature; the fewest instructions per problem, and lanes are retired as
 /// problems stop), halved until every thread gets a job. A lone run whose blocks cannot be
 /// shared out evenly has its last block halved once more (20 classes on 2 threads: 8, 8, 2,
-/// 2 rather than 8, 8, 4, where one thread would solve 12 problems and the other 8); several
+/// 2 rather than 8, 8, 4, where one thread would solve 12 problems and the other 8; one thread
+/// keeps 8, 8, 4); several
 /// runs fill each other's gaps in the longest-first queue instead. Results do not depend on
 /// the split, only speed does.
 fn block_sizes(n_problems: usize, n_runs: usize) -> Vec<usize> {
@@ -384,7 +385,7 @@ fn block_sizes(n_problems: usize, n_runs: usize) -> Vec<usize> {
         .step_by(b)
         .map(|start| b.min(n_problems - start))
         .collect();
-    if n_runs == 1 && (sizes.len() + 1) % threads == 0 {
+    if n_runs == 1 && threads > 1 && (sizes.len() + 1) % threads == 0 {
         if let Some(&last) = sizes.last().filter(|&&l| l > 1) {
             sizes.pop();
             sizes.extend([last.div_ceil(2), last / 2]);
@@ -726,14 +727,20 @@ impl Block {
                 .fold(0u8, |acc, (nb, &ob)| acc | ((m >> ob & 1) << nb))
         };
         let mut w = LineAligned::zeros(nw * new_width);
-        for (o, c) in w.chunks_exact_mut(new_width).zip(self.w.chunks_exact(width)) {
+        for (o, c) in w
+            .chunks_exact_mut(new_width)
+            .zip(self.w.chunks_exact(width))
+        {
             for (o, &b) in o.iter_mut().zip(&keep) {
                 *o = c[b];
             }
         }
         self.w = w;
         let mut alpha = LineAligned::zeros(self.alpha.len() / width * new_width);
-        for (o, c) in alpha.chunks_exact_mut(new_width).zip(self.alpha.chunks_exact(width)) {
+        for (o, c) in alpha
+            .chunks_exact_mut(new_width)
+            .zip(self.alpha.chunks_exact(width))
+        {
             for (o, &b) in o.iter_mut().zip(&keep) {
                 *o = c[b];
             }
@@ -809,8 +816,9 @@ fn padded_width(n: usize) -> usize {
 }
 
 /// `x_r · w_b` for every problem `b` of a block (weights feature-major, constant feature last).
-/// Weights and products are f32 (the data is f32 already): half the memory traffic of f64,
-/// so a block of 8 classes' weights for a 56k-term vocabulary fits in a 2 MB L2 slice. The
+/// Weights and products are f32 (the data is f32 already): half the memory traffic of f64
+/// (a block of 8 classes' weights for a 56k-term vocabulary is 1.8 MB, against a 1 MB L2 per
+/// core on the benchmark machine, so the gathers are what the solver waits on). The
 /// sums of a sparse row (a few hundred terms) stay far inside f32's precision for the
 /// tolerances used here; the dual variables and gradients are kept in f64.
 #[inline(always)]
@@ -1666,6 +1674,12 @@ mod tests {
             assert_eq!(block_sizes(1, 1), [1]);
             assert_eq!(block_sizes(1, 3), [1]);
         });
+        // One thread has nothing to even out: the last block stays whole.
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        one.install(|| assert_eq!(block_sizes(20, 1), [8, 8, 4]));
     }
 
     #[test]
