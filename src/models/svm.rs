@@ -39,6 +39,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Checked hyperparameters of [`LinearSvm`].
@@ -370,7 +371,8 @@ impl WarmStart {
 /// f32 weights per feature; the fewest instructions per problem, and lanes are retired as
 /// problems stop), halved until every thread gets a job. A lone run whose blocks cannot be
 /// shared out evenly has its last block halved once more (20 classes on 2 threads: 8, 8, 2,
-/// 2 rather than 8, 8, 4, where one thread would solve 12 problems and the other 8); several
+/// 2 rather than 8, 8, 4, where one thread would solve 12 problems and the other 8; one thread
+/// keeps 8, 8, 4); several
 /// runs fill each other's gaps in the longest-first queue instead. Results do not depend on
 /// the split, only speed does.
 fn block_sizes(n_problems: usize, n_runs: usize) -> Vec<usize> {
@@ -383,7 +385,7 @@ fn block_sizes(n_problems: usize, n_runs: usize) -> Vec<usize> {
         .step_by(b)
         .map(|start| b.min(n_problems - start))
         .collect();
-    if n_runs == 1 && (sizes.len() + 1) % threads == 0 {
+    if n_runs == 1 && threads > 1 && (sizes.len() + 1) % threads == 0 {
         if let Some(&last) = sizes.last().filter(|&&l| l > 1) {
             sizes.pop();
             sizes.extend([last.div_ceil(2), last / 2]);
@@ -453,8 +455,8 @@ fn solve_block(
     let mut blk = Block {
         lanes,
         width,
-        w: vec![0.0f32; nw * width],
-        alpha: vec![0.0f64; l * width],
+        w: LineAligned::zeros(nw * width),
+        alpha: LineAligned::zeros(l * width),
         // Sign of row i in lane b, as a bit mask over b.
         pos: rows
             .iter()
@@ -511,8 +513,8 @@ struct Block {
     /// Lanes stored per feature: `lanes.len()` rounded up to 1, 2, 4 or 8 (see
     /// [`padded_width`]); the padding lanes stay zero and are never active.
     width: usize,
-    w: Vec<f32>,
-    alpha: Vec<f64>,
+    w: LineAligned<f32>,
+    alpha: LineAligned<f64>,
     pos: Vec<u8>,
     active: Vec<u8>,
     /// The current row permutation (each pass reshuffles it in place) and its stream, shared
@@ -719,22 +721,31 @@ impl Block {
             return;
         }
         let new_width = padded_width(nk);
-        let pad = new_width - nk;
         let remap = |m: u8| {
             keep.iter()
                 .enumerate()
                 .fold(0u8, |acc, (nb, &ob)| acc | ((m >> ob & 1) << nb))
         };
-        self.w = self
-            .w
-            .chunks_exact(width)
-            .flat_map(|c| keep.iter().map(move |&b| c[b]).chain((0..pad).map(|_| 0.0)))
-            .collect();
-        self.alpha = self
-            .alpha
-            .chunks_exact(width)
-            .flat_map(|c| keep.iter().map(move |&b| c[b]).chain((0..pad).map(|_| 0.0)))
-            .collect();
+        let mut w = LineAligned::zeros(nw * new_width);
+        for (o, c) in w
+            .chunks_exact_mut(new_width)
+            .zip(self.w.chunks_exact(width))
+        {
+            for (o, &b) in o.iter_mut().zip(&keep) {
+                *o = c[b];
+            }
+        }
+        self.w = w;
+        let mut alpha = LineAligned::zeros(self.alpha.len() / width * new_width);
+        for (o, c) in alpha
+            .chunks_exact_mut(new_width)
+            .zip(self.alpha.chunks_exact(width))
+        {
+            for (o, &b) in o.iter_mut().zip(&keep) {
+                *o = c[b];
+            }
+        }
+        self.alpha = alpha;
         self.width = new_width;
         for m in self.pos.iter_mut().chain(self.active.iter_mut()) {
             *m = remap(*m);
@@ -744,6 +755,53 @@ impl Block {
             b += 1;
             running >> (b - 1) & 1 == 1
         });
+    }
+}
+
+/// Values stored from a cache-line boundary. A block's lanes of one feature (8 f32 weights,
+/// 32 bytes) or of one row (8 f64 duals, 64 bytes) then never straddle two lines, as they
+/// do for every other feature or most rows from malloc's 16-byte alignment; the solver is
+/// bound by these gathers, so the straddles cost ~8 % of the fit (benches/README.md, wip-svm7).
+struct LineAligned<T: Float> {
+    lines: Vec<Line>,
+    len: usize,
+    of: PhantomData<T>,
+}
+
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u8; 64]);
+
+/// f32 and f64: every bit pattern is a value, all-zero bits are 0.0, alignment divides 64.
+trait Float: Copy {}
+impl Float for f32 {}
+impl Float for f64 {}
+
+impl<T: Float> LineAligned<T> {
+    /// `len` zeros.
+    fn zeros(len: usize) -> Self {
+        LineAligned {
+            lines: vec![Line([0; 64]); (len * std::mem::size_of::<T>()).div_ceil(64)],
+            len,
+            of: PhantomData,
+        }
+    }
+}
+
+impl<T: Float> std::ops::Deref for LineAligned<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        // SAFETY: the lines are contiguous initialised bytes (`Line` is `repr(C)` with size
+        // 64 = its alignment, so no padding), at least `len` values long and aligned for
+        // `T`, whose every bit pattern is valid (`Float`).
+        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast(), self.len) }
+    }
+}
+
+impl<T: Float> std::ops::DerefMut for LineAligned<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as in `deref`, through the unique borrow.
+        unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast(), self.len) }
     }
 }
 
@@ -758,8 +816,9 @@ fn padded_width(n: usize) -> usize {
 }
 
 /// `x_r · w_b` for every problem `b` of a block (weights feature-major, constant feature last).
-/// Weights and products are f32 (the data is f32 already): half the memory traffic of f64,
-/// so a block of 8 classes' weights for a 56k-term vocabulary fits in a 2 MB L2 slice. The
+/// Weights and products are f32 (the data is f32 already): half the memory traffic of f64
+/// (a block of 8 classes' weights for a 56k-term vocabulary is 1.8 MB, against a 1 MB L2 per
+/// core on the benchmark machine, so the gathers are what the solver waits on). The
 /// sums of a sparse row (a few hundred terms) stay far inside f32's precision for the
 /// tolerances used here; the dual variables and gradients are kept in f64.
 #[inline(always)]
@@ -947,6 +1006,24 @@ fn train_runs(
 /// score is still summed per class in f64, the bias term first and then the row's terms in
 /// order, so it does not depend on the blocking.
 fn score_held(x: &Rows, held: &[usize], sols: &mut [Solution]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { score_held_avx2(x, held, sols) };
+    }
+    score_held_any(x, held, sols)
+}
+
+/// [`score_held_any`] compiled for AVX2 (four f64 lanes per register; plain adds and
+/// multiplies only, so the scores are bit-identical to the baseline build's).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn score_held_avx2(x: &Rows, held: &[usize], sols: &mut [Solution]) {
+    score_held_any(x, held, sols)
+}
+
+#[inline(always)]
+fn score_held_any(x: &Rows, held: &[usize], sols: &mut [Solution]) {
     match padded_width(sols.len()) {
         1 => score_held_n::<1>(x, held, sols),
         2 => score_held_n::<2>(x, held, sols),
@@ -957,10 +1034,11 @@ fn score_held(x: &Rows, held: &[usize], sols: &mut [Solution]) {
 
 /// [`score_held`] with the weights stored `B` lanes per feature (`B ≥ sols.len()`, idle
 /// lanes zero).
+#[inline(always)]
 #[allow(clippy::needless_range_loop)]
 fn score_held_n<const B: usize>(x: &Rows, held: &[usize], sols: &mut [Solution]) {
     let nw = x.nf + 1;
-    let mut wt = vec![0.0f64; nw * B];
+    let mut wt = LineAligned::<f64>::zeros(nw * B);
     for (b, s) in sols.iter_mut().enumerate() {
         for (j, &v) in s.w.iter().enumerate() {
             wt[j * B + b] = v;
@@ -1615,6 +1693,12 @@ mod tests {
             assert_eq!(block_sizes(1, 1), [1]);
             assert_eq!(block_sizes(1, 3), [1]);
         });
+        // One thread has nothing to even out: the last block stays whole.
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        one.install(|| assert_eq!(block_sizes(20, 1), [8, 8, 4]));
     }
 
     #[test]
