@@ -216,6 +216,66 @@ fn reused_buffers_hold_only_the_current_record() {
     assert_eq!(slots, [None, None, Some("m".to_string())]);
 }
 
+/// What `is_plain_utf8` must compute, the slow way.
+fn plain_utf8_reference(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok() && !bytes.iter().any(|&b| b < 0x20)
+}
+
+/// Every string of up to three bytes, alone and placed to straddle the end of a 16-byte
+/// block, plus every four-byte sequence with a 0xF0-0xF4 lead around the block edge.
+#[test]
+fn utf8_check_matches_std_exhaustively() {
+    let prefix = [b'a'; 14];
+    let mut buf = Vec::with_capacity(24);
+    let check = |tail: &[u8], buf: &mut Vec<u8>| {
+        for pad in [&prefix[..0], &prefix[..], &prefix[..13]] {
+            buf.clear();
+            buf.extend_from_slice(pad);
+            buf.extend_from_slice(tail);
+            assert_eq!(is_plain_utf8(buf), plain_utf8_reference(buf), "{buf:x?}");
+        }
+    };
+    check(b"", &mut buf);
+    for a in 0..=255u8 {
+        check(&[a], &mut buf);
+        for b in 0..=255u8 {
+            check(&[a, b], &mut buf);
+            for c in 0..=255u8 {
+                check(&[a, b, c], &mut buf);
+            }
+        }
+    }
+    for a in 0xf0..=0xf5u8 {
+        for b in 0x70..=0xc0u8 {
+            for c in [0x7f, 0x80, 0xbf, 0xc0] {
+                for d in 0x70..=0xc0u8 {
+                    check(&[a, b, c, d], &mut buf);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn utf8_check_on_long_mixed_text() {
+    let text = "Reuters’ “quote” — naïve café, 😀 and 中文 mixed with plain ASCII words ".repeat(9);
+    assert!(is_plain_utf8(text.as_bytes()));
+    let bytes = text.as_bytes();
+    for cut in 0..bytes.len() {
+        assert_eq!(
+            is_plain_utf8(&bytes[..cut]),
+            plain_utf8_reference(&bytes[..cut])
+        );
+        let mut flipped = bytes.to_vec();
+        flipped[cut] ^= 0x40;
+        assert_eq!(
+            is_plain_utf8(&flipped),
+            plain_utf8_reference(&flipped),
+            "{cut}"
+        );
+    }
+}
+
 /// Builds random records, valid and perturbed, for the differential test.
 struct Gen {
     next: Box<dyn FnMut() -> u64>,
