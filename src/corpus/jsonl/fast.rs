@@ -4,8 +4,8 @@
 //!
 //! serde_json scans each wanted string for escapes, checks its UTF-8, copies it into its
 //! scratch buffer and then into a new `String`; here the line is checked for UTF-8 once
-//! (with std's rules), strings are scanned 16 bytes at a time, and each wanted value is copied
-//! once, into the buffer its slot held for the previous record.
+//! (by std's rules), strings are scanned 16 bytes at a time with SSE2, and each wanted
+//! value is copied once, into the buffer its slot held for the previous record.
 //!
 //! **Declining is always safe**: the caller then runs the serde path on the same line, so
 //! every error message and every unusual result stays serde's. The scan therefore accepts
@@ -56,9 +56,7 @@ impl Scratch {
             }
         }
     }
-}
 
-impl Scratch {
     /// Tells `tracker` the keys of the record just taken, unless they are those of the
     /// last record taken.
     fn commit_keys(&mut self, text: &str, tracker: &mut KeyTracker) {
@@ -74,6 +72,7 @@ impl Scratch {
         }
     }
 
+    /// Whether the keys just read (ranges of `text`) are those of the last record taken.
     fn same_keys_as_last(&self, text: &str) -> bool {
         let mut start = 0;
         self.keys.len() == self.last_ends.len()
@@ -299,7 +298,7 @@ impl Scan<'_> {
                 if out.capacity() == 0 {
                     // A fresh buffer (its slot's last string went into a document): size it
                     // once from a scan, so it is not grown by doubling.
-                    let (end, _) = self.string_end()?;
+                    let end = self.string_end()?;
                     out.reserve_exact(end - self.at);
                 }
                 self.unescape_into(&mut out)?;
@@ -394,18 +393,16 @@ impl Scan<'_> {
         (self.at > start).then_some(())
     }
 
-    /// From just after an opening quote: the index of the closing quote and whether the
-    /// string holds escapes, checking each escape's form (any `\uXXXX` value is fine
-    /// here, as in serde's skipping; `unescape` checks surrogates for wanted values).
-    fn string_end(&self) -> Option<(usize, bool)> {
+    /// From just after an opening quote: the index of the closing quote, checking each
+    /// escape's form (any `\uXXXX` value is fine here, as in serde's skipping;
+    /// `unescape_into` checks surrogates for wanted values).
+    fn string_end(&self) -> Option<usize> {
         let mut at = self.at;
-        let mut escaped = false;
         loop {
             at += find_special(&self.bytes[at..])?;
             if self.bytes[at] == b'"' {
-                return Some((at, escaped));
+                return Some(at);
             }
-            escaped = true;
             match *self.bytes.get(at + 1)? {
                 b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at += 2,
                 b'u' => {
@@ -462,7 +459,7 @@ impl Scan<'_> {
             match self.peek()? {
                 b'"' => {
                     self.at += 1;
-                    self.at = self.string_end()?.0 + 1;
+                    self.at = self.string_end()? + 1;
                 }
                 open @ (b'{' | b'[') => {
                     self.at += 1;
@@ -515,7 +512,7 @@ impl Scan<'_> {
     /// A key inside a skipped object, and its colon.
     fn member_name(&mut self) -> Option<()> {
         self.eat(b'"')?;
-        self.at = self.string_end()?.0 + 1;
+        self.at = self.string_end()? + 1;
         self.ws();
         self.eat(b':')
     }
