@@ -1,5 +1,8 @@
 //! JSON Lines: one object per line, parsed straight into the wanted fields (other
 //! values are skipped without being built), so a 1 GB file streams in constant memory.
+//!
+//! Each record first goes through a hand-written scan for the common shape ([`fast`]);
+//! whatever it declines is parsed by serde_json, which also makes every error message.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -12,6 +15,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use super::source::{latin1, open_bytes, read_error};
 use super::{CorpusError, RawRecord, RecordSource};
 
+mod fast;
+
 /// At most this many distinct keys are remembered for "available columns" messages, so
 /// a file with a new key on every line cannot grow memory without bound.
 const MAX_TRACKED_KEYS: usize = 10_000;
@@ -23,6 +28,8 @@ pub(crate) struct JsonlSource {
     gzip: bool,
     names: Vec<String>,
     keys: KeyTracker,
+    /// Buffers the fast path reuses across records.
+    fast: fast::Scratch,
     line: Vec<u8>,
     line_no: u64,
     records: u64,
@@ -55,6 +62,7 @@ impl JsonlSource {
             gzip: bytes.gzip,
             names: names.to_vec(),
             keys: KeyTracker::default(),
+            fast: fast::Scratch::default(),
             line: Vec::with_capacity(1 << 16),
             line_no: 0,
             records: 0,
@@ -102,10 +110,16 @@ impl RecordSource for JsonlSource {
             let outcome = match self.reader.fill_buf() {
                 Ok(buf) => match memchr::memchr(b'\n', buf) {
                     Some(end) => {
-                        let (names, keys) = (&self.names, &mut self.keys);
                         let line = &buf[..=end];
-                        let outcome =
-                            take_line(line, self.line_no, &mut self.records, rec, names, keys);
+                        let outcome = take_line(
+                            line,
+                            self.line_no,
+                            &mut self.records,
+                            rec,
+                            &self.names,
+                            &mut self.keys,
+                            &mut self.fast,
+                        );
                         self.reader.consume(end + 1);
                         outcome
                     }
@@ -118,6 +132,7 @@ impl RecordSource for JsonlSource {
                             rec,
                             &self.names,
                             &mut self.keys,
+                            &mut self.fast,
                         ),
                         Err(e) => return Some(Err(e)),
                     },
@@ -159,7 +174,7 @@ enum Line {
 }
 
 /// Parses one line (its `\n` included) read after line `line_no` into `rec`, counting it
-/// in `records` unless it is blank.
+/// in `records` unless it is blank: by the fast path if it takes the line, else by serde.
 fn take_line(
     line: &[u8],
     line_no: u64,
@@ -167,6 +182,7 @@ fn take_line(
     rec: &mut RawRecord,
     names: &[String],
     keys: &mut KeyTracker,
+    scratch: &mut fast::Scratch,
 ) -> Line {
     let body = line.trim_ascii();
     if body.is_empty() {
@@ -176,7 +192,12 @@ fn take_line(
     rec.line = line_no + 1;
     rec.recno = *records;
     rec.latin1 = false;
-    rec.slots.iter_mut().for_each(|s| *s = None);
+    scratch.recycle(&mut rec.slots);
+    if fast::extract(body, names, &mut rec.slots, keys, scratch) {
+        return Line::Record(Ok(()));
+    }
+    // Declined: serde starts again from empty slots (the scan may have filled some).
+    scratch.recycle(&mut rec.slots);
     let parsed = parse_record(body, names, &mut rec.slots, keys);
     let result = match parsed {
         Ok(()) => Ok(()),

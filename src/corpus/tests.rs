@@ -867,3 +867,18 @@ fn time_allsides() {
         );
     }
 }
+
+#[test]
+fn windows_line_ends_become_newlines_and_lone_carriage_returns_stay() {
+    use super::source::normalize_newlines;
+    for (input, want) in [
+        ("a\r\nb", "a\nb"),
+        ("a\rb\r", "a\rb\r"),
+        ("a\r\r\nb\r\n", "a\r\nb\n"),
+        ("\r\n", "\n"),
+        ("no line ends", "no line ends"),
+        ("", ""),
+    ] {
+        assert_eq!(normalize_newlines(input.to_string()), want, "{input:?}");
+    }
+}
