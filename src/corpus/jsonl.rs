@@ -26,14 +26,20 @@ pub(crate) struct JsonlSource {
     path: PathBuf,
     reader: Box<dyn BufRead + Send>,
     gzip: bool,
-    names: Vec<String>,
-    keys: KeyTracker,
-    /// Buffers the fast path reuses across records.
-    fast: fast::Scratch,
+    /// What turns a line into a record, and what it has seen so far.
+    parser: LineParser,
     line: Vec<u8>,
     line_no: u64,
-    records: u64,
     done: bool,
+}
+
+/// Turns lines into records: the wanted fields, the keys seen, the record count, and the
+/// buffers the fast path reuses across records.
+struct LineParser {
+    names: Vec<String>,
+    keys: KeyTracker,
+    fast: fast::Scratch,
+    records: u64,
 }
 
 /// Every key seen in any record, in first-seen order.
@@ -60,12 +66,14 @@ impl JsonlSource {
             path: path.to_path_buf(),
             reader: bytes.reader,
             gzip: bytes.gzip,
-            names: names.to_vec(),
-            keys: KeyTracker::default(),
-            fast: fast::Scratch::default(),
+            parser: LineParser {
+                names: names.to_vec(),
+                keys: KeyTracker::default(),
+                fast: fast::Scratch::default(),
+                records: 0,
+            },
             line: Vec::with_capacity(1 << 16),
             line_no: 0,
-            records: 0,
             done: false,
         })
     }
@@ -87,7 +95,13 @@ impl JsonlSource {
     /// Ends the file on a read error, naming the line reading stopped at.
     fn read_failed(&mut self, e: std::io::Error) -> CorpusError {
         self.done = true;
-        read_error(&self.path, self.gzip, self.line_no + 1, self.records, e)
+        read_error(
+            &self.path,
+            self.gzip,
+            self.line_no + 1,
+            self.parser.records,
+            e,
+        )
     }
 
     fn bad(&self, message: String) -> CorpusError {
@@ -111,29 +125,13 @@ impl RecordSource for JsonlSource {
                 Ok(buf) => match memchr::memchr(b'\n', buf) {
                     Some(end) => {
                         let line = &buf[..=end];
-                        let outcome = take_line(
-                            line,
-                            self.line_no,
-                            &mut self.records,
-                            rec,
-                            &self.names,
-                            &mut self.keys,
-                            &mut self.fast,
-                        );
+                        let outcome = self.parser.take(line, self.line_no, rec);
                         self.reader.consume(end + 1);
                         outcome
                     }
                     None => match self.read_spanning_line() {
                         Ok(false) => return None,
-                        Ok(true) => take_line(
-                            &self.line,
-                            self.line_no,
-                            &mut self.records,
-                            rec,
-                            &self.names,
-                            &mut self.keys,
-                            &mut self.fast,
-                        ),
+                        Ok(true) => self.parser.take(&self.line, self.line_no, rec),
                         Err(e) => return Some(Err(e)),
                     },
                 },
@@ -150,11 +148,11 @@ impl RecordSource for JsonlSource {
     }
 
     fn columns(&self) -> Vec<String> {
-        self.keys.order.clone()
+        self.parser.keys.order.clone()
     }
 
     fn has_column(&self, name: &str) -> bool {
-        self.keys.set.contains(name)
+        self.parser.keys.set.contains(name)
     }
 
     fn columns_upfront(&self) -> bool {
@@ -162,7 +160,7 @@ impl RecordSource for JsonlSource {
     }
 
     fn records_read(&self) -> u64 {
-        self.records
+        self.parser.records
     }
 }
 
@@ -173,44 +171,39 @@ enum Line {
     Record(Result<(), String>),
 }
 
-/// Parses one line (its `\n` included) read after line `line_no` into `rec`, counting it
-/// in `records` unless it is blank: by the fast path if it takes the line, else by serde.
-fn take_line(
-    line: &[u8],
-    line_no: u64,
-    records: &mut u64,
-    rec: &mut RawRecord,
-    names: &[String],
-    keys: &mut KeyTracker,
-    scratch: &mut fast::Scratch,
-) -> Line {
-    let body = line.trim_ascii();
-    if body.is_empty() {
-        return Line::Blank;
-    }
-    *records += 1;
-    rec.line = line_no + 1;
-    rec.recno = *records;
-    rec.latin1 = false;
-    scratch.recycle(&mut rec.slots);
-    if fast::extract(body, names, &mut rec.slots, keys, scratch) {
-        return Line::Record(Ok(()));
-    }
-    // Declined: serde starts again from empty slots (the scan may have filled some).
-    scratch.recycle(&mut rec.slots);
-    let parsed = parse_record(body, names, &mut rec.slots, keys);
-    let result = match parsed {
-        Ok(()) => Ok(()),
-        // Not UTF-8: read the line as Latin-1 (ASCII structure is unchanged).
-        Err(_) if std::str::from_utf8(body).is_err() => {
-            rec.latin1 = true;
-            rec.slots.iter_mut().for_each(|s| *s = None);
-            let text = latin1(body);
-            parse_record(text.as_bytes(), names, &mut rec.slots, keys)
+impl LineParser {
+    /// Parses one line (its `\n` included) read after line `line_no` into `rec`, counting
+    /// it unless it is blank: by the fast path if it takes the line, else by serde.
+    fn take(&mut self, line: &[u8], line_no: u64, rec: &mut RawRecord) -> Line {
+        let body = line.trim_ascii();
+        if body.is_empty() {
+            return Line::Blank;
         }
-        Err(e) => Err(e),
-    };
-    Line::Record(result.map_err(|e| json_message(&e, body)))
+        let (names, keys, scratch) = (&self.names, &mut self.keys, &mut self.fast);
+        self.records += 1;
+        rec.line = line_no + 1;
+        rec.recno = self.records;
+        rec.latin1 = false;
+        scratch.recycle(&mut rec.slots);
+        if fast::extract(body, names, &mut rec.slots, keys, scratch) {
+            return Line::Record(Ok(()));
+        }
+        // Declined: serde starts again from empty slots (the scan may have filled some).
+        scratch.recycle(&mut rec.slots);
+        let parsed = parse_record(body, names, &mut rec.slots, keys);
+        let result = match parsed {
+            Ok(()) => Ok(()),
+            // Not UTF-8: read the line as Latin-1 (ASCII structure is unchanged).
+            Err(_) if std::str::from_utf8(body).is_err() => {
+                rec.latin1 = true;
+                rec.slots.iter_mut().for_each(|s| *s = None);
+                let text = latin1(body);
+                parse_record(text.as_bytes(), names, &mut rec.slots, keys)
+            }
+            Err(e) => Err(e),
+        };
+        Line::Record(result.map_err(|e| json_message(&e, body)))
+    }
 }
 
 /// A parse error as a message without serde_json's "at line 1" (every record is one line).
