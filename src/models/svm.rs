@@ -372,9 +372,8 @@ impl WarmStart {
 /// problems stop), halved until every thread gets a job. A lone run whose blocks cannot be
 /// shared out evenly has its last block halved once more (20 classes on 2 threads: 8, 8, 2,
 /// 2 rather than 8, 8, 4, where one thread would solve 12 problems and the other 8; one thread
-/// keeps 8, 8, 4); several
-/// runs fill each other's gaps in the longest-first queue instead. Results do not depend on
-/// the split, only speed does.
+/// keeps 8, 8, 4); several runs fill each other's gaps in the longest-first queue instead.
+/// Results do not depend on the split, only speed does.
 fn block_sizes(n_problems: usize, n_runs: usize) -> Vec<usize> {
     let threads = rayon::current_num_threads().max(1);
     let mut b = 8;
@@ -726,26 +725,8 @@ impl Block {
                 .enumerate()
                 .fold(0u8, |acc, (nb, &ob)| acc | ((m >> ob & 1) << nb))
         };
-        let mut w = LineAligned::zeros(nw * new_width);
-        for (o, c) in w
-            .chunks_exact_mut(new_width)
-            .zip(self.w.chunks_exact(width))
-        {
-            for (o, &b) in o.iter_mut().zip(&keep) {
-                *o = c[b];
-            }
-        }
-        self.w = w;
-        let mut alpha = LineAligned::zeros(self.alpha.len() / width * new_width);
-        for (o, c) in alpha
-            .chunks_exact_mut(new_width)
-            .zip(self.alpha.chunks_exact(width))
-        {
-            for (o, &b) in o.iter_mut().zip(&keep) {
-                *o = c[b];
-            }
-        }
-        self.alpha = alpha;
+        self.w = self.w.keep_lanes(width, new_width, &keep);
+        self.alpha = self.alpha.keep_lanes(width, new_width, &keep);
         self.width = new_width;
         for m in self.pos.iter_mut().chain(self.active.iter_mut()) {
             *m = remap(*m);
@@ -785,6 +766,21 @@ impl<T: Float> LineAligned<T> {
             len,
             of: PhantomData,
         }
+    }
+
+    /// The values stored `width` lanes per group, repacked `new_width` per group with only
+    /// the lanes `keep` (in that order) and zero padding.
+    fn keep_lanes(&self, width: usize, new_width: usize, keep: &[usize]) -> Self {
+        let mut out = LineAligned::zeros(self.len / width * new_width);
+        for (o, c) in out
+            .chunks_exact_mut(new_width)
+            .zip(self.chunks_exact(width))
+        {
+            for (o, &b) in o.iter_mut().zip(keep) {
+                *o = c[b];
+            }
+        }
+        out
     }
 }
 
