@@ -45,7 +45,7 @@ struct Args {
     /// Inverse regularisation (default: 1 for svm, 30 for logreg).
     #[arg(long)]
     c: Option<f64>,
-    /// Stopping tolerance (default: the model's own, 0.1 for svm, 1e-4 for logreg).
+    /// Stopping tolerance (default: the model's own, 0.2 for svm, 1e-4 for logreg).
     #[arg(long)]
     tol: Option<f64>,
     /// Iteration cap (default: the model's own).

@@ -325,7 +325,7 @@ def stage_fit(t, reps, tmp):
         s = med(sk["times"])
         print(f"   scikit-learn {name}: {fmt_s(s)}; {acc(sk)}", flush=True)
         if model == "svm":
-            for tol in ["0.1", "1e-4"]:
+            for tol in ["0.2", "1e-4"]:
                 for cal in [False, True]:
                     tc, rss = tc_fit("--model", "svm", "--tol", tol, *(["--calibrate"] if cal else []))
                     label = f"c. fit LinearSVC vs svm tol {tol}, calibration {'on' if cal else 'off'}"

@@ -162,9 +162,10 @@ impl ModelSettings {
                 Sgd => 1e-4,
                 _ => 0.1,
             },
-            // svm: LIBLINEAR's own default for the dual solver (same dev accuracy, half the work).
+            // svm: twice LIBLINEAR's default for the dual solver (see `LinearSvmParams`: the
+            // same accuracy on every proxy as 0.1, for a sixth less work).
             tol: if matches!(kind, Svm | TwoStage) {
-                0.1
+                0.2
             } else {
                 1e-4
             },
