@@ -17,7 +17,8 @@ Stages (issue 6's table, and issue 3's fit times):
      from a JSON Lines file (the 20NG test half is not in ../shared/datasets)
   f  cold start: a whole process each, load the model of d, score one ~1.7 kB post, exit
 
-Times are medians of --reps runs; peak RSS is the maximum resident set size of the process
+Times are medians of --reps runs (in d, e and f the two sides' runs alternate, so that drifts
+of a shared machine's speed hit both alike); peak RSS is the maximum resident set size of the process
 (/usr/bin/time -v, or the kernel's rusage for that child when /usr/bin/time is absent).
 Temporary files (svmlight, models, JSONL) go to a temporary directory, never the repository.
 """
@@ -204,6 +205,17 @@ def run(cmd, stdout_path=None):
     return wall, rss, text
 
 
+def side_by_side(n, sk_cmd, tc_cmd, tc_stdout=None):
+    """Runs scikit-learn's and textclf's command alternately, n times each, so that the slow
+    drifts of a shared machine's speed fall on both sides alike; returns both lists of
+    (wall, peak RSS, stdout)."""
+    sk, tc = [], []
+    for _ in range(n):
+        sk.append(run(sk_cmd))
+        tc.append(run(tc_cmd, stdout_path=tc_stdout))
+    return sk, tc
+
+
 def json_line(text, prefix=""):
     lines = [l for l in text.splitlines() if l.startswith(prefix + "{")]
     return json.loads(lines[-1][len(prefix):])
@@ -346,11 +358,10 @@ def stage_end_to_end(t, reps, tmp, which):
     if "d" in which or not sk_model.exists() or not (tc_dir / "group.model").exists():
         print("d. train + save, 20NG train, whole process" if "d" in which else "   (training the models e and f use)", flush=True)
         n = reps if "d" in which else 1  # e and f alone only need the models
-        sk = [run(self_cmd("train", "--data", NG_TRAIN, "--model-path", sk_model)) for _ in range(n)]
         # unigrams, as on scikit-learn's side (also textclf's default; stated so the comparison holds if that changes)
-        tc = [run([textclf, "train", "--data", NG_TRAIN, "--label", "group", "--ngrams", "1-1",
-                   "--model-dir", tc_dir])
-              for _ in range(n)]
+        sk, tc = side_by_side(n, self_cmd("train", "--data", NG_TRAIN, "--model-path", sk_model),
+                              [textclf, "train", "--data", NG_TRAIN, "--label", "group", "--ngrams", "1-1",
+                               "--model-dir", tc_dir])
         if "d" in which:
             t.add("d. train + save (TF-IDF + linear SVM), 20NG train", med([w for w, _, _ in sk]),
                   med([w for w, _, _ in tc]), max(r for _, r, _ in sk), max(r for _, r, _ in tc),
@@ -362,9 +373,9 @@ def stage_end_to_end(t, reps, tmp, which):
         with open(jl, "w", encoding="utf-8") as fh:
             for name, text in zip(names, texts):
                 fh.write(json.dumps({"id": name, "text": text}) + "\n")
-        sk = [run(self_cmd("predict", "--model-path", sk_model, "--input", jl)) for _ in range(reps)]
-        tc = [run([textclf, "predict", "--model-dir", tc_dir, "--input", jl, "--format", "jsonl"],
-                  stdout_path=os.devnull) for _ in range(reps)]
+        sk, tc = side_by_side(reps, self_cmd("predict", "--model-path", sk_model, "--input", jl),
+                              [textclf, "predict", "--model-dir", tc_dir, "--input", jl, "--format", "jsonl"],
+                              tc_stdout=os.devnull)
         t.add(f"e. load + predict {len(texts)} docs (20NG train, JSONL)", med([w for w, _, _ in sk]),
               med([w for w, _, _ in tc]), max(r for _, r, _ in sk), max(r for _, r, _ in tc),
               "sklearn: predict (labels); textclf: label + probability JSONL")
@@ -373,8 +384,8 @@ def stage_end_to_end(t, reps, tmp, which):
         text = min(texts, key=lambda s: abs(len(s.encode("utf-8")) - 1700))
         one = tmp / "one_post.txt"
         one.write_text(text, encoding="utf-8")
-        sk = [run([sys.executable, "-c", COLD_SNIPPET, sk_model, one]) for _ in range(reps)]
-        tc = [run([textclf, "predict", "--model-dir", tc_dir, one]) for _ in range(reps)]
+        sk, tc = side_by_side(reps, [sys.executable, "-c", COLD_SNIPPET, sk_model, one],
+                              [textclf, "predict", "--model-dir", tc_dir, one])
         t.add(f"f. cold start, one {len(text.encode('utf-8'))}-byte post", med([w for w, _, _ in sk]),
               med([w for w, _, _ in tc]), max(r for _, r, _ in sk), max(r for _, r, _ in tc))
 
