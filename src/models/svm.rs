@@ -358,13 +358,20 @@ impl WarmStart {
     fn from_folds(n: usize, rows: &[&[usize]], folds: Vec<(Vec<f64>, Vec<f64>)>) -> WarmStart {
         let share = 1.0 / (folds.len() - 1) as f64;
         let mut alpha = vec![0.0f64; n];
-        let mut w = vec![0.0f64; folds[0].1.len()];
-        for ((fold_alpha, fold_w), rows) in folds.iter().zip(rows) {
-            for (&r, &a) in rows.iter().zip(fold_alpha) {
+        let mut w: Vec<f64> = Vec::new();
+        for (f, ((fold_alpha, fold_w), rows)) in folds.into_iter().zip(rows).enumerate() {
+            for (&r, &a) in rows.iter().zip(&fold_alpha) {
                 alpha[r] += a * share;
             }
-            for (o, &v) in w.iter_mut().zip(fold_w) {
-                *o += v * share;
+            if f == 0 {
+                // The first fold's buffer becomes w⁰ (one allocation fewer); `0.0 + …` is
+                // the sum into zeros it replaces, bit for bit (−0.0 becomes +0.0).
+                w = fold_w;
+                w.iter_mut().for_each(|v| *v = 0.0 + *v * share);
+            } else {
+                for (o, &v) in w.iter_mut().zip(&fold_w) {
+                    *o += v * share;
+                }
             }
         }
         WarmStart { alpha, w }
