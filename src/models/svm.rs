@@ -16,8 +16,8 @@
 //! cross-validation (2 folds by default) on the training data, one sigmoid `1 / (1 + exp(A f + B))` per
 //! class fitted by the Newton method with backtracking of Lin, Lin and Weng (2007), and the
 //! one-vs-rest probabilities normalised to sum to 1. The internal folds are solved loosely
-//! (tolerance 0.5, at most 5 passes) from scratch; with three or more classes they run first
-//! and the full fit then starts from their duals ([`WarmStart`]), which saves about a fifth
+//! (tolerance 0.5, at most 5 passes) from scratch; with three or more classes the full fit
+//! of each class then starts from its fold duals ([`WarmStart`]), which saves about a fifth
 //! of its passes, so calibration costs little more than the full fit alone. On the 20
 //! Newsgroups dev split (benches/README.md) 2 folds at tol 0.5 give held-out log loss 0.295
 //! and ECE 0.061 against 0.292 / 0.061 for 3 folds at tol 0.1, for less than half the
@@ -40,7 +40,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Checked hyperparameters of [`LinearSvm`].
 #[derive(Debug, Clone, PartialEq)]
@@ -334,6 +334,13 @@ struct Solution {
     iters: usize,
 }
 
+impl Solution {
+    /// Moves the duals and weights out (for a [`WarmStart`]), keeping the held-out scores.
+    fn take_start(&mut self) -> (Vec<f64>, Vec<f64>) {
+        (std::mem::take(&mut self.alpha), std::mem::take(&mut self.w))
+    }
+}
+
 /// Where one problem of the full run starts instead of α = 0: the calibration folds' duals.
 ///
 /// With k folds every row is in the training part of exactly k − 1 folds, so taking
@@ -349,21 +356,26 @@ struct WarmStart {
 }
 
 impl WarmStart {
-    /// The start of one problem from its solutions in the fold runs (`folds[f]` trained on
-    /// `rows[f]`), for `n` rows in all.
-    fn from_folds(n: usize, rows: &[&[usize]], folds: &mut [&mut Solution]) -> WarmStart {
+    /// The start of one problem from its (duals, weights) in the fold runs (`folds[f]`
+    /// trained on `rows[f]`; see [`Solution::take_start`]), for `n` rows in all.
+    fn from_folds(n: usize, rows: &[&[usize]], folds: Vec<(Vec<f64>, Vec<f64>)>) -> WarmStart {
         let share = 1.0 / (folds.len() - 1) as f64;
         let mut alpha = vec![0.0f64; n];
-        let mut w = vec![0.0f64; folds[0].w.len()];
-        for (fold, rows) in folds.iter_mut().zip(rows) {
-            for (&r, &a) in rows.iter().zip(&fold.alpha) {
+        let mut w: Vec<f64> = Vec::new();
+        for (f, ((fold_alpha, fold_w), rows)) in folds.into_iter().zip(rows).enumerate() {
+            for (&r, &a) in rows.iter().zip(&fold_alpha) {
                 alpha[r] += a * share;
             }
-            for (o, &v) in w.iter_mut().zip(&fold.w) {
-                *o += v * share;
+            if f == 0 {
+                // The first fold's buffer becomes w⁰ (one allocation fewer); `0.0 + …` is
+                // the sum into zeros it replaces, bit for bit (−0.0 becomes +0.0).
+                w = fold_w;
+                w.iter_mut().for_each(|v| *v = 0.0 + *v * share);
+            } else {
+                for (o, &v) in w.iter_mut().zip(&fold_w) {
+                    *o += v * share;
+                }
             }
-            fold.alpha = Vec::new();
-            fold.w = Vec::new();
         }
         WarmStart { alpha, w }
     }
@@ -882,15 +894,61 @@ struct Run<'r> {
     held: &'r [usize],
 }
 
-/// Trains every one-vs-rest problem of every run, in blocks of `sizes` problems per sweep, as
-/// one flat parallel job list over (run, block) pairs, costliest first (rows × classes ÷
-/// tolerance), so runs share the cores with no idle tail between them. Every problem starts
-/// from `start` (one per problem) if given, else from α = 0; `keep_alpha` keeps each
-/// solution's duals and weights for a later [`WarmStart`]. For two classes a single problem
-/// is solved and mirrored, as LIBLINEAR does. Returns, per run, one solution per class
-/// (class 0 of a binary task holds the negated solution of class 1, with the same duals).
-/// Each problem's result depends only on its run, class, start and seed, never on the
-/// blocking or the schedule.
+/// One task of [`train_runs`].
+#[derive(Clone, Copy)]
+enum Task {
+    /// Solve the problems `first..first + len` of run `run` in one block.
+    Solve {
+        run: usize,
+        first: usize,
+        len: usize,
+    },
+    /// Fit one class's Platt sigmoid to the calibration folds' held-out scores.
+    Platt(usize),
+}
+
+impl Task {
+    /// The problems (classes) the task works on.
+    fn problems(&self) -> std::ops::Range<usize> {
+        match *self {
+            Task::Solve { first, len, .. } => first..first + len,
+            Task::Platt(c) => c..c + 1,
+        }
+    }
+
+    /// Whether the task reads the result of `other` in a calibrated fit: a full-run block
+    /// starts from the fold blocks sharing one of its problems, and a sigmoid is fitted to
+    /// the fold scores of its class, starting from the first class's sigmoid.
+    fn needs(&self, other: &Task) -> bool {
+        let (a, b) = (self.problems(), other.problems());
+        let shared = a.start < b.end && b.start < a.end;
+        match (*self, *other) {
+            (Task::Solve { run: 0, .. }, Task::Solve { run, .. }) => run != 0 && shared,
+            (Task::Platt(_), Task::Solve { run, .. }) => run != 0 && shared,
+            (Task::Platt(c), Task::Platt(0)) => c > 0,
+            _ => false,
+        }
+    }
+}
+
+/// What the tasks of [`train_runs`] leave for the tasks after them, and for the caller.
+struct Results {
+    /// Per run and problem, its solution once solved.
+    sols: Vec<Vec<Option<Solution>>>,
+    /// Per class, its Platt sigmoid `(A, B)` once fitted (calibrated fits only).
+    sigmoids: Vec<Option<(f64, f64)>>,
+}
+
+/// Trains every one-vs-rest problem of every run, run `r` in blocks of `sizes[r]` problems
+/// per sweep (one task each). With `calibrated`, runs 1.. are the calibration folds, whose
+/// held-out parts cover every row once: run 0 (the full data) then starts each problem from
+/// the folds' solutions of it ([`WarmStart`]), and each class's Platt sigmoid is fitted to the
+/// folds' held-out scores among the same tasks; else every problem starts from α = 0 and no
+/// sigmoid is fitted. For two classes a single problem is solved and mirrored, as LIBLINEAR
+/// does. Returns, per run, one solution per class (class 0 of a binary task holds the negated
+/// solution of class 1, with the same duals), and the sigmoids (empty unless `calibrated`).
+/// Each problem's result depends only on its run, class, start and seed, and each sigmoid
+/// only on its scores and start, never on the blocking or the schedule ([`run_tasks`]).
 #[allow(clippy::too_many_arguments)]
 fn train_runs(
     x: &Rows,
@@ -899,10 +957,9 @@ fn train_runs(
     k: usize,
     cw: &[f32],
     p: &LinearSvmValidParams,
-    sizes: &[usize],
-    start: Option<&[WarmStart]>,
-    keep_alpha: bool,
-) -> Vec<Vec<Solution>> {
+    sizes: &[Vec<usize>],
+    calibrated: bool,
+) -> (Vec<Vec<Solution>>, Vec<(f64, f64)>) {
     let c = p.c as f64;
     let binary = k == 2;
     let costs: Vec<Costs> = if binary {
@@ -920,36 +977,85 @@ fn train_runs(
             })
             .collect()
     };
-    debug_assert_eq!(sizes.iter().sum::<usize>(), costs.len());
-    // (first problem, block) for each block.
-    let chunks: Vec<(usize, &[Costs])> = sizes
-        .iter()
-        .scan(0, |first, &len| {
-            let block = (*first, &costs[*first..*first + len]);
-            *first += len;
-            Some(block)
-        })
+    debug_assert_eq!(sizes.len(), runs.len());
+    debug_assert!(sizes.iter().all(|s| s.iter().sum::<usize>() == costs.len()));
+    debug_assert!(!calibrated || (!binary && runs.len() >= 3));
+    // (first problem, run, length) of every block, the first classes of every run first:
+    // among equally urgent blocks, both folds of the first classes then finish before either
+    // fold's later ones.
+    let mut blocks: Vec<(usize, usize, usize)> = Vec::new();
+    for (run, sizes) in sizes.iter().enumerate() {
+        let mut first = 0;
+        for &len in sizes {
+            blocks.push((first, run, len));
+            first += len;
+        }
+    }
+    blocks.sort_unstable();
+    let mut tasks: Vec<Task> = blocks
+        .into_iter()
+        .map(|(first, run, len)| Task::Solve { run, first, len })
         .collect();
-    // (run, chunk) jobs, costliest first; the sort is stable, so ties keep their order.
-    let mut jobs: Vec<(usize, usize)> = (0..runs.len())
-        .flat_map(|r| (0..chunks.len()).map(move |ch| (r, ch)))
-        .collect();
-    let cost = |&(r, ch): &(usize, usize)| {
-        runs[r].rows.len() as f64 * chunks[ch].1.len() as f64 / runs[r].eps.max(1e-12).sqrt()
+    if calibrated {
+        tasks.extend((0..k).map(Task::Platt));
+    }
+    let n = x.sq_norm.len();
+    let cost = |t: &Task| match *t {
+        Task::Solve { run, len, .. } => {
+            let r = &runs[run];
+            r.rows.len() as f64 * len as f64 / r.eps.max(1e-12).sqrt()
+        }
+        // Far less than any block (~1 ms against 10–90 ms on 20 Newsgroups): it only has to
+        // sort behind them.
+        Task::Platt(_) => n as f64 / 2.0,
     };
-    jobs.sort_by(|a, b| cost(b).total_cmp(&cost(a)));
-    let go = |&(r, ch): &(usize, usize)| -> ((usize, usize), Vec<Solution>) {
-        let (sq, seed) = (p.squared_hinge, p.seed);
+    let costs_of_tasks: Vec<f64> = tasks.iter().map(cost).collect();
+    let needs = |a: usize, b: usize| calibrated && tasks[a].needs(&tasks[b]);
+    let results = Mutex::new(Results {
+        sols: runs
+            .iter()
+            .map(|_| (0..costs.len()).map(|_| None).collect())
+            .collect(),
+        sigmoids: vec![None; if calibrated { k } else { 0 }],
+    });
+    let lock = || results.lock().expect("no task panicked");
+    let fold_rows: Vec<&[usize]> = runs[1..].iter().map(|r| r.rows).collect();
+    let solve = |run: usize, problems: std::ops::Range<usize>| {
+        let starts: Vec<WarmStart> = if calibrated && run == 0 {
+            let taken: Vec<Vec<(Vec<f64>, Vec<f64>)>> = {
+                let mut res = lock();
+                let folds = &mut res.sols[1..];
+                problems
+                    .clone()
+                    .map(|c| {
+                        folds
+                            .iter_mut()
+                            .map(|f| solved(&mut f[c]).take_start())
+                            .collect()
+                    })
+                    .collect()
+            };
+            taken
+                .into_iter()
+                .map(|folds| WarmStart::from_folds(n, &fold_rows, folds))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let Run {
             rows,
-            run,
+            run: stream,
             eps,
-            max_iter: mi,
+            max_iter,
             held,
-        } = runs[r];
-        let (first, chunk) = chunks[ch];
-        let from = start.map(|st| &st[first..first + chunk.len()]);
-        let mut s = solve_block(x, y, rows, chunk, sq, eps, mi, seed, run, from, keep_alpha);
+        } = runs[run];
+        let from = (!starts.is_empty()).then_some(&starts[..]);
+        let keep_alpha = calibrated && run != 0;
+        let block = &costs[problems.clone()];
+        let (sq, seed) = (p.squared_hinge, p.seed);
+        let mut s = solve_block(
+            x, y, rows, block, sq, eps, max_iter, seed, stream, from, keep_alpha,
+        );
         if !held.is_empty() {
             score_held(x, held, &mut s);
             if !keep_alpha {
@@ -957,32 +1063,47 @@ fn train_runs(
                 s.iter_mut().for_each(|sol| sol.w = Vec::new());
             }
         }
-        ((r, ch), s)
+        let mut res = lock();
+        for (c, s) in problems.zip(s) {
+            res.sols[run][c] = Some(s);
+        }
     };
-    // Greedy longest-first schedule: each worker takes the next job off the sorted list as
-    // soon as it is free. (A plain `par_iter` would hand each thread a contiguous half of
-    // the list, so one thread would get all the expensive jobs first and the split points
-    // decide the tail.)
-    let next = AtomicUsize::new(0);
-    let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
-    let mut done: Vec<((usize, usize), Vec<Solution>)> = (0..workers)
-        .into_par_iter()
-        .with_max_len(1)
-        .flat_map_iter(|_| {
-            let mut mine = Vec::new();
-            loop {
-                let t = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(t) else { break };
-                mine.push(go(job));
+    let platt = |c: usize| {
+        let (scores, start) = {
+            let mut res = lock();
+            let scores: Vec<Vec<f64>> = res.sols[1..]
+                .iter_mut()
+                .map(|f| std::mem::take(&mut solved(&mut f[c]).held_scores))
+                .collect();
+            (
+                scores,
+                (c > 0).then(|| res.sigmoids[0].expect("first sigmoid fitted")),
+            )
+        };
+        let mut dec = vec![0.0f64; n];
+        for (run, scores) in runs[1..].iter().zip(&scores) {
+            for (&i, &v) in run.held.iter().zip(scores) {
+                dec[i] = v;
             }
-            mine
+        }
+        let pos: Vec<bool> = y.iter().map(|&l| l == c).collect();
+        let ab = fit_platt(&dec, &pos, start);
+        lock().sigmoids[c] = Some(ab);
+    };
+    run_tasks(&costs_of_tasks, &needs, &|t| match tasks[t] {
+        Task::Solve { run, .. } => solve(run, tasks[t].problems()),
+        Task::Platt(c) => platt(c),
+    });
+    let results = results.into_inner().expect("no task panicked");
+    let mut out: Vec<Vec<Solution>> = results
+        .sols
+        .into_iter()
+        .map(|run| {
+            run.into_iter()
+                .map(|s| s.expect("every task ran"))
+                .collect()
         })
         .collect();
-    done.sort_unstable_by_key(|(key, _)| *key);
-    let mut out: Vec<Vec<Solution>> = (0..runs.len()).map(|_| Vec::new()).collect();
-    for ((r, _), s) in done {
-        out[r].extend(s);
-    }
     if binary {
         for sols in &mut out {
             let s = sols.pop().expect("one binary solution");
@@ -997,7 +1118,92 @@ fn train_runs(
             *sols = vec![neg, s];
         }
     }
-    out
+    let sigmoids = results
+        .sigmoids
+        .into_iter()
+        .map(|ab| ab.expect("every sigmoid fitted"))
+        .collect();
+    (out, sigmoids)
+}
+
+/// The solution a task needs from an earlier one, which the schedule guarantees is there.
+fn solved(s: &mut Option<Solution>) -> &mut Solution {
+    s.as_mut().expect("a task runs after the tasks it needs")
+}
+
+/// Runs tasks `0..cost.len()` on the rayon pool: task `a` starts only after every task `b`
+/// with `needs(a, b)` has finished, and a free worker takes the ready task with the longest
+/// chain of estimated `cost` hanging on it (its own plus its costliest dependant's).
+///
+/// Why: the calibrated SVM fit's tasks are the fold blocks, the full-run blocks that start
+/// from them and the sigmoids fitted to their scores. Run as phases with a barrier between
+/// them, the cores idle at each barrier while the last block of the phase finishes (blocks
+/// cost 10–90 ms, and their iteration counts are not known beforehand), and a warm start
+/// built between the phases runs on one core. Here a full-run block starts as soon as the
+/// fold blocks of its classes are done, so it overlaps the folds of the others; and the
+/// sigmoids (~1 ms each) fill the gaps where a core would otherwise wait for the other.
+/// Longest chain first puts the costly solver blocks early and the cheap tasks last, so the
+/// tail is short; with no dependencies it is plain longest-first. (A plain `par_iter` would
+/// hand each thread a fixed half of the list, and the split points would decide the tail.)
+///
+/// Each task is started by a rayon job spawned when some task became ready (or at the start
+/// for those ready then), which takes the best ready task at that moment: there is always
+/// one, so no worker ever blocks or spins waiting for work, and a panic in a task
+/// propagates through the scope. The order only decides the speed: results do not depend on
+/// it as long as each task reads only what the tasks it needs wrote.
+fn run_tasks(
+    cost: &[f64],
+    needs: &(dyn Fn(usize, usize) -> bool + Sync),
+    run: &(dyn Fn(usize) + Sync),
+) {
+    let n = cost.len();
+    let dependants: Vec<Vec<usize>> = (0..n)
+        .map(|b| (0..n).filter(|&a| needs(a, b)).collect())
+        .collect();
+    let chain: Vec<f64> = (0..n)
+        .map(|t| cost[t] + dependants[t].iter().map(|&d| cost[d]).fold(0.0, f64::max))
+        .collect();
+    // The sort is stable: ties keep the caller's order.
+    let mut queue: Vec<usize> = (0..n).collect();
+    queue.sort_by(|&a, &b| chain[b].total_cmp(&chain[a]));
+    let mut unmet = vec![0usize; n];
+    for d in dependants.iter().flatten() {
+        unmet[*d] += 1;
+    }
+    let ready = unmet.iter().filter(|&&u| u == 0).count();
+    // (tasks not started yet, most urgent first; per task, how many of its needs are unmet)
+    type Queue = Mutex<(Vec<usize>, Vec<usize>)>;
+    let state: Queue = Mutex::new((queue, unmet));
+    // Takes the best ready task, runs it, and spawns one step per task it made ready.
+    fn step<'s>(
+        scope: &rayon::Scope<'s>,
+        state: &'s Queue,
+        dependants: &'s [Vec<usize>],
+        run: &'s (dyn Fn(usize) + Sync),
+    ) {
+        let lock = || state.lock().expect("the lock is never held across a task");
+        let t = {
+            let (queue, unmet) = &mut *lock();
+            let pos = queue
+                .iter()
+                .position(|&t| unmet[t] == 0)
+                .expect("a ready task");
+            queue.remove(pos)
+        };
+        run(t);
+        let (_, unmet) = &mut *lock();
+        for &d in &dependants[t] {
+            unmet[d] -= 1;
+            if unmet[d] == 0 {
+                scope.spawn(move |s| step(s, state, dependants, run));
+            }
+        }
+    }
+    rayon::scope(|s| {
+        for _ in 0..ready {
+            s.spawn(|s| step(s, &state, &dependants, run));
+        }
+    });
 }
 
 /// Scores `held` rows with every solution of a block (filling `held_scores`). The weights are
@@ -1063,6 +1269,39 @@ fn score_held_n<const B: usize>(x: &Rows, held: &[usize], sols: &mut [Solution])
             s.held_scores.push(a);
         }
     }
+}
+
+/// Per-class Platt sigmoids from the fold runs' held-out scores (`folds[f]`, scored on
+/// `held[f]`), for a fit whose sigmoids were not fitted inside [`train_runs`]. The classes'
+/// sigmoids are alike (same solver, same features), so the others start from the first
+/// class's: 5–6 function evaluations each instead of 9–10 on 20 Newsgroups.
+fn platt_after_runs(
+    y: &[usize],
+    k: usize,
+    held: &[Vec<usize>],
+    folds: &[Vec<Solution>],
+) -> Vec<(f64, f64)> {
+    let mut dec = vec![0.0f64; y.len() * k];
+    for (held, fold) in held.iter().zip(folds) {
+        for (c, s) in fold.iter().enumerate() {
+            for (&i, &v) in held.iter().zip(&s.held_scores) {
+                dec[i * k + c] = v;
+            }
+        }
+    }
+    let mut scored: Vec<usize> = held.iter().flatten().copied().collect();
+    scored.sort_unstable();
+    let fit_class = |c: usize, start| {
+        let d: Vec<f64> = scored.iter().map(|&i| dec[i * k + c]).collect();
+        let pos: Vec<bool> = scored.iter().map(|&i| y[i] == c).collect();
+        fit_platt(&d, &pos, start)
+    };
+    let first = fit_class(0, None);
+    let rest: Vec<(f64, f64)> = (1..k)
+        .into_par_iter()
+        .map(|c| fit_class(c, Some(first)))
+        .collect();
+    std::iter::once(first).chain(rest).collect()
 }
 
 /// Stratified assignment of rows to `folds` folds: each class's rows are shuffled with a
@@ -1278,31 +1517,23 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
         );
         let n_problems = if k == 2 { 1 } else { k };
         // With three or more classes the full fit starts from the calibration folds' duals
-        // (see `WarmStart`), so the folds run first. A binary task has one problem per run,
-        // and there the full fit and the folds running side by side finish sooner. (The other
-        // way round, folds started from the full fit, saved under 10 % of their passes.)
+        // (see `WarmStart`), so each class's folds run before it. A binary task has one
+        // problem per run, and there the full fit and the folds running side by side finish
+        // sooner. (The other way round, folds started from the full fit, saved under 10 % of
+        // their passes.)
         let warm = calibrate && n_problems > 2 && train_rows.len() == folds;
-        let (sols, fold_sols) = if warm {
-            let fold_runs = &runs[1..];
-            let sizes = block_sizes(n_problems, fold_runs.len());
-            let mut fold_sols = train_runs(&x, &y, fold_runs, k, &cw, p, &sizes, None, true);
-            let fold_rows: Vec<&[usize]> = fold_runs.iter().map(|r| r.rows).collect();
-            let starts: Vec<WarmStart> = (0..k)
-                .map(|c| {
-                    let mut sols: Vec<&mut Solution> =
-                        fold_sols.iter_mut().map(|f| &mut f[c]).collect();
-                    WarmStart::from_folds(n, &fold_rows, &mut sols)
-                })
-                .collect();
-            let sizes = block_sizes(n_problems, 1);
-            let full = train_runs(&x, &y, &runs[..1], k, &cw, p, &sizes, Some(&starts), false);
-            (full.into_iter().next().expect("the full run"), fold_sols)
+        let sizes: Vec<Vec<usize>> = if warm {
+            // The folds are all ready at the start and share the cores; the full run's
+            // last blocks end the schedule, so they are kept small (see `block_sizes`).
+            let fold = block_sizes(n_problems, folds);
+            std::iter::once(block_sizes(n_problems, 1))
+                .chain(std::iter::repeat_n(fold, folds))
+                .collect()
         } else {
-            let sizes = block_sizes(n_problems, runs.len());
-            let mut solved = train_runs(&x, &y, &runs, k, &cw, p, &sizes, None, false);
-            let full = solved.remove(0);
-            (full, solved)
+            vec![block_sizes(n_problems, runs.len()); runs.len()]
         };
+        let (mut solved, sigmoids) = train_runs(&x, &y, &runs, k, &cw, p, &sizes, warm);
+        let sols = solved.remove(0);
 
         let mut weights = Array2::<f32>::zeros((k, nf));
         let mut intercept = Array1::<f32>::zeros(k);
@@ -1313,45 +1544,14 @@ impl Fit<SparseRecords, Array1<usize>, ModelError> for LinearSvmValidParams {
             intercept[c] = (s.w[nf] * bias) as f32;
         }
         let n_iter = sols.iter().map(|s| s.iters).collect();
-
-        let dec = if calibrate {
-            // Each fold's held-out rows were scored inside its jobs.
-            let mut dec = vec![0.0f64; n * k];
-            for (held, fold) in held_rows.iter().zip(fold_sols) {
-                for (c, s) in fold.iter().enumerate() {
-                    for (&i, &v) in held.iter().zip(&s.held_scores) {
-                        dec[i * k + c] = v;
-                    }
-                }
-            }
-            let mut scored: Vec<usize> = held_rows.into_iter().flatten().collect();
-            scored.sort_unstable();
-            Some((dec, scored))
+        let sigmoids = if warm {
+            Some(sigmoids)
+        } else if calibrate {
+            Some(platt_after_runs(&y, k, &held_rows, &solved))
         } else {
             None
         };
-        let platt = if let Some((dec, scored)) = dec {
-            let fit_class = |c: usize, start| {
-                let d: Vec<f64> = scored.iter().map(|&i| dec[i * k + c]).collect();
-                let pos: Vec<bool> = scored.iter().map(|&i| y[i] == c).collect();
-                fit_platt(&d, &pos, start)
-            };
-            // The classes' sigmoids are alike (same solver, same features), so the others
-            // start from the first class's: 5–6 function evaluations each instead of 9–10 on
-            // 20 Newsgroups.
-            let first = fit_class(0, None);
-            let rest: Vec<(f64, f64)> = (1..k)
-                .into_par_iter()
-                .map(|c| fit_class(c, Some(first)))
-                .collect();
-            let ab = std::iter::once(first)
-                .chain(rest)
-                .map(|(a, b)| (a as f32, b as f32))
-                .collect();
-            Some(ab)
-        } else {
-            None
-        };
+        let platt = sigmoids.map(|ab| ab.into_iter().map(|(a, b)| (a as f32, b as f32)).collect());
         Ok(LinearSvm {
             weights,
             intercept,
@@ -1666,7 +1866,9 @@ mod tests {
                 max_iter: 1000,
                 held: &[],
             }];
-            train_runs(&x, &y, &runs, 4, &cw, &p, sizes, None, false).remove(0)
+            train_runs(&x, &y, &runs, 4, &cw, &p, &[sizes.to_vec()], false)
+                .0
+                .remove(0)
         };
         let one = train(&[1, 1, 1, 1]);
         for sizes in [&[2, 2][..], &[3, 1], &[1, 3], &[2, 1, 1], &[4]] {
@@ -1674,6 +1876,97 @@ mod tests {
             for (a, b) in one.iter().zip(&other) {
                 assert_eq!(a.w, b.w, "blocks {sizes:?}");
                 assert_eq!(a.iters, b.iters);
+            }
+        }
+    }
+
+    #[test]
+    fn calibrated_tasks_match_the_phases_run_one_after_another() {
+        let (rows, y) = bigger_problem();
+        let r: Vec<&[f32]> = rows.iter().map(|v| v.as_slice()).collect();
+        let d = dataset(&r, &y);
+        let x = Rows::new(&d.records.0, 1.0).unwrap();
+        let p = LinearSvmParams::new().check().unwrap();
+        let (n, k) = (y.len(), 4);
+        let fold_of = stratified_folds(&y, k, 2, p.seed);
+        let part =
+            |f, held| -> Vec<usize> { (0..n).filter(|&i| (fold_of[i] == f) == held).collect() };
+        let train = [part(0, false), part(1, false)];
+        let held = [part(0, true), part(1, true)];
+        let all: Vec<usize> = (0..n).collect();
+        let mut runs = vec![Run {
+            rows: &all,
+            run: 0,
+            eps: 1e-3,
+            max_iter: 1000,
+            held: &[],
+        }];
+        for f in 0..2 {
+            runs.push(Run {
+                rows: &train[f],
+                run: f as u64 + 1,
+                eps: 0.5,
+                max_iter: 5,
+                held: &held[f],
+            });
+        }
+        // The phases one after another, each in a single block: the folds, the sigmoids on
+        // their held-out scores, the warm starts, the full run.
+        let costs: Vec<Costs> = (0..k)
+            .map(|class| Costs {
+                class,
+                c_pos: p.c as f64,
+                c_neg: p.c as f64,
+            })
+            .collect();
+        let solve = |run: &Run, start: Option<&[WarmStart]>, keep_alpha| {
+            let (sq, seed) = (p.squared_hinge, p.seed);
+            solve_block(
+                &x,
+                &y,
+                run.rows,
+                &costs,
+                sq,
+                run.eps,
+                run.max_iter,
+                seed,
+                run.run,
+                start,
+                keep_alpha,
+            )
+        };
+        let mut folds: Vec<Vec<Solution>> = runs[1..]
+            .iter()
+            .map(|run| {
+                let mut s = solve(run, None, true);
+                score_held(&x, run.held, &mut s);
+                s
+            })
+            .collect();
+        let sigmoids = platt_after_runs(&y, k, &held, &folds);
+        let fold_rows: Vec<&[usize]> = train.iter().map(|t| t.as_slice()).collect();
+        let starts: Vec<WarmStart> = (0..k)
+            .map(|c| {
+                let taken = folds.iter_mut().map(|f| f[c].take_start()).collect();
+                WarmStart::from_folds(n, &fold_rows, taken)
+            })
+            .collect();
+        let full = solve(&runs[0], Some(&starts), false);
+        let cw = vec![1.0; k];
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for sizes in [[&[4][..], &[4], &[4]], [&[2, 1, 1], &[1, 3], &[2, 2]]] {
+                let sizes: Vec<Vec<usize>> = sizes.iter().map(|s| s.to_vec()).collect();
+                let (sols, sig) =
+                    pool.install(|| train_runs(&x, &y, &runs, k, &cw, &p, &sizes, true));
+                assert_eq!(sig, sigmoids, "{threads} threads, blocks {sizes:?}");
+                for (a, b) in sols[0].iter().zip(&full) {
+                    assert_eq!(a.w, b.w, "{threads} threads, blocks {sizes:?}");
+                    assert_eq!(a.iters, b.iters);
+                }
             }
         }
     }
