@@ -1331,3 +1331,48 @@ fn ngram_index_after_a_round_trip_and_only_for_large_batches() {
     // Serializing is unchanged by the index.
     assert_eq!(postcard::to_allocvec(&back).unwrap(), bytes);
 }
+
+/// A bigram model saved to a file and loaded again finds n-gram columns by term ids
+/// exactly as the string path does, and as the model in memory.
+#[test]
+fn saved_ngram_model_transforms_by_ids_like_strings() {
+    use crate::corpus::Document;
+    use crate::models::{ClassifierKind, ModelSettings};
+    use crate::pipeline::{train, LabelledTask};
+    let corpus = synthetic(200);
+    let docs: Vec<Document> = corpus
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Document {
+            id: String::new(),
+            text: text.clone(),
+            pair: None,
+            labels: vec![Some(["a", "b", "c"][i % 3].into())],
+            group: None,
+        })
+        .collect();
+    let task = LabelledTask::from_documents(&docs, 0, "topic").unwrap();
+    let config = AnalyzerConfig::from_specs(true, None, "english", "none", (1, 2)).unwrap();
+    let (mut bundles, _) = train(
+        &docs,
+        &[task],
+        config,
+        &TfidfParams::default(),
+        &[ModelSettings::new(ClassifierKind::Svm)],
+        "t",
+    )
+    .unwrap();
+    let bundle = bundles.pop().unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("topic.model");
+    bundle.save(&path).unwrap();
+    let loaded = crate::bundle::ModelBundle::load(&path).unwrap();
+    let probes = transform_probes();
+    let mut probes: Vec<&str> = probes.iter().map(String::as_str).collect();
+    probes.extend(corpus.iter().map(String::as_str));
+    let want = bundle.vectorizer.transform_by(&probes, GramLookup::Strings);
+    let got = loaded.vectorizer.transform_by(&probes, GramLookup::Ids);
+    assert!(matches!(loaded.vectorizer.grams.get(), Some(Some(_))));
+    assert_eq!(exact(&got), exact(&want));
+    assert_eq!(exact(&loaded.vectorizer.transform(&probes)), exact(&want));
+}
