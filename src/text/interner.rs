@@ -274,12 +274,6 @@ impl Interner {
         self.find_impl::<false>(s, &prepare(s.as_bytes()))
     }
 
-    /// [`Interner::find`] with `key` = [`Interner::key`]`(s)` computed beforehand.
-    #[inline]
-    pub fn find_key(&self, s: &str, key: &Key) -> Option<u32> {
-        self.find_impl::<false>(s, key)
-    }
-
     /// The id of `s` ASCII-lowercased, if it has been interned, with `key` =
     /// [`Interner::key_lower`]`(s)`: `find(&s.to_ascii_lowercase())` without the copy.
     #[inline]
