@@ -29,11 +29,16 @@
 //! terms determine each other when terms contain no space, which holds for the built-in
 //! tokenizer; a custom token pattern (whose tokens may contain spaces) keeps the string
 //! path ([`Analyzer::ngrams_by_id`]).
+//!
+//! `transform` does the same in reverse with a [`GramIndex`]: the vocabulary's entries
+//! split at their spaces into a trie over term ids, so a document's tokens are looked up
+//! once each as words and its n-grams as (prefix, word) integer pairs, never joined into
+//! strings. The index is built lazily, only for batches large enough to repay it.
 use super::{
     df_bounds, empty_vocabulary, idf_weight, nothing_left, ChunkCounts, Counts, FeatureError,
     TfidfParams, Vocabulary, NONE,
 };
-use crate::text::{Analyzer, InternKey, Interner};
+use crate::text::{Analyzer, InternKey, Interner, Tokenizer};
 use rayon::prelude::*;
 
 /// Marks a chunk-local pair id (or n-gram prefix) as an n-gram id rather than a term id.
@@ -463,4 +468,324 @@ pub(super) fn gram_vocabulary(
         .map(|&(_, u)| idf_weight(params, n_docs, df[u as usize]))
         .collect();
     Ok((vocabulary, idf, term_to_col))
+}
+
+/// Marks a token whose term is in no vocabulary entry: every n-gram through it is absent.
+const ABSENT: u32 = u32::MAX;
+
+/// The empty key of an [`EdgeTable`] slot (a real key has a word id below `GRAM` in its
+/// low half).
+const NO_EDGE: u64 = u64::MAX;
+
+/// The vocabulary's n-grams as a trie over term ids, so that `transform` finds a
+/// document's n-gram columns from its terms' ids, without joining the n-grams into strings
+/// and looking those up in the vocabulary (two string hash-table probes per token for
+/// bigrams, most of them misses into a 200,000-term table: half of `predict`'s time on a
+/// bigram model).
+///
+/// Exactly the string path's columns: an entry split at its spaces gives back the terms it
+/// was joined from when no term contains a space. The built-in tokenizer never makes one;
+/// a stemmer's output is checked by [`GramIndex::count`], which hands such a document back
+/// to the string path. Building takes about 50 ns per vocabulary entry (10 ms for 200,000),
+/// so `transform` builds it once, lazily, for batches large enough to repay it.
+pub(super) struct GramIndex {
+    /// Every term that occurs in an entry of a counted length → its word id.
+    words: Interner,
+    /// Per word id: its column as a unigram (`NONE` if it has none or unigrams are not
+    /// counted).
+    unigram: Vec<u32>,
+    /// (prefix code, word id) → (code, column) for every n-gram (n ≥ 2) that is an entry
+    /// or a prefix of one. A prefix code is a word id (1-gram prefix) or `GRAM | node`.
+    edges: EdgeTable,
+    /// The analyzer's n-gram range.
+    range: (usize, usize),
+}
+
+/// One trie edge: `key` = prefix code << 32 | last word id.
+#[derive(Clone, Copy)]
+struct Edge {
+    key: u64,
+    /// The code of the n-gram this edge leads to (`GRAM | node id`).
+    code: u32,
+    /// Its column, or `NONE` if it is only a prefix of entries.
+    column: u32,
+}
+
+/// Open addressing (linear probing) over 16-byte slots holding the whole key and the
+/// value: a lookup, hit or miss, reads one cache line in the common case.
+struct EdgeTable {
+    /// Power-of-two length, at most 2/3 full.
+    slots: Vec<Edge>,
+}
+
+impl EdgeTable {
+    /// A table with room for `n` edges.
+    fn with_capacity(n: usize) -> Self {
+        let size = (n + n / 2 + 1).next_power_of_two().max(16);
+        EdgeTable {
+            slots: vec![
+                Edge {
+                    key: NO_EDGE,
+                    code: NONE,
+                    column: NONE,
+                };
+                size
+            ],
+        }
+    }
+
+    #[inline(always)]
+    fn start(&self, key: u64) -> usize {
+        hash_key(key) as usize & (self.slots.len() - 1)
+    }
+
+    /// The edge for `key`, if any.
+    #[inline(always)]
+    fn get(&self, key: u64) -> Option<&Edge> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.start(key);
+        loop {
+            let e = &self.slots[i];
+            if e.key == key {
+                return Some(e);
+            }
+            if e.key == NO_EDGE {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Hints the CPU to load the slot where `key`'s search starts.
+    #[inline(always)]
+    fn prefetch(&self, key: u64) {
+        crate::hint::prefetch(self.slots.as_ptr().wrapping_add(self.start(key)));
+    }
+
+    /// The edge for `key`, inserted with code `GRAM | *next` (then incremented) if new.
+    /// The table must have room (sized by the caller).
+    fn entry(&mut self, key: u64, next: &mut u32) -> &mut Edge {
+        let mask = self.slots.len() - 1;
+        let mut i = self.start(key);
+        while self.slots[i].key != key && self.slots[i].key != NO_EDGE {
+            i = (i + 1) & mask;
+        }
+        let e = &mut self.slots[i];
+        if e.key == NO_EDGE {
+            *e = Edge {
+                key,
+                code: GRAM | *next,
+                column: NONE,
+            };
+            *next += 1;
+        }
+        e
+    }
+}
+
+/// Per-thread buffers of [`GramIndex::count`].
+#[derive(Default)]
+pub(super) struct GramScratch {
+    spans: Vec<(usize, usize)>,
+    /// The document's word ids (`ABSENT` for terms in no entry).
+    seq: Vec<u32>,
+    /// Per start position: the code of the current-length n-gram there.
+    codes: Vec<u32>,
+    /// The columns found, one per occurrence.
+    columns: Vec<u32>,
+}
+
+impl GramIndex {
+    /// The index of `vocabulary`'s entries whose length (terms) is in `range`; `None` if
+    /// its ids would not fit (over 2^31 distinct words or n-gram prefixes).
+    ///
+    /// Two passes, each prefetching the hash-table slot it will need some entries ahead:
+    /// nearly every word lookup and edge insertion is a cache miss (a 200,000-entry
+    /// vocabulary makes 4 MB tables), and one after the other they took 80 ms.
+    pub(super) fn new(vocabulary: &Vocabulary, range: (usize, usize)) -> Option<Self> {
+        const AHEAD: usize = 16;
+        let (min_n, max_n) = range;
+        let length = |entry: &str| entry.bytes().filter(|&b| b == b' ').count() + 1;
+        // Pass 1: (column, length) of each entry of a counted length, and the word ids of
+        // their terms, flat.
+        let mut entries: Vec<(u32, u32)> = Vec::new();
+        let mut ids: Vec<u32> = Vec::new();
+        let mut words = Interner::with_capacity(vocabulary.len().min(1 << 16));
+        {
+            let mut parts = vocabulary
+                .iter()
+                .enumerate()
+                .filter_map(|(column, entry)| {
+                    let k = length(entry);
+                    (k >= min_n && k <= max_n).then_some((column, k, entry))
+                })
+                .inspect(|&(column, k, _)| entries.push((column as u32, k as u32)))
+                .flat_map(|(_, _, entry)| entry.split(' '));
+            let mut ring = std::collections::VecDeque::with_capacity(AHEAD);
+            let mut next = |ring: &mut std::collections::VecDeque<_>, words: &Interner| {
+                if let Some(p) = parts.next() {
+                    let key = Interner::key(p);
+                    words.prefetch(&key);
+                    ring.push_back((p, key));
+                }
+            };
+            for _ in 0..AHEAD {
+                next(&mut ring, &words);
+            }
+            while let Some((p, key)) = ring.pop_front() {
+                next(&mut ring, &words);
+                ids.push(words.intern_key(p, &key));
+            }
+        }
+        if words.len() >= GRAM as usize {
+            return None;
+        }
+        // Pass 2: the trie. Room for every edge an entry can add (one per term after the
+        // first); a bigram's key is known from pass 1, so its slot is prefetched.
+        let edges_max = entries.iter().map(|&(_, k)| k as usize - 1).sum();
+        let mut index = GramIndex {
+            unigram: vec![NONE; words.len()],
+            words,
+            edges: EdgeTable::with_capacity(edges_max),
+            range,
+        };
+        let key = |p: u32, w: u32| u64::from(p) << 32 | u64::from(w);
+        let mut next_node = 0u32;
+        let (mut pos, mut ahead_pos) = (0usize, 0usize);
+        for &(_, k) in entries.iter().take(AHEAD) {
+            ahead_pos += k as usize;
+        }
+        for (i, &(column, k)) in entries.iter().enumerate() {
+            if let Some(&(_, ka)) = entries.get(i + AHEAD) {
+                if ka == 2 {
+                    index
+                        .edges
+                        .prefetch(key(ids[ahead_pos], ids[ahead_pos + 1]));
+                }
+                ahead_pos += ka as usize;
+            }
+            let terms = &ids[pos..pos + k as usize];
+            pos += k as usize;
+            let mut code = terms[0];
+            if k == 1 {
+                index.unigram[code as usize] = column;
+                continue;
+            }
+            for (j, &w) in terms.iter().enumerate().skip(1) {
+                let e = index.edges.entry(key(code, w), &mut next_node);
+                if j + 1 == k as usize {
+                    e.column = column;
+                }
+                code = e.code;
+            }
+        }
+        (next_node < GRAM - 1).then_some(index)
+    }
+
+    /// The column of each n-gram occurrence of `text` that is in the vocabulary (the
+    /// columns the string path finds, in another order). `raw_lower`: the analyzer
+    /// lowercases, has no stop words or stemmer and the built-in tokenizer, so tokens may
+    /// be looked up in the raw text ASCII-lowercased. `None` when a term contains a space:
+    /// the caller takes the string path.
+    pub(super) fn count<'s>(
+        &self,
+        analyzer: &Analyzer,
+        raw_lower: bool,
+        text: &str,
+        s: &'s mut GramScratch,
+    ) -> Option<&'s [u32]> {
+        s.seq.clear();
+        s.spans.clear();
+        let spans = &mut s.spans;
+        if raw_lower && Tokenizer::lower_word_spans(text, |a, b| spans.push((a, b))) {
+            self.words_of_spans(text, &s.spans, &mut s.seq);
+        } else {
+            s.seq.clear();
+            let mut spaced = false;
+            analyzer.for_each_token_term(text, |t| {
+                spaced |= t.as_bytes().contains(&b' ');
+                s.seq.push(self.words.find(t).unwrap_or(ABSENT));
+            });
+            if spaced {
+                return None;
+            }
+        }
+        self.count_words(s);
+        Some(&s.columns)
+    }
+
+    /// The word ids of `text[a..b]` ASCII-lowercased for each span, appended to `seq`.
+    /// Keys are prepared `AHEAD` tokens early and their slots prefetched, overlapping the
+    /// cache misses of a word table larger than the cache.
+    #[inline(never)]
+    fn words_of_spans(&self, text: &str, spans: &[(usize, usize)], seq: &mut Vec<u32>) {
+        const AHEAD: usize = 16;
+        let bytes = text.as_bytes();
+        let key = |&(a, b): &(usize, usize)| Interner::key_lower_bytes(&bytes[a..b]);
+        let mut ring = [InternKey::default(); AHEAD];
+        for (slot, span) in ring.iter_mut().zip(spans) {
+            *slot = key(span);
+            self.words.prefetch(slot);
+        }
+        for (i, &(a, b)) in spans.iter().enumerate() {
+            let k = &mut ring[i % AHEAD];
+            seq.push(self.words.find_key_lower(&text[a..b], k).unwrap_or(ABSENT));
+            if let Some(next) = spans.get(i + AHEAD) {
+                *k = key(next);
+                self.words.prefetch(k);
+            }
+        }
+    }
+
+    /// The n-gram columns of the word ids in `s.seq`, level by level as in fitting
+    /// (`codes[i]` turns from the (n−1)-gram at `i` into the n-gram there).
+    #[inline(never)]
+    fn count_words(&self, s: &mut GramScratch) {
+        const AHEAD: usize = 8;
+        let (min_n, max_n) = self.range;
+        let seq = &s.seq;
+        let columns = &mut s.columns;
+        columns.clear();
+        let mut add = |c: u32| columns.push(c);
+        let len = seq.len();
+        if min_n == 1 {
+            for &w in seq {
+                if w != ABSENT {
+                    let c = self.unigram[w as usize];
+                    if c != NONE {
+                        add(c);
+                    }
+                }
+            }
+        }
+        let codes = &mut s.codes;
+        codes.clear();
+        codes.extend_from_slice(seq);
+        let key = |p: u32, w: u32| u64::from(p) << 32 | u64::from(w);
+        for n in 2..=max_n.min(len) {
+            let count = n >= min_n;
+            for i in 0..=len - n {
+                if let (Some(&p), Some(&w)) = (codes.get(i + AHEAD), seq.get(i + AHEAD + n - 1)) {
+                    if p != ABSENT && w != ABSENT {
+                        self.edges.prefetch(key(p, w));
+                    }
+                }
+                let (p, w) = (codes[i], seq[i + n - 1]);
+                codes[i] = if p == ABSENT || w == ABSENT {
+                    ABSENT
+                } else {
+                    match self.edges.get(key(p, w)) {
+                        Some(e) => {
+                            if count && e.column != NONE {
+                                add(e.column);
+                            }
+                            e.code
+                        }
+                        None => ABSENT,
+                    }
+                };
+            }
+            codes.truncate(len - n + 1);
+        }
+    }
 }

@@ -1187,3 +1187,192 @@ fn row_sorter_matches_sort_unstable() {
         }
     }
 }
+
+/// The matrix as exact parts (shape, row pointers, columns, weight bits), so that equal
+/// means bit for bit.
+fn exact(m: &SparseRecords) -> ((usize, usize), Vec<usize>, Vec<u32>, Vec<u32>) {
+    (
+        m.0.shape(),
+        m.0.indptr().raw_storage().to_vec(),
+        m.0.indices().to_vec(),
+        m.0.data().iter().map(|w| w.to_bits()).collect(),
+    )
+}
+
+/// Documents to transform with a fitted n-gram model: seen and unseen words, stop words
+/// only, ASCII capitals (looked up lowercased in the raw text), capitals that lowercase
+/// outside ASCII (the lowercasing path), other scripts, repeats, empty and blank texts.
+fn transform_probes() -> Vec<String> {
+    let mut docs: Vec<String> = DOCS.iter().chain(UNSEEN).map(|s| s.to_string()).collect();
+    docs.extend(
+        [
+            "",
+            "   \n\t ",
+            "the and of a",
+            "zebra quagga okapi",
+            "THE CAT SAT ON THE MAT. The Dog Chased The Cat",
+            "ÉLAN VITAL: THE CAFÉ SERVED NAÏVE CRÈME BRÛLÉE",
+            "ΟΔΟΣ οδος Straße STRASSE straße İstanbul",
+            "cat cat cat cat the cat the cat sat sat",
+            "running runners ran runs the runner ran away",
+            "alpha beta alpha beta gamma zzz alpha beta gamma delta",
+            "x",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    docs
+}
+
+/// `transform` finding n-gram columns by term ids gives the string path's matrix bit for
+/// bit: stop words, stemming, ranges 1-2, 1-3, 2-2, 2-3, 3-3, lowercasing on and off,
+/// pruned vocabularies (words kept in n-grams but not as unigrams), dense and sorted
+/// counting, and words absent from the vocabulary.
+#[test]
+fn ngram_transform_by_ids_matches_strings() {
+    let train = synthetic(400);
+    let mut train: Vec<&str> = train.iter().map(String::as_str).collect();
+    train.extend(DOCS);
+    train.push("the runner ran, the runners are running; runs");
+    let mut probes = transform_probes();
+    probes.extend(synthetic(150).into_iter().map(|s| s.to_uppercase()));
+    let articles = real_articles(80);
+    if let Some(a) = &articles {
+        probes.extend(a.iter().cloned());
+    }
+    let probes: Vec<&str> = probes.iter().map(String::as_str).collect();
+    let few = &probes[..20];
+    assert!(probes.len() >= DENSE_MIN_DOCS && few.len() < DENSE_MIN_DOCS);
+    let pruning = [
+        TfidfParams::default(),
+        TfidfParams {
+            max_df: DfLimit::Fraction(0.3),
+            ..params(true)
+        },
+        TfidfParams {
+            min_df: DfLimit::Count(2),
+            max_features: Some(150),
+            ..params(false)
+        },
+    ];
+    for lowercase in [true, false] {
+        for (stop, stem) in [
+            ("none", "none"),
+            ("english", "none"),
+            ("none", "english"),
+            ("english", "english"),
+        ] {
+            for range in [(1, 2), (1, 3), (2, 2), (2, 3), (3, 3)] {
+                let config =
+                    AnalyzerConfig::from_specs(lowercase, None, stop, stem, range).unwrap();
+                let a = Analyzer::new(config).unwrap();
+                for p in &pruning {
+                    let what = format!("lowercase {lowercase}, {stop}/{stem}, {range:?}, {p:?}");
+                    let (v, m) = TfidfVectorizer::fit_transform(a.clone(), p, &train).unwrap();
+                    assert_eq!(
+                        exact(&v.transform_by(&train, GramLookup::Ids)),
+                        exact(&m),
+                        "{what}: training text"
+                    );
+                    assert!(
+                        matches!(v.grams.get(), Some(Some(_))),
+                        "{what}: index built"
+                    );
+                    for texts in [&probes[..], few] {
+                        let want = v.transform_by(texts, GramLookup::Strings);
+                        let got = v.transform_by(texts, GramLookup::Ids);
+                        assert_eq!(exact(&got), exact(&want), "{what}: {} docs", texts.len());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A vectorizer saved and loaded again builds its n-gram index from the stored vocabulary
+/// and gives the same rows; `transform` builds the index only for batches large enough to
+/// repay it, not for one short document (a cold start).
+#[test]
+fn ngram_index_after_a_round_trip_and_only_for_large_batches() {
+    let config = AnalyzerConfig::from_specs(true, None, "none", "none", (1, 2)).unwrap();
+    let corpus = synthetic(300);
+    let texts: Vec<&str> = corpus.iter().map(String::as_str).collect();
+    let (v, m) =
+        TfidfVectorizer::fit_transform(Analyzer::new(config).unwrap(), &params(true), &texts)
+            .unwrap();
+    let bytes = postcard::to_allocvec(&v).unwrap();
+    let back: TfidfVectorizer = postcard::from_bytes(&bytes).unwrap();
+    assert!(back.grams.get().is_none());
+    let probes = transform_probes();
+    let probes: Vec<&str> = probes.iter().map(String::as_str).collect();
+    let want = v.transform_by(&probes, GramLookup::Strings);
+    let one = back.transform(&probes[..1]);
+    assert!(
+        back.grams.get().is_none(),
+        "no index for one short document"
+    );
+    assert_eq!(
+        exact(&one).3,
+        exact(&v.transform_by(&probes[..1], GramLookup::Strings)).3
+    );
+    assert_eq!(exact(&back.transform(&texts)), exact(&m));
+    assert!(
+        matches!(back.grams.get(), Some(Some(_))),
+        "a large batch builds the index"
+    );
+    assert_eq!(exact(&back.transform(&probes)), exact(&want));
+    // A clone shares the built index.
+    let copy = back.clone();
+    assert!(matches!(copy.grams.get(), Some(Some(_))));
+    assert_eq!(
+        exact(&copy.transform(&probes[..3])),
+        exact(&v.transform_by(&probes[..3], GramLookup::Strings))
+    );
+    // Serializing is unchanged by the index.
+    assert_eq!(postcard::to_allocvec(&back).unwrap(), bytes);
+}
+
+/// A bigram model saved to a file and loaded again finds n-gram columns by term ids
+/// exactly as the string path does, and as the model in memory.
+#[test]
+fn saved_ngram_model_transforms_by_ids_like_strings() {
+    use crate::corpus::Document;
+    use crate::models::{ClassifierKind, ModelSettings};
+    use crate::pipeline::{train, LabelledTask};
+    let corpus = synthetic(200);
+    let docs: Vec<Document> = corpus
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Document {
+            id: String::new(),
+            text: text.clone(),
+            pair: None,
+            labels: vec![Some(["a", "b", "c"][i % 3].into())],
+            group: None,
+        })
+        .collect();
+    let task = LabelledTask::from_documents(&docs, 0, "topic").unwrap();
+    let config = AnalyzerConfig::from_specs(true, None, "english", "none", (1, 2)).unwrap();
+    let (mut bundles, _) = train(
+        &docs,
+        &[task],
+        config,
+        &TfidfParams::default(),
+        &[ModelSettings::new(ClassifierKind::Svm)],
+        "t",
+    )
+    .unwrap();
+    let bundle = bundles.pop().unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("topic.model");
+    bundle.save(&path).unwrap();
+    let loaded = crate::bundle::ModelBundle::load(&path).unwrap();
+    let probes = transform_probes();
+    let mut probes: Vec<&str> = probes.iter().map(String::as_str).collect();
+    probes.extend(corpus.iter().map(String::as_str));
+    let want = bundle.vectorizer.transform_by(&probes, GramLookup::Strings);
+    let got = loaded.vectorizer.transform_by(&probes, GramLookup::Ids);
+    assert!(matches!(loaded.vectorizer.grams.get(), Some(Some(_))));
+    assert_eq!(exact(&got), exact(&want));
+    assert_eq!(exact(&loaded.vectorizer.transform(&probes)), exact(&want));
+}

@@ -271,10 +271,21 @@ impl Interner {
     /// The id of `s`, if it has been interned.
     #[inline]
     pub fn find(&self, s: &str) -> Option<u32> {
+        self.find_impl::<false>(s, &prepare(s.as_bytes()))
+    }
+
+    /// The id of `s` ASCII-lowercased, if it has been interned, with `key` =
+    /// [`Interner::key_lower`]`(s)`: `find(&s.to_ascii_lowercase())` without the copy.
+    #[inline]
+    pub fn find_key_lower(&self, s: &str, key: &Key) -> Option<u32> {
+        self.find_impl::<true>(s, key)
+    }
+
+    #[inline(always)]
+    fn find_impl<const LOWER: bool>(&self, s: &str, key: &Key) -> Option<u32> {
         if self.table.is_empty() {
             return None;
         }
-        let key = prepare(s.as_bytes());
         let mask = self.table.len() - 1;
         let mut i = self.slot(key.hash);
         loop {
@@ -282,7 +293,7 @@ impl Interner {
             if slot.meta == 0 {
                 return None;
             }
-            if self.matches::<false>(slot, &key, s) {
+            if self.matches::<LOWER>(slot, key, s) {
                 return Some(slot.meta as u32 - 1);
             }
             i = (i + 1) & mask;

@@ -225,6 +225,42 @@ impl Analyzer {
         v
     }
 
+    /// Calls `f` with the unigram term of each token of `text` in order, whatever the
+    /// n-gram range: stop words dropped, stems (cached) for the rest; `text` is already
+    /// lowercased if configured.
+    fn token_terms(&self, text: &str, f: &mut impl FnMut(&str)) {
+        let stop = (!self.stop.is_empty()).then_some(&self.stop);
+        self.tokenizer.for_each_token(text, |tok| {
+            if stop.is_some_and(|s| s.is_stop(tok)) {
+                return;
+            }
+            match &self.stemmer {
+                Some(st) => st.stem_with(tok, &mut *f),
+                None => f(tok),
+            }
+        });
+    }
+
+    /// Calls `f` with each term of `text` that n-grams are made of, in order: what
+    /// [`Analyzer::for_each_term`] gives for unigrams (lowercased if configured, stop
+    /// words dropped, stemmed), for any n-gram range. The n-grams of `text` are the runs
+    /// of n consecutive terms, joined by single spaces.
+    pub fn for_each_token_term(&self, text: &str, mut f: impl FnMut(&str)) {
+        let mut go = |scratch: &mut Scratch| {
+            let text = if self.config.lowercase {
+                lowercase_into(text, &mut scratch.lower);
+                scratch.lower.as_str()
+            } else {
+                text
+            };
+            self.token_terms(text, &mut f);
+        };
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => go(&mut scratch),
+            Err(_) => go(&mut Scratch::default()),
+        })
+    }
+
     fn run(&self, text: &str, scratch: &mut Scratch, f: &mut impl FnMut(&str)) {
         let Scratch {
             lower,
@@ -240,15 +276,7 @@ impl Analyzer {
         let stop = (!self.stop.is_empty()).then_some(&self.stop);
         if self.config.ngram_range == (1, 1) {
             // Unigrams: hand each token straight to `f`.
-            self.tokenizer.for_each_token(text, |tok| {
-                if stop.is_some_and(|s| s.is_stop(tok)) {
-                    return;
-                }
-                match &self.stemmer {
-                    Some(st) => st.stem_with(tok, &mut *f),
-                    None => f(tok),
-                }
-            });
+            self.token_terms(text, f);
             return;
         }
         // N-grams: lay the filtered tokens out space-separated, then slice.
