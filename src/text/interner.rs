@@ -392,7 +392,8 @@ impl Interner {
         let mut ids = Vec::with_capacity(n);
         for j in 0..n {
             let key = ring[j % AHEAD];
-            ids.push(self.intern_key(other.get(j as u32), &key));
+            // The string is only looked at for a new or arena key.
+            ids.push(self.intern_impl::<false>(|| other.get(j as u32), &key));
             if j + AHEAD < n {
                 let next = &mut ring[j % AHEAD];
                 *next = key_of(j + AHEAD);
