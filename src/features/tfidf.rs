@@ -325,7 +325,7 @@ impl Counts {
         if let Some(g) = c.grams.take() {
             return self.push_grams(c, g);
         }
-        let remap: Vec<u32> = c.keys.iter().map(|k| self.keys.intern(k)).collect();
+        let remap = self.keys.intern_all(&c.keys);
         drop(c.keys);
         self.key_df.resize(self.keys.len(), 0);
         for (&g, &df) in remap.iter().zip(&c.key_df) {

@@ -384,6 +384,36 @@ impl Interner {
         }
     }
 
+    /// Interns every string of `other` in its id order (so new strings get ids in the
+    /// same order as by calling [`Interner::intern`] on each) and returns their ids here,
+    /// indexed by `other`'s ids.
+    ///
+    /// Merging a chunk's vocabulary into a corpus-wide one probes a table much larger than
+    /// the cache once per string, so each string's key is prepared and its slot prefetched
+    /// some strings ahead of the probe, overlapping the misses.
+    pub fn intern_all(&mut self, other: &Interner) -> Vec<u32> {
+        const AHEAD: usize = 16;
+        let n = other.len();
+        let key_of = |id: usize| prepare(other.get(id as u32).as_bytes());
+        let mut ring = [Key::default(); AHEAD];
+        for (j, slot) in ring.iter_mut().enumerate().take(n) {
+            *slot = key_of(j);
+            self.prefetch(slot);
+        }
+        let mut ids = Vec::with_capacity(n);
+        for j in 0..n {
+            let key = ring[j % AHEAD];
+            // The string is only looked at for a new or arena key.
+            ids.push(self.intern_impl::<false>(|| other.get(j as u32), &key));
+            if j + AHEAD < n {
+                let next = &mut ring[j % AHEAD];
+                *next = key_of(j + AHEAD);
+                self.prefetch(next);
+            }
+        }
+        ids
+    }
+
     /// Stores a new key in the empty slot `i`.
     #[cold]
     #[inline(never)]
@@ -504,6 +534,33 @@ mod tests {
             lower_word(u64::from_le_bytes(*b"AZaz@[_\xff")),
             u64::from_le_bytes(*b"azaz@[_\xff")
         );
+    }
+
+    /// Interning another interner's strings in bulk gives the ids, strings and order of
+    /// interning them one by one, through table growth, for inline and arena keys.
+    #[test]
+    fn intern_all_matches_one_by_one() {
+        let word = |i: usize| match i % 4 {
+            0 => format!("k{i}"),
+            1 => format!("{}{i}", "long".repeat(i % 9)),
+            2 => format!("é{}", i % 50),
+            _ => String::new(),
+        };
+        let (mut bulk, mut single) = (Interner::default(), Interner::default());
+        for chunk in 0..6 {
+            let mut local = Interner::default();
+            for i in 0..(chunk * 700 + 3) {
+                local.intern(&word(i * (chunk + 1) % 3000));
+            }
+            let got = bulk.intern_all(&local);
+            let want: Vec<u32> = local.iter().map(|k| single.intern(k)).collect();
+            assert_eq!(got, want);
+        }
+        assert_eq!(bulk.intern_all(&Interner::default()), Vec::<u32>::new());
+        assert!(bulk.iter().eq(single.iter()));
+        for (i, k) in single.iter().enumerate() {
+            assert_eq!(bulk.find(k), Some(i as u32));
+        }
     }
 
     #[test]
