@@ -151,6 +151,8 @@ fn parse_df(s: &str, flag: &str) -> Result<DfLimit> {
 }
 
 impl FeatureArgs {
+    /// The analyzer settings (tokens, case, stop words, stemming, n-grams) these arguments
+    /// ask for; an unknown stop-word list, stemmer or n-gram range is an error.
     pub fn analyzer_config(&self) -> Result<AnalyzerConfig> {
         Ok(AnalyzerConfig {
             lowercase: !self.no_lowercase,
@@ -161,6 +163,8 @@ impl FeatureArgs {
         })
     }
 
+    /// The vocabulary and weighting settings (document-frequency limits, vocabulary cap,
+    /// sublinear TF), checked.
     pub fn tfidf_params(&self) -> Result<TfidfParams> {
         let params = TfidfParams {
             min_df: parse_df(&self.min_df, "--min-df")?,
@@ -173,6 +177,7 @@ impl FeatureArgs {
     }
 }
 
+/// Losses accepted by `--loss` (sgd only).
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LossArg {
     Hinge,
