@@ -11,9 +11,13 @@ use std::path::PathBuf;
 /// Corpus file formats accepted by `--data-format`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum DataFormat {
+    /// Comma-separated values with a header row
     Csv,
+    /// Tab-separated values with a header row
     Tsv,
+    /// JSON Lines: one object per line
     Jsonl,
+    /// A folder with one sub-folder per class, one file per document
     Dir,
 }
 
@@ -180,8 +184,11 @@ impl FeatureArgs {
 /// Losses accepted by `--loss` (sgd only).
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LossArg {
+    /// Linear SVM loss (the default)
     Hinge,
+    /// Logistic regression loss, for meaningful probabilities
     Log,
+    /// Smoothed hinge, more tolerant of outliers
     ModifiedHuber,
 }
 

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 /// How `inspect` writes its report (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InspectFormat {
+    /// Tables for reading
     Text,
+    /// One JSON object
     Json,
 }
 

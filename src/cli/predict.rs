@@ -13,9 +13,13 @@ use std::path::PathBuf;
 /// How `predict` writes its results (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// One line per document: its id, then each task's label and probability
     Text,
+    /// One JSON array of results
     Json,
+    /// One JSON object per document and line
     Jsonl,
+    /// A CSV table with a header row
     Csv,
 }
 
