@@ -49,8 +49,12 @@ pub struct ModelBundle {
     pub task: String,
     /// Class names; class index `i` of the model is `labels[i]`.
     pub labels: Vec<String>,
+    /// The fitted analyzer, vocabulary and IDF weights that turn a document into the
+    /// model's feature row exactly as at training time.
     pub vectorizer: TfidfVectorizer,
+    /// The fitted classifier.
     pub model: Model,
+    /// How the model was trained.
     pub info: TrainingInfo,
     /// Set for a paired (text + `--pair-col`) model: the pair side of its features, whose
     /// columns follow the `vectorizer`'s.
@@ -60,6 +64,7 @@ pub struct ModelBundle {
 /// The strongest terms of one class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassTerms {
+    /// The class name.
     pub label: String,
     /// Terms with the most evidence for the class, with their weight, best first.
     pub for_class: Vec<(String, f32)>,
@@ -70,21 +75,53 @@ pub struct ClassTerms {
 /// Why a model file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
+    /// The file could not be opened, read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The model file.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// The file does not start with [`MAGIC`]: not a model file at all.
     #[error("{path}: not a textclf model file (wrong magic bytes)")]
-    Foreign { path: PathBuf },
+    Foreign {
+        /// The model file.
+        path: PathBuf,
+    },
+    /// The file's format version is above [`FORMAT_VERSION`].
     #[error("{path}: model file format v{found} was written by a newer textclf; this build reads up to v{FORMAT_VERSION}")]
-    NewerVersion { path: PathBuf, found: u32 },
+    NewerVersion {
+        /// The model file.
+        path: PathBuf,
+        /// The format version in its header.
+        found: u32,
+    },
+    /// The file's format version is below [`FORMAT_VERSION`]; the model must be retrained.
     #[error("{path}: model file format v{found} was written by an older textclf; this build reads v{FORMAT_VERSION}: train the model again")]
-    OlderVersion { path: PathBuf, found: u32 },
+    OlderVersion {
+        /// The model file.
+        path: PathBuf,
+        /// The format version in its header.
+        found: u32,
+    },
+    /// The file is shorter than its header or than the payload length the header states.
     #[error("{path}: truncated model file: {detail}")]
-    Truncated { path: PathBuf, detail: String },
+    Truncated {
+        /// The model file.
+        path: PathBuf,
+        /// What was missing.
+        detail: String,
+    },
+    /// The file is complete but wrong: bad checksum, trailing bytes, an undecodable
+    /// payload, or parts that disagree with each other.
     #[error("{path}: corrupt model file: {detail}")]
-    Corrupt { path: PathBuf, detail: String },
+    Corrupt {
+        /// The model file.
+        path: PathBuf,
+        /// Which check failed.
+        detail: String,
+    },
 }
 
 impl ModelBundle {

@@ -5,6 +5,8 @@
 //! [`models`] holds sparse linfa classifiers, [`bundle`] the model file, [`pipeline`] the
 //! train/predict flow and [`eval`] cross-validation reports. The command line lives in
 //! [`cli`] and only there.
+#![warn(missing_docs)]
+
 pub mod bundle;
 pub mod cli;
 pub mod corpus;

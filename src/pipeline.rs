@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 /// One label column turned into class indices over the documents that carry a label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelledTask {
+    /// The task's name: its label column (and the model file's stem).
     pub name: String,
     /// Class names in sorted order, so the same labels always get the same indices.
     pub labels: Vec<String>,
@@ -161,6 +162,7 @@ pub fn fit_task(
 /// Wall-clock time of each training stage.
 #[derive(Debug, Clone, Default)]
 pub struct StageTimes {
+    /// Building the TF-IDF features, shared by every task.
     pub vectorize: Duration,
     /// Per task, in task order.
     pub fit: Vec<Duration>,
@@ -300,7 +302,9 @@ pub fn no_features_error(e: crate::features::FeatureError) -> anyhow::Error {
 /// One task's verdict on one document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
+    /// The most probable label.
     pub label: String,
+    /// Its probability.
     pub probability: f32,
     /// The best labels with their probabilities, best first (at least the winner).
     pub top: Vec<(String, f32)>,

@@ -11,9 +11,13 @@ use std::path::PathBuf;
 /// Corpus file formats accepted by `--data-format`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum DataFormat {
+    /// Comma-separated values with a header row
     Csv,
+    /// Tab-separated values with a header row
     Tsv,
+    /// JSON Lines: one object per line
     Jsonl,
+    /// A folder with one sub-folder per class, one file per document
     Dir,
 }
 
@@ -151,6 +155,8 @@ fn parse_df(s: &str, flag: &str) -> Result<DfLimit> {
 }
 
 impl FeatureArgs {
+    /// The analyzer settings (tokens, case, stop words, stemming, n-grams) these arguments
+    /// ask for; an unknown stop-word list, stemmer or n-gram range is an error.
     pub fn analyzer_config(&self) -> Result<AnalyzerConfig> {
         Ok(AnalyzerConfig {
             lowercase: !self.no_lowercase,
@@ -161,6 +167,8 @@ impl FeatureArgs {
         })
     }
 
+    /// The vocabulary and weighting settings (document-frequency limits, vocabulary cap,
+    /// sublinear TF), checked.
     pub fn tfidf_params(&self) -> Result<TfidfParams> {
         let params = TfidfParams {
             min_df: parse_df(&self.min_df, "--min-df")?,
@@ -173,10 +181,14 @@ impl FeatureArgs {
     }
 }
 
+/// Losses accepted by `--loss` (sgd only).
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LossArg {
+    /// Linear SVM loss (the default)
     Hinge,
+    /// Logistic regression loss, for meaningful probabilities
     Log,
+    /// Smoothed hinge, more tolerant of outliers
     ModifiedHuber,
 }
 

@@ -52,10 +52,13 @@ pub struct EvalArgs {
     /// Also write a self-contained HTML page with charts
     #[arg(long)]
     pub html: Option<PathBuf>,
+    /// Which fields of the corpus to read.
     #[command(flatten)]
     pub corpus: CorpusArgs,
+    /// Analyzer and TF-IDF settings.
     #[command(flatten)]
     pub features: FeatureArgs,
+    /// Classifier hyperparameters.
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -64,6 +67,9 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Runs `textclf eval`: evaluates each classifier on every label column (cross-validation
+/// or --test), writes the --json/--markdown/--html files asked for, and prints the report
+/// unless `quiet`.
 pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
     let kinds = match &args.classifier {
         Some(spec) => parse_classifiers(spec).map_err(|e| super::UsageError(e.to_string()))?,

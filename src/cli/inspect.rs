@@ -9,9 +9,12 @@ use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// How `inspect` writes its report (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InspectFormat {
+    /// Tables for reading
     Text,
+    /// One JSON object
     Json,
 }
 
@@ -31,6 +34,8 @@ pub struct InspectArgs {
     pub format: InspectFormat,
 }
 
+/// Runs `textclf inspect`: loads the model file and its training record, if any, and
+/// prints them.
 pub fn run(args: InspectArgs) -> Result<()> {
     let b = ModelBundle::load(&args.model)?;
     let training = training_record(&args.model)?;

@@ -29,17 +29,26 @@ pub struct Cli {
     /// solver iterations per class, timings
     #[arg(long, short, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands. A variant's doc comment is the command's summary in `--help` and
+/// overrides its argument struct's, so each repeats the struct's line word for word.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Train one model per label column and save each as <model-dir>/<label>.model
     Train(train::TrainArgs),
+    /// Score articles with the models in a directory
     Predict(predict::PredictArgs),
+    /// Cross-validate classifiers (or train on one corpus and test on another) and report quality
     Eval(eval::EvalArgs),
+    /// Show a model's settings, training data and strongest terms per class
     Inspect(inspect::InspectArgs),
+    /// Print a shell completion script
     Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff) for textclf
     Man(shell::ManArgs),
 }
 

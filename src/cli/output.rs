@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 /// Which standard stream a colour decision is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
+    /// Standard output.
     Stdout,
+    /// Standard error.
     Stderr,
 }
 

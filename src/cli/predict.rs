@@ -10,11 +10,16 @@ use serde_json::{json, Map, Value};
 use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 
+/// How `predict` writes its results (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// One line per document: its id, then each task's label and probability
     Text,
+    /// One JSON array of results
     Json,
+    /// One JSON object per document and line
     Jsonl,
+    /// A CSV table with a header row
     Csv,
 }
 
@@ -47,6 +52,7 @@ pub struct PredictArgs {
     /// Documents scored per batch when streaming --input
     #[arg(long, default_value_t = 2048, hide = true)]
     pub batch_size: usize,
+    /// How to read an --input corpus.
     #[command(flatten)]
     pub corpus: CorpusArgs,
 }
@@ -484,6 +490,8 @@ fn score_batch<W: Write>(
     Ok(())
 }
 
+/// Runs `textclf predict`: loads the models, then scores the files, stdin or the --input
+/// corpus and writes one result per document to stdout.
 pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
     if args.top_k == 0 {
         bail!(super::UsageError("--top-k must be at least 1".into()));

@@ -20,6 +20,7 @@ pub struct CompletionsArgs {
 #[command(after_help = "Example:\n  textclf man > textclf.1 && man ./textclf.1")]
 pub struct ManArgs {}
 
+/// Runs `textclf completions`: writes the completion script for the chosen shell to stdout.
 pub fn completions(args: CompletionsArgs) -> Result<()> {
     // Generated into memory first: the generator panics on a write error (e.g. `| head`).
     let mut script = Vec::new();
@@ -33,6 +34,7 @@ pub fn completions(args: CompletionsArgs) -> Result<()> {
     Ok(())
 }
 
+/// Runs `textclf man`: writes the roff manual page to stdout.
 pub fn man(_args: ManArgs) -> Result<()> {
     clap_mangen::Man::new(super::Cli::command()).render(&mut std::io::stdout())?;
     Ok(())

@@ -37,10 +37,13 @@ pub struct TrainArgs {
     /// rest, then the rest among themselves) [default: svm; two-stage with --pair-col]
     #[arg(long)]
     pub classifier: Option<ClassifierKind>,
+    /// Which fields of the corpus to read.
     #[command(flatten)]
     pub corpus: CorpusArgs,
+    /// Analyzer and TF-IDF settings.
     #[command(flatten)]
     pub features: FeatureArgs,
+    /// Classifier hyperparameters.
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -52,6 +55,8 @@ const STREAM_BATCH: usize = 4 << 20;
 /// starts after a few dozen documents are read, not after a whole batch.
 const STREAM_FIRST_BATCH: usize = 64 << 10;
 
+/// Runs `textclf train`: reads the corpus, fits one model per label column on shared
+/// features, and writes each model with its `<label>.train.json` record.
 pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let mut labels = args.label.clone();
     labels.dedup();
@@ -445,10 +450,16 @@ fn log_solver(b: &crate::bundle::ModelBundle, s: &crate::models::ModelSettings) 
 /// every task of one `train` run; `fit` and `save` are this task's own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageSeconds {
+    /// Reading the corpus.
     pub read: f64,
+    /// Analysing the text and building the TF-IDF features; when the corpus is streamed,
+    /// analysis overlaps reading and this equals `read`.
     pub vectorize: f64,
+    /// Fitting this task's classifier.
     pub fit: f64,
+    /// Writing this task's model file.
     pub save: f64,
+    /// The whole run, from start until every model file was written.
     pub total: f64,
 }
 
@@ -460,6 +471,7 @@ pub struct StageSeconds {
 pub struct TrainRecord {
     /// When training started, RFC 3339 in UTC (seconds).
     pub trained_at: String,
+    /// Version of textclf that trained the model.
     pub textclf_version: String,
     /// Rayon worker threads used.
     pub threads: usize,
@@ -470,6 +482,7 @@ pub struct TrainRecord {
     /// CRC-32 of the whole model file, so a record left beside a retrained or replaced model
     /// is recognised as stale instead of being shown as that model's history.
     pub model_crc32: u32,
+    /// Time spent in each stage.
     pub seconds: StageSeconds,
 }
 

@@ -114,20 +114,30 @@ pub enum CorpusError {
     /// The file could not be opened or read.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
     /// One malformed record; skippable with `skip_bad`. `line` is 1-based, or 0 when the
     /// record is a whole file (directory corpus).
     #[error("{}", BadRecordDisplay(path, *line, message))]
     BadRecord {
+        /// The file holding the record (the document's own file in a directory corpus).
         path: PathBuf,
+        /// 1-based line number of the record, or 0 for a whole-file record.
         line: u64,
+        /// What is wrong with it.
         message: String,
     },
     /// The corpus as a whole cannot be read as asked (missing column, empty file, ...).
     #[error("{}: {message}", path.display())]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The corpus file or folder.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// `path:line: message`, or `path: message` for a whole-file record.

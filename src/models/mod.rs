@@ -20,12 +20,17 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// Why a classifier could not be fitted.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
+    /// A hyperparameter is out of range (checked before any work is done).
     #[error("invalid hyperparameter: {0}")]
     InvalidParam(String),
+    /// The training data cannot be fitted: no documents, shapes that disagree, a label out
+    /// of range, feature values the family cannot take.
     #[error("cannot fit: {0}")]
     Data(String),
+    /// An error reported by linfa itself.
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
 }
@@ -33,16 +38,22 @@ pub enum ModelError {
 /// Which classifier family to train (`--classifier`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClassifierKind {
+    /// Multinomial naive Bayes (`nb`).
     Nb,
+    /// Complement naive Bayes (`cnb`).
     Cnb,
+    /// Linear SVM, one-vs-rest, dual coordinate descent (`svm`).
     Svm,
+    /// Multinomial logistic regression by L-BFGS (`logreg`).
     Logreg,
+    /// Linear classifier by stochastic gradient descent, one-vs-rest (`sgd`).
     Sgd,
     /// Gate (majority class vs the rest), then the rest among themselves: for stance.
     TwoStage,
 }
 
 impl ClassifierKind {
+    /// Every family, for parsing a name.
     pub const ALL: [ClassifierKind; 6] = [
         Self::Nb,
         Self::Cnb,
@@ -51,6 +62,7 @@ impl ClassifierKind {
         Self::Sgd,
         Self::TwoStage,
     ];
+    /// The name used on the command line and in reports (`two-stage`, not `TwoStage`).
     pub fn name(self) -> &'static str {
         match self {
             Self::Nb => "nb",
@@ -83,6 +95,7 @@ impl FromStr for ClassifierKind {
 /// How to weight classes in the loss (`--class-weight`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub enum ClassWeight {
+    /// Every class weighs 1.
     #[default]
     None,
     /// n_samples / (n_classes * count(class)), as scikit-learn's "balanced".
@@ -122,27 +135,39 @@ impl ClassWeight {
 /// SGD loss functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SgdLoss {
+    /// Hinge loss (a linear SVM); probabilities are an uncalibrated softmax.
     Hinge,
+    /// Logistic loss; probabilities are normalised one-vs-rest sigmoids.
     Log,
+    /// Smoothed hinge, quadratic near the margin, robust to outliers.
     ModifiedHuber,
 }
 
 /// Every hyperparameter the command line can set; each family reads the ones it uses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSettings {
+    /// The classifier family.
     pub kind: ClassifierKind,
     /// Inverse regularisation strength for svm and logreg.
     pub c: f32,
     /// Additive smoothing for nb/cnb; L2 strength for sgd.
     pub alpha: f32,
+    /// Stopping tolerance of the svm (and two-stage) and logreg solvers.
     pub tol: f32,
+    /// Iteration cap of the svm (and two-stage) and logreg solvers.
     pub max_iter: usize,
+    /// Passes over the training data for sgd.
     pub epochs: usize,
+    /// The loss sgd minimises.
     pub sgd_loss: SgdLoss,
     /// Squared hinge (LinearSVC's default) when true, hinge when false.
     pub squared_hinge: bool,
+    /// Fit a bias term (all families but nb/cnb, which have class priors instead).
     pub fit_intercept: bool,
+    /// How classes are weighted in the loss.
     pub class_weight: ClassWeight,
+    /// Seed of the random streams (svm visiting order, sgd shuffling): a fixed seed gives
+    /// the same model whatever the thread count.
     pub seed: u64,
     /// Fit calibrated probabilities (Platt scaling for svm). Evaluation, which only needs
     /// the predicted label, turns this off to save the internal cross-validation.
@@ -150,6 +175,7 @@ pub struct ModelSettings {
 }
 
 impl ModelSettings {
+    /// The defaults for family `kind` (what `train` uses unless told otherwise).
     pub fn new(kind: ClassifierKind) -> Self {
         use ClassifierKind::*;
         ModelSettings {
@@ -184,11 +210,17 @@ impl ModelSettings {
 /// A fitted classifier of any family.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Model {
+    /// Multinomial naive Bayes.
     Nb(nb::MultinomialNb),
+    /// Complement naive Bayes.
     Cnb(nb::ComplementNb),
+    /// Linear SVM.
     Svm(svm::LinearSvm),
+    /// Multinomial logistic regression.
     Logreg(logreg::LogisticRegression),
+    /// SGD-trained linear classifier.
     Sgd(sgd::SgdClassifier),
+    /// Gate plus second-stage SVMs.
     TwoStage(two_stage::TwoStage),
 }
 
