@@ -164,17 +164,23 @@ impl Analyzer {
     /// Calls `f` with each token of `text` (lowercased if configured), before stop words,
     /// stemming and n-grams.
     pub fn for_each_token(&self, text: &str, mut f: impl FnMut(&str)) {
-        let mut go = |scratch: &mut Scratch| {
-            let text = if self.config.lowercase {
+        self.with_lowercased(text, |text| self.tokenizer.for_each_token(text, &mut f));
+    }
+
+    /// Calls `g` with `text` lowercased (into this thread's scratch buffer) if configured,
+    /// else with `text` itself.
+    fn with_lowercased(&self, text: &str, g: impl FnOnce(&str)) {
+        let go = |scratch: &mut Scratch| {
+            if self.config.lowercase {
                 lowercase_into(text, &mut scratch.lower);
-                scratch.lower.as_str()
+                g(scratch.lower.as_str());
             } else {
-                text
-            };
-            self.tokenizer.for_each_token(text, &mut f);
+                g(text);
+            }
         };
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut scratch) => go(&mut scratch),
+            // `g` itself analyzes text on this thread: use a fresh buffer.
             Err(_) => go(&mut Scratch::default()),
         })
     }
@@ -246,19 +252,7 @@ impl Analyzer {
     /// words dropped, stemmed), for any n-gram range. The n-grams of `text` are the runs
     /// of n consecutive terms, joined by single spaces.
     pub fn for_each_token_term(&self, text: &str, mut f: impl FnMut(&str)) {
-        let mut go = |scratch: &mut Scratch| {
-            let text = if self.config.lowercase {
-                lowercase_into(text, &mut scratch.lower);
-                scratch.lower.as_str()
-            } else {
-                text
-            };
-            self.token_terms(text, &mut f);
-        };
-        SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => go(&mut scratch),
-            Err(_) => go(&mut Scratch::default()),
-        })
+        self.with_lowercased(text, |text| self.token_terms(text, &mut f));
     }
 
     fn run(&self, text: &str, scratch: &mut Scratch, f: &mut impl FnMut(&str)) {
