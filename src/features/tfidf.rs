@@ -529,10 +529,15 @@ impl DenseCounts {
 }
 
 /// Whether the analyzer's tokens can be found in the raw text and ASCII-lowercased on the
-/// fly ([`Tokenizer::lower_word_spans`]): lowercased unigrams of the built-in tokenizer.
-fn raw_lowercase_unigrams(analyzer: &Analyzer) -> bool {
+/// fly ([`Tokenizer::lower_word_spans`]): it lowercases and uses the built-in tokenizer.
+fn raw_lowercase_tokens(analyzer: &Analyzer) -> bool {
     let c = analyzer.config();
-    analyzer.is_unigram() && c.lowercase && c.token_pattern.is_none()
+    c.lowercase && c.token_pattern.is_none()
+}
+
+/// [`raw_lowercase_tokens`] for a unigram analyzer.
+fn raw_lowercase_unigrams(analyzer: &Analyzer) -> bool {
+    analyzer.is_unigram() && raw_lowercase_tokens(analyzer)
 }
 
 /// How many document chunks to process in parallel: a few per thread for load balance,
@@ -1007,10 +1012,9 @@ impl TfidfVectorizer {
     fn transform_by(&self, texts: &[&str], how: GramLookup) -> SparseRecords {
         let weigher = Weigher::new(&self.idf, &self.params);
         // Tokens are looked up straight from the raw text when each token is its own term.
-        let fused = raw_lowercase_unigrams(&self.analyzer) && !self.analyzer.maps_tokens();
+        let raw_terms = raw_lowercase_tokens(&self.analyzer) && !self.analyzer.maps_tokens();
+        let fused = raw_terms && self.analyzer.is_unigram();
         let grams = self.gram_index(texts, how);
-        let c = self.analyzer.config();
-        let raw_grams = c.lowercase && c.token_pattern.is_none() && !self.analyzer.maps_tokens();
         let parts: Vec<(Vec<usize>, Vec<u32>, Vec<f32>)> = texts
             .par_chunks(chunk_len(texts.len()))
             .map(|chunk| {
@@ -1040,7 +1044,7 @@ impl TfidfVectorizer {
                                 let mut fresh = ngrams::GramScratch::default();
                                 let mut borrowed = s.try_borrow_mut().ok();
                                 let s = borrowed.as_deref_mut().unwrap_or(&mut fresh);
-                                match g.count(&self.analyzer, raw_grams, text, s) {
+                                match g.count(&self.analyzer, raw_terms, text, s) {
                                     Some(columns) => {
                                         counts.add_all(columns);
                                         true

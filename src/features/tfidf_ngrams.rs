@@ -501,7 +501,13 @@ pub(super) struct GramIndex {
     range: (usize, usize),
 }
 
-/// One trie edge: `key` = prefix code << 32 | last word id.
+/// The [`EdgeTable`] key of the n-gram extending prefix code `prefix` by word `word`.
+#[inline(always)]
+fn edge_key(prefix: u32, word: u32) -> u64 {
+    u64::from(prefix) << 32 | u64::from(word)
+}
+
+/// One trie edge: `key` = [`edge_key`]`(prefix code, last word id)`.
 #[derive(Clone, Copy)]
 struct Edge {
     key: u64,
@@ -649,7 +655,6 @@ impl GramIndex {
             edges: EdgeTable::with_capacity(edges_max),
             range,
         };
-        let key = |p: u32, w: u32| u64::from(p) << 32 | u64::from(w);
         let mut next_node = 0u32;
         let (mut pos, mut ahead_pos) = (0usize, 0usize);
         for &(_, k) in entries.iter().take(AHEAD) {
@@ -660,7 +665,7 @@ impl GramIndex {
                 if ka == 2 {
                     index
                         .edges
-                        .prefetch(key(ids[ahead_pos], ids[ahead_pos + 1]));
+                        .prefetch(edge_key(ids[ahead_pos], ids[ahead_pos + 1]));
                 }
                 ahead_pos += ka as usize;
             }
@@ -672,7 +677,7 @@ impl GramIndex {
                 continue;
             }
             for (j, &w) in terms.iter().enumerate().skip(1) {
-                let e = index.edges.entry(key(code, w), &mut next_node);
+                let e = index.edges.entry(edge_key(code, w), &mut next_node);
                 if j + 1 == k as usize {
                     e.column = column;
                 }
@@ -700,7 +705,6 @@ impl GramIndex {
         if raw_lower && Tokenizer::lower_word_spans(text, |a, b| spans.push((a, b))) {
             self.words_of_spans(text, &s.spans, &mut s.seq);
         } else {
-            s.seq.clear();
             let mut spaced = false;
             analyzer.for_each_token_term(text, |t| {
                 spaced |= t.as_bytes().contains(&b' ');
@@ -761,20 +765,19 @@ impl GramIndex {
         let codes = &mut s.codes;
         codes.clear();
         codes.extend_from_slice(seq);
-        let key = |p: u32, w: u32| u64::from(p) << 32 | u64::from(w);
         for n in 2..=max_n.min(len) {
             let count = n >= min_n;
             for i in 0..=len - n {
                 if let (Some(&p), Some(&w)) = (codes.get(i + AHEAD), seq.get(i + AHEAD + n - 1)) {
                     if p != ABSENT && w != ABSENT {
-                        self.edges.prefetch(key(p, w));
+                        self.edges.prefetch(edge_key(p, w));
                     }
                 }
                 let (p, w) = (codes[i], seq[i + n - 1]);
                 codes[i] = if p == ABSENT || w == ABSENT {
                     ABSENT
                 } else {
-                    match self.edges.get(key(p, w)) {
+                    match self.edges.get(edge_key(p, w)) {
                         Some(e) => {
                             if count && e.column != NONE {
                                 add(e.column);
