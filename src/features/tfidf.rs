@@ -138,7 +138,9 @@ impl TryFrom<TfidfRepr> for TfidfVectorizer {
 /// Marks a dropped key or term (stop word, pruned by min_df/max_df/max_features).
 const NONE: u32 = u32::MAX;
 
-/// One chunk's counts against its own local vocabulary.
+/// One chunk's counts against its own local vocabulary. Once appended, its emptied
+/// buffers count a later chunk (see [`Counts::push`]).
+#[derive(Default)]
 struct ChunkCounts {
     /// Key ↔ local id. Keys are raw tokens for unigram analyzers (each distinct token is
     /// stopped/stemmed once, at merge time, instead of once per occurrence), final
@@ -158,6 +160,20 @@ struct ChunkCounts {
     /// Set by [`ngrams::count_chunk_ngrams`]: then `keys` are local terms and pair ids are term
     /// ids or `GRAM | gram id`.
     grams: Option<ngrams::ChunkGrams>,
+    /// [`count_chunk`]'s working buffers (empty between chunks), kept with the chunk so
+    /// that they are reused with it.
+    work: CountScratch,
+}
+
+/// The buffers [`count_chunk`] counts in besides those of its result.
+#[derive(Default)]
+struct CountScratch {
+    /// Per local id, its count in the current document (all zero between documents).
+    counts: Vec<u32>,
+    /// The local ids the current document has counted.
+    touched: Vec<u32>,
+    /// The current document's token spans.
+    spans: Vec<(usize, usize)>,
 }
 
 /// The interner key of `doc[a..b]` (ASCII-lowercased with `LOWER`). A function, not a
@@ -225,24 +241,34 @@ fn expected_distinct_tokens(bytes: usize) -> usize {
     ((bytes as f64).sqrt() * 11.0).clamp(1024.0, f64::from(1u32 << 17)) as usize
 }
 
-/// Counts the keys of each document of one chunk. A dense count array indexed by local
-/// id plus a list of the ids touched by the current document replace a map per document.
-fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
+/// Counts the keys of each document of one chunk, in the buffers of `reuse` (an emptied
+/// chunk, or a default one). A dense count array indexed by local id plus a list of the
+/// ids touched by the current document replace a map per document.
+fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S], reuse: ChunkCounts) -> ChunkCounts {
+    let ChunkCounts {
+        mut keys,
+        mut pairs,
+        mut doc_ends,
+        mut key_df,
+        work,
+        ..
+    } = reuse;
+    let CountScratch {
+        mut counts,
+        mut touched,
+        mut spans,
+    } = work;
     let bytes = texts.iter().map(|t| t.as_ref().len()).sum();
     let expected = expected_distinct_tokens(bytes);
-    let mut keys = Interner::with_capacity(expected);
-    let mut counts: Vec<u32> = Vec::with_capacity(expected);
-    let mut touched: Vec<u32> = Vec::new();
-    let mut pairs = Vec::new();
-    let mut doc_ends = Vec::with_capacity(texts.len());
+    keys.clear_with_capacity(expected);
+    counts.reserve(expected);
+    doc_ends.reserve(texts.len());
     let unigram = analyzer.is_unigram();
     // Each token is found in the raw text and lowercased while hashing
     // (`Interner::key_lower`): no lowercased copy of the document, one pass over its bytes.
     // Documents with a character whose lowercase differs outside ASCII (rare in English)
     // take the general path.
     let fused = raw_lowercase_unigrams(analyzer);
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut key_df: Vec<u32> = Vec::new();
     for text in texts {
         let text = text.as_ref();
         if unigram {
@@ -276,22 +302,29 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
         touched.clear();
         doc_ends.push(pairs.len());
     }
+    counts.clear();
     ChunkCounts {
         keys,
         pairs,
         doc_ends,
         key_df,
         grams: None,
+        work: CountScratch {
+            counts,
+            touched,
+            spans,
+        },
     }
 }
 
 /// Counts one chunk with the fastest exact method for `analyzer`: [`count_chunk`] for
-/// unigrams (and n-grams whose terms may contain spaces), term-id n-grams otherwise.
-fn count_any<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
+/// unigrams (and n-grams whose terms may contain spaces), in the buffers of `reuse`,
+/// term-id n-grams otherwise.
+fn count_any<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S], reuse: ChunkCounts) -> ChunkCounts {
     if analyzer.ngrams_by_id() {
         ngrams::count_chunk_ngrams(analyzer, texts)
     } else {
-        count_chunk(analyzer, texts)
+        count_chunk(analyzer, texts, reuse)
     }
 }
 
@@ -319,26 +352,30 @@ struct Counts {
 }
 
 impl Counts {
-    /// Appends one chunk (the next in document order) and frees it. Runs on one thread,
-    /// overlapping the analysis of later chunks when streaming.
-    fn push(&mut self, mut c: ChunkCounts) {
+    /// Appends one chunk (the next in document order) and returns it emptied, its
+    /// buffers' capacity kept for counting a later chunk: reused, they are not allocated,
+    /// grown and faulted in again for every chunk. Runs on one thread, overlapping the
+    /// analysis of later chunks when streaming.
+    fn push(&mut self, mut c: ChunkCounts) -> ChunkCounts {
         if let Some(g) = c.grams.take() {
-            return self.push_grams(c, g);
+            self.push_grams(c, g);
+            return ChunkCounts::default();
         }
         let remap = self.keys.intern_all(&c.keys);
-        drop(c.keys);
         self.key_df.resize(self.keys.len(), 0);
         for (&g, &df) in remap.iter().zip(&c.key_df) {
             self.key_df[g as usize] += df;
         }
-        drop(c.key_df);
         let base = self.ids.len();
         self.ids
             .extend(c.pairs.iter().map(|&(l, _)| remap[l as usize]));
         self.counts.extend(c.pairs.iter().map(|&(_, n)| n));
-        drop(c.pairs);
         self.doc_ends.extend(c.doc_ends.iter().map(|&e| base + e));
         self.chunk_docs.push(self.doc_ends.len());
+        c.key_df.clear();
+        c.pairs.clear();
+        c.doc_ends.clear();
+        c
     }
 
     /// Per chunk: (first document, its documents' ends, ids, counts), as disjoint slices
@@ -710,7 +747,7 @@ impl TfidfVectorizer {
             // all chunks first and append them afterwards.
             let chunks: Vec<ChunkCounts> = texts
                 .par_chunks(size)
-                .map(|c| count_any(&analyzer, c))
+                .map(|c| count_any(&analyzer, c, ChunkCounts::default()))
                 .collect();
             for c in chunks {
                 counts.push(c);
@@ -740,7 +777,7 @@ impl TfidfVectorizer {
             for (i, chunk) in texts.chunks(size).enumerate() {
                 let tx = tx.clone();
                 s.spawn(move |_| {
-                    let _ = tx.send((i, count_any(analyzer, chunk)));
+                    let _ = tx.send((i, count_any(analyzer, chunk, ChunkCounts::default())));
                 });
                 n_chunks += 1;
             }
@@ -786,8 +823,9 @@ impl TfidfVectorizer {
         params.check_ref()?;
         let mut counts = Counts::default();
         if rayon::current_thread_index().is_some() {
+            let mut spare = ChunkCounts::default();
             for b in batches {
-                counts.push(count_any(&analyzer, &b));
+                spare = counts.push(count_any(&analyzer, &b, spare));
             }
             return Self::finish(analyzer, params, counts);
         }
@@ -796,32 +834,44 @@ impl TfidfVectorizer {
         let max_in_flight = rayon::current_num_threads() + 1;
         // Finished chunks waiting for an earlier one, by batch number.
         let mut waiting: std::collections::BTreeMap<usize, ChunkCounts> = Default::default();
+        // Appended chunks, emptied, whose buffers count the next batches (at most one per
+        // batch in flight, so no more than the chunks alive without reuse).
+        let mut spare: Vec<ChunkCounts> = Vec::new();
         let (mut sent, mut appended) = (0usize, 0usize);
         let lost = || FeatureError::Invalid("internal error: a counting task died".to_string());
-        let mut receive = |counts: &mut Counts, appended: &mut usize| -> Result<(), FeatureError> {
+        // `spare` is `None` once every batch is sent: the last chunks' buffers are freed.
+        let mut receive = |counts: &mut Counts,
+                           appended: &mut usize,
+                           mut spare: Option<&mut Vec<ChunkCounts>>|
+         -> Result<(), FeatureError> {
             let (j, c) = rx.recv().map_err(|_| lost())?;
             waiting.insert(j, c);
             while let Some(c) = waiting.remove(appended) {
-                counts.push(c);
+                let emptied = counts.push(c);
+                if let Some(spare) = spare.as_deref_mut() {
+                    spare.push(emptied);
+                }
                 *appended += 1;
             }
             Ok(())
         };
         for batch in batches {
             while sent - appended >= max_in_flight {
-                receive(&mut counts, &mut appended)?;
+                receive(&mut counts, &mut appended, Some(&mut spare))?;
             }
             let (a, tx, i) = (shared.clone(), tx.clone(), sent);
+            let reuse = spare.pop().unwrap_or_default();
             rayon::spawn(move || {
-                let c = count_any(&a, &batch);
+                let c = count_any(&a, &batch, reuse);
                 drop(batch);
                 let _ = tx.send((i, c));
             });
             sent += 1;
         }
         drop(tx);
+        drop(spare);
         while appended < sent {
-            receive(&mut counts, &mut appended)?;
+            receive(&mut counts, &mut appended, None)?;
         }
         let analyzer = std::sync::Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
         Self::finish(analyzer, params, counts)

@@ -245,6 +245,7 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
         doc_ends,
         key_df: Vec::new(),
         grams: Some(ChunkGrams { keys }),
+        work: Default::default(),
     }
 }
 

@@ -1015,7 +1015,7 @@ fn fit_by_strings(
     p.check_ref()?;
     let mut counts = Counts::default();
     for c in texts.chunks(chunk) {
-        counts.push(count_chunk(&analyzer, c));
+        counts.push(count_chunk(&analyzer, c, ChunkCounts::default()));
     }
     TfidfVectorizer::finish(analyzer, p, counts)
 }
