@@ -699,23 +699,43 @@ impl<'a> Weigher<'a> {
     fn tf(&self, n: u32) -> f64 {
         match self.tf_table.get(n as usize) {
             Some(&w) => w,
-            None if self.sublinear => 1.0 + f64::from(n).ln(),
-            None => f64::from(n),
+            None => self.tf_beyond_table(n),
+        }
+    }
+
+    /// [`Weigher::tf`] for counts past the table: rare, and kept out of line because a
+    /// possible call to `ln` in the loop made the compiler keep the loop's values on the
+    /// stack.
+    #[cold]
+    #[inline(never)]
+    fn tf_beyond_table(&self, n: u32) -> f64 {
+        if self.sublinear {
+            1.0 + f64::from(n).ln()
+        } else {
+            f64::from(n)
         }
     }
 
     /// Writes the weights of `row` (column << 32 | count, sorted: by column) into the
-    /// outputs. Packing each pair into one `u64` lets rows sort as plain integers.
+    /// outputs, each as `to` turns it into a datum. Packing each pair into one `u64` lets
+    /// rows sort as plain integers.
     #[inline]
-    fn weigh(&self, row: &[u64], wbuf: &mut Vec<f64>, indices: &mut [u32], data: &mut [f32]) {
+    fn weigh<D>(
+        &self,
+        row: &[u64],
+        wbuf: &mut Vec<f64>,
+        indices: &mut [u32],
+        data: &mut [D],
+        to: impl Fn(f32) -> D,
+    ) {
         wbuf.clear();
-        let mut sq = 0.0f64;
-        for &p in row {
-            let (c, n) = ((p >> 32) as u32, p as u32);
-            let w = self.tf(n) * f64::from(self.idf[c as usize]);
-            sq += w * w;
-            wbuf.push(w);
-        }
+        wbuf.extend(
+            row.iter()
+                .map(|&p| self.tf(p as u32) * f64::from(self.idf[(p >> 32) as usize])),
+        );
+        // A loop of its own: the sum is a chain of dependent additions (in column order,
+        // which fixes its rounding), and alone it stays in registers.
+        let sq = wbuf.iter().fold(0.0f64, |sq, &w| sq + w * w);
         let norm = if self.l2 && sq > 0.0 { sq.sqrt() } else { 1.0 };
         for ((&p, &w), (i, d)) in row
             .iter()
@@ -723,7 +743,7 @@ impl<'a> Weigher<'a> {
             .zip(indices.iter_mut().zip(data.iter_mut()))
         {
             *i = (p >> 32) as u32;
-            *d = (w / norm) as f32;
+            *d = to((w / norm) as f32);
         }
     }
 }
@@ -930,8 +950,6 @@ impl TfidfVectorizer {
                     let mut sorter = RowSorter::new(n_cols);
                     let mut wbuf = Vec::new();
                     let (mut start, mut pos) = (0usize, 0usize);
-                    let mut out_i: Vec<u32> = Vec::new();
-                    let mut out_d: Vec<f32> = Vec::new();
                     for (&end, len) in ends.iter().zip(lens.iter_mut()) {
                         let end = end - base;
                         row.clear();
@@ -947,14 +965,15 @@ impl TfidfVectorizer {
                         // Columns are distinct within a row, so this orders by column.
                         sorter.sort(&mut row);
                         let n = row.len();
-                        out_i.resize(n, 0);
-                        out_d.resize(n, 0.0);
-                        weigher.weigh(&row, &mut wbuf, &mut out_i, &mut out_d);
-                        // pos <= start: the kept pairs never outnumber the row's pairs.
-                        ids[pos..pos + n].copy_from_slice(&out_i);
-                        for (c, d) in counts[pos..pos + n].iter_mut().zip(&out_d) {
-                            *c = d.to_bits();
-                        }
+                        // pos <= start: the kept pairs never outnumber the row's pairs,
+                        // and the row was copied out, so its weights go straight back.
+                        weigher.weigh(
+                            &row,
+                            &mut wbuf,
+                            &mut ids[pos..pos + n],
+                            &mut counts[pos..pos + n],
+                            f32::to_bits,
+                        );
                         *len = n as u32;
                         pos += n;
                         start = end;
@@ -1125,7 +1144,7 @@ impl TfidfVectorizer {
                         let pos = out_i.len();
                         out_i.resize(pos + row.len(), 0);
                         out_d.resize(pos + row.len(), 0.0);
-                        weigher.weigh(&row, &mut wbuf, &mut out_i[pos..], &mut out_d[pos..]);
+                        weigher.weigh(&row, &mut wbuf, &mut out_i[pos..], &mut out_d[pos..], |d| d);
                         lens.push(row.len());
                     }
                 });
