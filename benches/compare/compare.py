@@ -7,7 +7,8 @@ Settings on both sides: lowercase, the ``(?u)\\b\\w\\w+\\b`` tokenizer, unigrams
 TF-IDF, ``min_df=2``, smoothed IDF, L2 rows.
 
 Stages (issue 6's table, and issue 3's fit times):
-  a  TF-IDF fit_transform, all AllSides articles (title + content_original): library call only
+  a  TF-IDF fit_transform, all AllSides articles (title + content_original): library call only,
+     one fit per process
   b  the same with English Snowball stemming (textclf only: scikit-learn has no stemmer)
   c  fit only, on scikit-learn's own 20NG-train TF-IDF matrix written as svmlight: LinearSVC(C=1)
      and LogisticRegression(lbfgs, C=30, max_iter=100) vs textclf's LinearSvm and
@@ -17,8 +18,10 @@ Stages (issue 6's table, and issue 3's fit times):
      from a JSON Lines file (the 20NG test half is not in ../shared/datasets)
   f  cold start: a whole process each, load the model of d, score one ~1.7 kB post, exit
 
-Times are medians of --reps runs (in d, e and f the two sides' runs alternate, so that drifts
-of a shared machine's speed hit both alike); peak RSS is the maximum resident set size of the process
+Times are medians of --reps runs. In a, b, d, e and f every run is a fresh process and the
+two sides' runs alternate (in a: scikit-learn, textclf in memory, textclf streaming, scikit-learn, ...; in d,
+e and f: sk, tc, sk, tc, ...), so that drifts of a shared machine's speed hit both alike; a and
+b still time only the fit inside each process. Peak RSS is the maximum resident set size of the process
 (/usr/bin/time -v, or the kernel's rusage for that child when /usr/bin/time is absent).
 Temporary files (svmlight, models, JSONL) go to a temporary directory, never the repository.
 """
@@ -262,39 +265,56 @@ def self_cmd(*args):
 def stage_tfidf(t, reps, stem):
     """Two textclf figures per stage: in memory (fit_transform alone on a corpus already
     read, as scikit-learn's side is timed) and from file, streaming (open + read + fit in
-    one timed run, its own process, so its peak RSS holds no corpus copy); the latter is
-    set against scikit-learn's read + fit_transform."""
+    one timed run, so its peak RSS holds no corpus copy); the latter is set against
+    scikit-learn's read + fit_transform of the same process.
+
+    Every repetition is a fresh process on each side, one fit each (what a user's run is),
+    and the sides alternate (sk, textclf in memory, textclf streaming, sk, ...), so that
+    the machine's drifts in speed fall on both alike, as in stages d-f."""
     if not ALLSIDES.exists():
         print(f"SKIP a/b: {ALLSIDES} is absent")
         return
     vec_cmd = [TARGET / "examples" / "vectorize", "--data", ALLSIDES,
-               "--text-col", "title,content_original", "--reps", reps, "--json"]
+               "--text-col", "title,content_original", "--reps", 1, "--json"]
     if stem:
         vec_cmd += ["--stem", "english"]
-    _, tc_rss, out = run(vec_cmd)
-    tc = json_line(out, "json: ")
-    _, st_rss, out = run(vec_cmd + ["--stream"])
-    st = json_line(out, "json: ")
-    c, cs = med(tc["times"]), med(st["times"])
-    same = "identical output" if set(tc["checksums"]) == set(st["checksums"]) else "OUTPUT DIFFERS"
+    print("b. the same with English Snowball stemming (textclf only)" if stem
+          else "a. TF-IDF fit_transform, AllSides", flush=True)
+    sk, tc, st = [], [], []
+    for _ in range(reps):
+        if not stem:
+            _, rss, out = run(self_cmd("tfidf", "--data", ALLSIDES, "--reps", 1))
+            sk.append((json_line(out), rss))
+        _, rss, out = run(vec_cmd)
+        tc.append((json_line(out, "json: "), rss))
+        _, rss, out = run(vec_cmd + ["--stream"])
+        st.append((json_line(out, "json: "), rss))
+
+    def median_of(runs, key):
+        return med([x for r, _ in runs for x in r[key]])
+
+    c, cs = median_of(tc, "times"), median_of(st, "times")
+    tc_rss, st_rss = max(r for _, r in tc), max(r for _, r in st)
+    mb = tc[0][0]["mb"]
+    sums = {x for r, _ in tc + st for x in r["checksums"]}
+    same = "identical output" if len(sums) == 1 else "OUTPUT DIFFERS"
     if not stem:
-        print("a. TF-IDF fit_transform, AllSides", flush=True)
-        _, sk_rss, out = run(self_cmd("tfidf", "--data", ALLSIDES, "--reps", reps))
-        sk = json_line(out)
-        s = med(sk["times"])
+        s = median_of(sk, "times")
+        sk_rss = max(r for _, r in sk)
+        sk_mb = sk[0][0]["mb"]
         t.add("a. TF-IDF fit_transform in memory, AllSides unigrams", s, c, sk_rss, tc_rss,
-              f"{tc['docs']} docs, {tc['mb']:.0f} MB; {sk['mb'] / s:.1f} vs {tc['mb'] / c:.0f} MB/s; "
-              f"textclf CPU {med(tc['cpu_seconds']):.2f} s; both RSS include the corpus")
-        sr = s + sk["read_seconds"]
+              f"{tc[0][0]['docs']} docs, {mb:.0f} MB; {sk_mb / s:.1f} vs {mb / c:.0f} MB/s; "
+              f"textclf CPU {median_of(tc, 'cpu_seconds'):.2f} s; both RSS include the corpus")
+        read = med([r["read_seconds"] for r, _ in sk])
+        sr = med([r["read_seconds"] + r["times"][0] for r, _ in sk])
         t.add("a. from file: read + fit (textclf streaming)", sr, cs, sk_rss, st_rss,
-              f"{st['mb'] / cs:.0f} MB/s, CPU {med(st['cpu_seconds']):.2f} s; scikit-learn read once "
-              f"({sk['read_seconds']:.2f} s) + median fit; {same}")
+              f"{mb / cs:.0f} MB/s, CPU {median_of(st, 'cpu_seconds'):.2f} s; scikit-learn read "
+              f"({read:.2f} s) + fit of the same process; {same}")
     else:
-        print("b. the same with English Snowball stemming (textclf only)", flush=True)
         t.add("b. same + English Snowball stemming, in memory", None, c, None, tc_rss,
-              f"{tc['mb'] / c:.0f} MB/s, CPU {med(tc['cpu_seconds']):.2f} s; scikit-learn has no stemmer")
+              f"{mb / c:.0f} MB/s, CPU {median_of(tc, 'cpu_seconds'):.2f} s; scikit-learn has no stemmer")
         t.add("b. stemmed, from file, streaming", None, cs, None, st_rss,
-              f"{st['mb'] / cs:.0f} MB/s, CPU {med(st['cpu_seconds']):.2f} s; {same}")
+              f"{mb / cs:.0f} MB/s, CPU {median_of(st, 'cpu_seconds'):.2f} s; {same}")
 
 
 def stage_fit(t, reps, tmp):
