@@ -301,7 +301,7 @@ const NAMES_PER_ARENA: usize = 1 << 12;
 pub(super) struct GramNames {
     arenas: Vec<String>,
     /// Per column: (arena, start, end) of its string.
-    spans: Vec<(u32, u32, u32)>,
+    spans: Vec<(usize, usize, usize)>,
 }
 
 impl GramNames {
@@ -312,9 +312,7 @@ impl GramNames {
 
     /// The entries' strings in column order.
     pub(super) fn iter(&self) -> impl Iterator<Item = &str> {
-        self.spans
-            .iter()
-            .map(|&(a, s, e)| &self.arenas[a as usize][s as usize..e as usize])
+        self.spans.iter().map(|&(a, s, e)| &self.arenas[a][s..e])
     }
 }
 
@@ -486,26 +484,27 @@ pub(super) fn gram_vocabulary(
         return Err(nothing_left(n_counted, params, n_docs));
     }
     // Each task names its share of `kept` into one arena: (text, per entry its range).
-    let named: Vec<(String, Vec<(u32, u32)>)> = kept
+    let named: Vec<(String, Vec<(usize, usize)>)> = kept
         .par_chunks(NAMES_PER_ARENA)
         .map(|part| {
             let (mut text, mut chain) = (String::new(), Vec::new());
             let ranges = part
                 .iter()
                 .map(|&u| {
-                    let start = text.len() as u32;
+                    let start = text.len();
                     write_gram(&ukeys, &terms, u, &mut chain, &mut text);
-                    (start, text.len() as u32)
+                    (start, text.len())
                 })
                 .collect();
             (text, ranges)
         })
         .collect();
     // (string, uid, where it is): sorted by string then uid, as the string path sorts.
-    let mut order: Vec<(&str, u32, (u32, u32, u32))> = Vec::with_capacity(kept.len());
-    for (a, ((text, ranges), part)) in named.iter().zip(kept.chunks(NAMES_PER_ARENA)).enumerate() {
+    let mut order: Vec<(&str, u32, (usize, usize, usize))> = Vec::with_capacity(kept.len());
+    let parts = named.iter().zip(kept.chunks(NAMES_PER_ARENA));
+    for (a, ((text, ranges), part)) in parts.enumerate() {
         for (&(s, e), &u) in ranges.iter().zip(part) {
-            order.push((&text[s as usize..e as usize], u, (a as u32, s, e)));
+            order.push((&text[s..e], u, (a, s, e)));
         }
     }
     order.par_sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
