@@ -918,9 +918,9 @@ impl TfidfVectorizer {
         let (vocabulary, idf, term_to_col) = match all.grams.take() {
             Some(table) => {
                 let terms = std::mem::take(&mut all.keys);
-                let (v, idf, map) =
+                let (names, idf, map) =
                     ngrams::gram_vocabulary(params, terms, table, n_docs, &all.ids, &all.counts)?;
-                (VocabularyParts::Built(v), idf, map)
+                (VocabularyParts::Grams(names), idf, map)
             }
             None => term_vocabulary(&analyzer, params, &mut all, n_docs)?,
         };
@@ -1325,12 +1325,13 @@ fn term_vocabulary(
     Ok((VocabularyParts::Terms { terms, kept }, idf, term_to_col))
 }
 
-/// A fitted vocabulary, or what it is built from: the ids of the kept terms in column
-/// order and the interner holding them. Phase 3 needs only the column count and the
-/// term → column map, so building the vocabulary (its text and lookup table) and freeing
-/// the interner run on one thread while the others weigh rows, instead of before them.
+/// What a fitted vocabulary is built from: the kept n-grams' strings in column order, or
+/// the ids of the kept terms in column order and the interner holding them. Phase 3 needs
+/// only the column count and the term → column map, so building the vocabulary (its text
+/// and lookup table) and freeing what it is built from run on one thread while the others
+/// weigh rows, instead of before them.
 enum VocabularyParts {
-    Built(Vocabulary),
+    Grams(ngrams::GramNames),
     Terms { terms: Interner, kept: Vec<u32> },
 }
 
@@ -1338,19 +1339,19 @@ impl VocabularyParts {
     /// The number of columns.
     fn len(&self) -> usize {
         match self {
-            VocabularyParts::Built(v) => v.len(),
+            VocabularyParts::Grams(names) => names.len(),
             VocabularyParts::Terms { kept, .. } => kept.len(),
         }
     }
 
     fn build(self) -> Result<Vocabulary, FeatureError> {
         match self {
-            VocabularyParts::Built(v) => Ok(v),
+            VocabularyParts::Grams(names) => Vocabulary::new(names.iter()),
             VocabularyParts::Terms { terms, kept } => {
                 Vocabulary::new(kept.iter().map(|&g| terms.get(g)))
-                    .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))
             }
         }
+        .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))
     }
 }
 

@@ -264,6 +264,13 @@ impl GramTable {
 /// The string of `uid` (its terms joined by single spaces, as the analyzer joins them);
 /// `chain` is scratch.
 fn string_of(ukeys: &[u64], terms: &Interner, uid: u32, chain: &mut Vec<u32>) -> String {
+    let mut out = String::new();
+    write_gram(ukeys, terms, uid, chain, &mut out);
+    out
+}
+
+/// Appends the string of `uid` to `out` (see [`string_of`]); `chain` is scratch.
+fn write_gram(ukeys: &[u64], terms: &Interner, uid: u32, chain: &mut Vec<u32>, out: &mut String) {
     chain.clear();
     let mut u = uid;
     loop {
@@ -276,14 +283,37 @@ fn string_of(ukeys: &[u64], terms: &Interner, uid: u32, chain: &mut Vec<u32>) ->
         chain.push((ukeys[k as u32 as usize] & !TERM) as u32);
         u = (k >> 32) as u32;
     }
-    let mut out = String::new();
     for (i, &t) in chain.iter().rev().enumerate() {
         if i > 0 {
             out.push(' ');
         }
         out.push_str(terms.get(t));
     }
-    out
+}
+
+/// How many kept n-grams one naming task writes into its own text arena.
+const NAMES_PER_ARENA: usize = 1 << 12;
+
+/// The kept n-grams' strings in column order, held in a few text arenas (one per naming
+/// task) rather than a `String` each: a bigram vocabulary has hundreds of thousands of
+/// entries, and allocating and freeing one string per entry cost about a fifth of
+/// [`gram_vocabulary`]'s time.
+pub(super) struct GramNames {
+    arenas: Vec<String>,
+    /// Per column: (arena, start, end) of its string.
+    spans: Vec<(usize, usize, usize)>,
+}
+
+impl GramNames {
+    /// The number of entries.
+    pub(super) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// The entries' strings in column order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &str> {
+        self.spans.iter().map(|&(a, s, e)| &self.arenas[a][s..e])
+    }
 }
 
 impl Counts {
@@ -385,8 +415,9 @@ fn doc_frequencies(n_all: usize, ids: &[u32], counts: &[u32]) -> (Vec<u32>, Vec<
 
 /// Phase 2 for n-gram counts: counts document frequencies from the pairs (`ids`, `counts`:
 /// [`Counts`]'s, still uids), prunes uids by document frequency and `max_features`,
-/// builds the strings of the kept ones and returns the sorted vocabulary, its IDF and the
-/// uid → column map (`NONE` for pruned uids). Same results and errors as the string path.
+/// builds the strings of the kept ones and returns them sorted (the vocabulary's entries,
+/// built into a [`Vocabulary`] by the caller), their IDF and the uid → column map (`NONE`
+/// for pruned uids). Same results and errors as the string path.
 pub(super) fn gram_vocabulary(
     params: &TfidfParams,
     terms: Interner,
@@ -394,7 +425,7 @@ pub(super) fn gram_vocabulary(
     n_docs: usize,
     ids: &[u32],
     counts: &[u32],
-) -> Result<(Vocabulary, Vec<f32>, Vec<u32>), FeatureError> {
+) -> Result<(GramNames, Vec<f32>, Vec<u32>), FeatureError> {
     if table.overflow {
         return Err(FeatureError::Invalid(format!(
             "more than {GRAM} distinct terms and n-grams: use a smaller n-gram range"
@@ -452,23 +483,43 @@ pub(super) fn gram_vocabulary(
     if kept.is_empty() {
         return Err(nothing_left(n_counted, params, n_docs));
     }
-    let mut named: Vec<(String, u32)> = kept
-        .par_iter()
-        .with_min_len(1 << 12)
-        .map_init(Vec::new, |chain, &u| (string_of(u, chain), u))
+    // Each task names its share of `kept` into one arena: (text, per entry its range).
+    let named: Vec<(String, Vec<(usize, usize)>)> = kept
+        .par_chunks(NAMES_PER_ARENA)
+        .map(|part| {
+            let (mut text, mut chain) = (String::new(), Vec::new());
+            let ranges = part
+                .iter()
+                .map(|&u| {
+                    let start = text.len();
+                    write_gram(&ukeys, &terms, u, &mut chain, &mut text);
+                    (start, text.len())
+                })
+                .collect();
+            (text, ranges)
+        })
         .collect();
-    named.par_sort_unstable();
-    let mut term_to_col = vec![NONE; n_all];
-    for (col, (_, u)) in named.iter().enumerate() {
-        term_to_col[*u as usize] = col as u32;
+    // (string, uid, where it is): sorted by string then uid, as the string path sorts.
+    let mut order: Vec<(&str, u32, (usize, usize, usize))> = Vec::with_capacity(kept.len());
+    let parts = named.iter().zip(kept.chunks(NAMES_PER_ARENA));
+    for (a, ((text, ranges), part)) in parts.enumerate() {
+        for (&(s, e), &u) in ranges.iter().zip(part) {
+            order.push((&text[s..e], u, (a, s, e)));
+        }
     }
-    let vocabulary = Vocabulary::new(named.iter().map(|(s, _)| s.as_str()))
-        .map_err(|e| FeatureError::Invalid(format!("internal error: {e}")))?;
-    let idf: Vec<f32> = named
+    order.par_sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    let mut term_to_col = vec![NONE; n_all];
+    for (col, &(_, u, _)) in order.iter().enumerate() {
+        term_to_col[u as usize] = col as u32;
+    }
+    let idf: Vec<f32> = order
         .iter()
-        .map(|&(_, u)| idf_weight(params, n_docs, df[u as usize]))
+        .map(|&(_, u, _)| idf_weight(params, n_docs, df[u as usize]))
         .collect();
-    Ok((vocabulary, idf, term_to_col))
+    let spans = order.iter().map(|&(_, _, at)| at).collect();
+    drop(order);
+    let arenas = named.into_iter().map(|(text, _)| text).collect();
+    Ok((GramNames { arenas, spans }, idf, term_to_col))
 }
 
 /// Marks a token whose term is in no vocabulary entry: every n-gram through it is absent.
