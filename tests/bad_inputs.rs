@@ -7,6 +7,7 @@
 use assert_cmd::Command;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tempfile::TempDir;
 
 /// What one run of the binary did.
@@ -52,13 +53,15 @@ fn textclf_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
         .unwrap()
         .args(args)
         .write_stdin(stdin.to_vec())
+        // A hang on bad input is a failure too, not a stuck test run.
+        .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
     let run = Run {
         code: out
             .status
             .code()
-            .expect("the binary was killed by a signal"),
+            .expect("the binary was killed by a signal (or ran past the timeout: a hang?)"),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
@@ -457,9 +460,8 @@ fn a_truncated_gzip_is_a_clear_error() {
     ));
 }
 
-#[test]
-fn an_unreadable_file_in_a_directory_corpus_names_it() {
-    let tmp = TempDir::new().unwrap();
+/// The eight `ROWS` as a folder corpus `<tmp>/corpus/<class>/<row>.txt`.
+fn folder_corpus(tmp: &TempDir) -> PathBuf {
     let root = tmp.path().join("corpus");
     for (class, rows) in [("politics", 4..8), ("sport", 0..4)] {
         std::fs::create_dir_all(root.join(class)).unwrap();
@@ -468,6 +470,13 @@ fn an_unreadable_file_in_a_directory_corpus_names_it() {
             std::fs::write(root.join(class).join(format!("{i}.txt")), text).unwrap();
         }
     }
+    root
+}
+
+#[test]
+fn an_unreadable_file_in_a_directory_corpus_names_it() {
+    let tmp = TempDir::new().unwrap();
+    let root = folder_corpus(&tmp);
     // Tests run as root, who can read a chmod 000 file: a dangling symlink cannot be read by anyone.
     let dangling = root.join("sport").join("9.txt");
     std::os::unix::fs::symlink(tmp.path().join("nowhere.txt"), &dangling).unwrap();
@@ -480,6 +489,27 @@ fn an_unreadable_file_in_a_directory_corpus_names_it() {
         .stdout_has("read 8 documents")
         .stdout_has("1 bad records skipped")
         .stdout_has(&format!("skipped: {path}: cannot read the file"));
+}
+
+#[test]
+fn a_fifo_in_a_directory_corpus_is_a_bad_record_not_a_hang() {
+    let tmp = TempDir::new().unwrap();
+    let root = folder_corpus(&tmp);
+    // Opening a FIFO nobody writes to blocks forever: it must not be opened at all.
+    let fifo = root.join("sport").join("9.txt");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let path = fifo.display().to_string();
+    train(&tmp, &root, &[]).code(3).stderr_has(&format!(
+        "{path}: not a regular file (a FIFO, socket or device), left unread"
+    ));
+    train(&tmp, &root, &["--skip-bad"])
+        .code(0)
+        .stdout_has("read 8 documents")
+        .stdout_has("1 bad records skipped");
 }
 
 #[test]
