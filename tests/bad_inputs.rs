@@ -187,6 +187,13 @@ fn crlf_line_ends_are_read() {
         .code(0)
         .stdout_has("read 9 documents")
         .stdout_has("task 'topic': 9 documents, 2 classes");
+    // Lines are counted as an editor counts them: the quoted field spans lines 10-11, the
+    // blank line is 12, the ragged row 13.
+    let text = format!("{text}\nragged,sport,extra\n").replace('\n', "\r\n");
+    let data = write(&tmp, "crlf-ragged.csv", text.as_bytes());
+    train(&tmp, &data, &[])
+        .code(3)
+        .stderr_has("crlf-ragged.csv:13: row has 3 fields but the header has 2");
 }
 
 #[test]
@@ -227,6 +234,19 @@ fn ragged_rows_name_the_line_or_are_skipped_and_counted() {
         .stdout_has(&format!(
             "skipped: {path}:11: row has 1 fields but the header has 2"
         ));
+}
+
+#[test]
+fn a_column_named_twice_in_the_header_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(
+        &tmp,
+        "twice.csv",
+        format!("text,topic,text\n{}", ROWS.replace('\n', ",more\n")).as_bytes(),
+    );
+    train(&tmp, &data, &[]).code(3).stderr_has(
+        "twice.csv: column \"text\" appears more than once in the header (columns 1 and 3)",
+    );
 }
 
 #[test]

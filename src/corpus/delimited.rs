@@ -51,8 +51,8 @@ impl DelimitedSource {
             .collect();
         let column_of = names
             .iter()
-            .map(|n| header.iter().position(|h| h == n))
-            .collect();
+            .map(|n| column_of(path, &header, n))
+            .collect::<Result<_, _>>()?;
         Ok(DelimitedSource {
             path: path.to_path_buf(),
             reader,
@@ -132,6 +132,24 @@ fn copy_without_crlf(src: &[u8], dst: &mut [u8], held_cr: &mut bool) -> usize {
     }
     dst[n..n + rest.len()].copy_from_slice(rest);
     n + rest.len()
+}
+
+/// The index of the column `name` in `header`, if any; a name that heads two columns is
+/// an error, since reading either would silently drop the other.
+fn column_of(path: &Path, header: &[String], name: &str) -> Result<Option<usize>, CorpusError> {
+    let mut at = (0..header.len()).filter(|&i| header[i] == name);
+    match (at.next(), at.next()) {
+        (Some(a), Some(b)) => Err(CorpusError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "column \"{name}\" appears more than once in the header (columns {} and {}); \
+                 rename one so it is clear which to read",
+                a + 1,
+                b + 1
+            ),
+        }),
+        (first, _) => Ok(first),
+    }
 }
 
 /// Turns a csv error met while reading the header into a corpus error.

@@ -268,6 +268,25 @@ fn csv_lines_count_windows_line_ends_blank_lines_and_quoted_newlines() {
 }
 
 #[test]
+fn a_wanted_column_named_twice_in_the_header_is_refused() {
+    let dir = TempDir::new().unwrap();
+    // `text ` is trimmed to `text`: a second text column, whose words would be lost.
+    let path = write(&dir, "d.csv", b"text,y,text \na,x,b\n");
+    let err = read_corpus(&path, &opts(&[], &["y"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "d.csv: column \"text\" appears more than once in the header (columns 1 and 3)"
+        ),
+        "{err}"
+    );
+    // A repeated column nobody asked for is harmless.
+    let path = write(&dir, "e.csv", b"text,y,z,z\na,x,1,2\n");
+    assert_eq!(read_corpus(&path, &opts(&[], &["y"])).unwrap().0.len(), 1);
+}
+
+#[test]
 fn skip_examples_keep_only_the_first_five() {
     let dir = TempDir::new().unwrap();
     let path = write(
