@@ -338,6 +338,48 @@ fn one_class_is_a_data_error() {
     train(&tmp, &data, &[]).code(3).stderr_has(&format!(
         "{path}: label column 'topic': every labelled document has the same label 'sport'"
     ));
+    // `eval --test` fits on the training corpus alone: the test corpus's classes do not
+    // make up for it.
+    let test = write(&tmp, "two.csv", &csv_with(""));
+    textclf(&[
+        "eval",
+        "--data",
+        &path,
+        "--test",
+        s(&test),
+        "--label",
+        "topic",
+        "--min-df",
+        "1",
+    ])
+    .code(3)
+    .stderr_has(&format!(
+        "{path}: label column 'topic': every labelled document has the same label 'sport'"
+    ));
+}
+
+#[test]
+fn eval_warns_of_test_classes_the_training_corpus_lacks() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(&tmp, "train.csv", &csv_with(""));
+    let test = write(
+        &tmp,
+        "test.csv",
+        &csv_with("rain and wind all day,weather\n"),
+    );
+    textclf(&[
+        "eval",
+        "--data",
+        s(&data),
+        "--test",
+        s(&test),
+        "--label",
+        "topic",
+        "--min-df",
+        "1",
+    ])
+    .code(0)
+    .stdout_has("topic: class 'weather' of the test corpus is not in the training corpus");
 }
 
 #[test]

@@ -114,8 +114,14 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
                 )?
             }
             Some(test) => {
-                let (task, n) = train_test_task(&docs, test, column, name)?;
+                let (task, n, unseen) = train_test_task(&docs, test, column, name)
+                    .with_context(|| args.data.display().to_string())?;
                 n_documents = n_documents.max(n);
+                for label in unseen {
+                    warnings.push(format!(
+                        "{name}: class '{label}' of the test corpus is not in the training corpus: none of its documents can be predicted right"
+                    ));
+                }
                 let settings = eval_settings(&args, &kinds, &task.labels)?;
                 evaluate_on_test(
                     &args, &docs, test, column, &task, &settings, &analyzer, &tfidf,
@@ -281,17 +287,27 @@ fn as_str(v: &[String]) -> Vec<&str> {
 }
 
 /// Label indices over the union of training and test labels, so a test label never seen
-/// in training is still scored (as always wrong) rather than dropped.
+/// in training is still scored (as always wrong) rather than dropped; such labels are
+/// returned too, to be warned about. The training documents alone must hold two classes,
+/// as `train` requires: a model fitted on one class would be scored as if it meant
+/// something.
 fn train_test_task(
     train: &[Document],
     test: &[Document],
     column: usize,
     name: &str,
-) -> Result<(LabelledTask, usize)> {
+) -> Result<(LabelledTask, usize, Vec<String>)> {
+    let trained = LabelledTask::from_documents(train, column, name)?;
     let both: Vec<Document> = train.iter().chain(test).cloned().collect();
     let task = LabelledTask::from_documents(&both, column, name)?;
     let n = task.rows.len();
-    Ok((task, n))
+    let unseen = task
+        .labels
+        .iter()
+        .filter(|l| trained.labels.binary_search(l).is_err())
+        .cloned()
+        .collect();
+    Ok((task, n, unseen))
 }
 
 #[allow(clippy::too_many_arguments)]
