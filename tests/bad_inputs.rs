@@ -725,6 +725,49 @@ fn predict_on_empty_stdin_scores_an_empty_text() {
 }
 
 #[test]
+fn out_of_range_option_values_are_usage_errors_found_before_reading() {
+    let tmp = TempDir::new().unwrap();
+    // The corpus does not exist: each error must come before any attempt to read it.
+    let missing = tmp.path().join("missing.csv");
+    for (args, message) in [
+        (&["--c", "0"][..], "--c must be a finite number > 0, got 0"),
+        (
+            &["--c", "1e300"],
+            "--c must be a finite number > 0, got inf",
+        ),
+        (
+            &["--tol", "NaN"],
+            "--tol must be a finite number > 0, got NaN",
+        ),
+        (&["--max-iter", "0"], "--max-iter must be at least 1"),
+        (
+            &["--max-df", "1.5"],
+            "--max-df '1.5': expected a document count",
+        ),
+        (
+            &["--join", "other.csv"],
+            "each --join FILE needs its own --on COLUMN (1 --join, 0 --on)",
+        ),
+    ] {
+        train(&tmp, &missing, args).code(2).stderr_has(message);
+    }
+    textclf(&["eval", "--data", s(&missing), "--folds", "1"])
+        .code(2)
+        .stderr_has("--folds must be at least 2, got 1");
+    // sgd needs some L2 strength; naive Bayes takes no smoothing at all.
+    let nb_sgd = ["eval", "--data", s(&missing), "--classifier", "nb,sgd"];
+    textclf(&[&nb_sgd[..], &["--alpha", "0"]].concat())
+        .code(2)
+        .stderr_has("--alpha must be a finite number > 0, got 0");
+    let data = write(&tmp, "ok.csv", &csv_with(""));
+    train(&tmp, &data, &["--alpha", "0"]).code(0);
+    // Class weights need the labels, so they are checked after reading, still as usage.
+    train(&tmp, &data, &["--class-weight", "weather=2"])
+        .code(2)
+        .stderr_has("--class-weight: no class named 'weather' (classes: politics, sport)");
+}
+
+#[test]
 fn predict_top_k_zero_is_a_usage_error() {
     let tmp = TempDir::new().unwrap();
     let models = trained(&tmp);

@@ -75,6 +75,13 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         Some(spec) => parse_classifiers(spec).map_err(|e| super::UsageError(e.to_string()))?,
         None => vec![default_classifier(args.corpus.pair_col.is_some())],
     };
+    args.model.check(&kinds)?;
+    if args.test.is_none() && args.folds < 2 {
+        bail!(super::UsageError(format!(
+            "--folds must be at least 2, got {}",
+            args.folds
+        )));
+    }
     let analyzer = args.features.analyzer_config()?;
     let tfidf = args.features.tfidf_params()?;
     let opts = args
