@@ -347,7 +347,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        // The bare error ("File exists") would name the file to be written, not the cause.
+        if dir.exists() && !dir.is_dir() {
+            std::io::Error::new(e.kind(), format!("{} is not a folder", dir.display()))
+        } else {
+            e
+        }
+    })?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".textclf-")
         .suffix(".tmp")
