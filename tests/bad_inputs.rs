@@ -768,6 +768,41 @@ fn out_of_range_option_values_are_usage_errors_found_before_reading() {
 }
 
 #[test]
+fn eval_report_paths_fail_before_the_work_or_not_at_all() {
+    let tmp = TempDir::new().unwrap();
+    let missing = tmp.path().join("missing.csv");
+    textclf(&["eval", "--data", s(&missing), "--html", s(tmp.path())])
+        .code(2)
+        .stderr_has(&format!("--html {}: is a folder", tmp.path().display()));
+    // A report in a folder not made yet gets its folder, as a model does.
+    let data = write(&tmp, "ok.csv", &csv_with(""));
+    let report = tmp.path().join("reports/new/eval.json");
+    let eval = [
+        "eval",
+        "--data",
+        s(&data),
+        "--label",
+        "topic",
+        "--folds",
+        "2",
+    ];
+    textclf(&[&eval[..], &["--min-df", "1", "--json", s(&report)]].concat()).code(0);
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .contains("\"leaderboard\""));
+    // A report that cannot be written still leaves the terminal report behind.
+    let blocked = data.join("eval.json");
+    textclf(&[&eval[..], &["--min-df", "1", "--json", s(&blocked)]].concat())
+        .code(5)
+        .stderr_has(&format!(
+            "writing {}: {} is not a folder",
+            blocked.display(),
+            data.display()
+        ))
+        .stdout_has("2-fold cross-validation");
+}
+
+#[test]
 fn predict_top_k_zero_is_a_usage_error() {
     let tmp = TempDir::new().unwrap();
     let models = trained(&tmp);

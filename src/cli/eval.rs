@@ -63,8 +63,30 @@ pub struct EvalArgs {
     pub model: ModelArgs,
 }
 
+/// Writes a report file atomically (its folder created if needed), as models are written:
+/// a failed write never leaves half a report.
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    crate::bundle::write_atomically(path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Refuses a report path that is an existing folder before the evaluation runs, rather
+/// than failing to write it once all the work is done.
+fn check_report_paths(args: &EvalArgs) -> Result<()> {
+    let paths = [
+        ("--json", &args.json),
+        ("--markdown", &args.markdown),
+        ("--html", &args.html),
+    ];
+    for (flag, path) in paths {
+        if let Some(p) = path.as_deref().filter(|p| p.is_dir()) {
+            bail!(super::UsageError(format!(
+                "{flag} {}: is a folder; give the report a file name",
+                p.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Runs `textclf eval`: evaluates each classifier on every label column (cross-validation
@@ -76,6 +98,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         None => vec![default_classifier(args.corpus.pair_col.is_some())],
     };
     args.model.check(&kinds)?;
+    check_report_paths(&args)?;
     if args.test.is_none() && args.folds < 2 {
         bail!(super::UsageError(format!(
             "--folds must be at least 2, got {}",
@@ -159,6 +182,12 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         warnings,
         runs,
     };
+    // The terminal report first: a report file that cannot be written then loses nothing.
+    if !quiet {
+        let mut out = std::io::stdout().lock();
+        let color = super::output::colour_enabled(super::output::Stream::Stdout);
+        write!(out, "{}", render_terminal(&report, color))?;
+    }
     if let Some(p) = &args.json {
         write_file(p, &render_json(&report))?;
     }
@@ -167,11 +196,6 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
     }
     if let Some(p) = &args.html {
         write_file(p, &render_html(&report))?;
-    }
-    if !quiet {
-        let mut out = std::io::stdout().lock();
-        let color = super::output::colour_enabled(super::output::Stream::Stdout);
-        write!(out, "{}", render_terminal(&report, color))?;
     }
     Ok(())
 }
