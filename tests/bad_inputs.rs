@@ -327,6 +327,55 @@ fn missing_and_empty_labels_are_left_out_and_counted() {
 }
 
 #[test]
+fn a_blank_pair_text_is_a_bad_record_named_by_its_line() {
+    let tmp = TempDir::new().unwrap();
+    let mut text = String::from("text,topic,headline\n");
+    for row in ROWS.lines() {
+        text.push_str(&format!("{row},news of the day\n"));
+    }
+    text.push_str("a record without its headline,sport,\n");
+    let data = write(&tmp, "pairs.csv", text.as_bytes());
+    let path = data.display().to_string();
+    let pair = ["--pair-col", "headline"];
+    let models = tmp.path().join("models");
+    // svm: naive Bayes cannot take the relation features (some are negative).
+    let train = [
+        "train",
+        "--classifier",
+        "svm",
+        "--label",
+        "topic",
+        "--min-df",
+        "1",
+    ];
+    let train = [
+        &train[..],
+        &pair,
+        &["--data", &path, "--model-dir", s(&models)],
+    ]
+    .concat();
+    textclf(&train)
+        .code(3)
+        .stderr_has(&format!("{path}:10: the pair column \"headline\" is empty"));
+    textclf(&[&train[..], &["--skip-bad"]].concat())
+        .code(0)
+        .stdout_has("read 8 documents")
+        .stdout_has("1 bad records skipped");
+    // Scoring gives the record its own error line and scores the others (it stopped, with
+    // a message blaming a missing --pair-col, and scored nothing).
+    let predict = ["predict", "--model-dir", s(&models), "--input", &path];
+    let run = textclf(&[&predict[..], &pair, &["--format", "jsonl"]].concat());
+    run.code(3).stderr_has("1 record(s) could not be read");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 9, "{}", run.stdout);
+    assert!(
+        lines[8].contains(r#""error":"the pair column \"headline\" is empty","id":"line 10""#),
+        "{}",
+        lines[8]
+    );
+}
+
+#[test]
 fn one_class_is_a_data_error() {
     let tmp = TempDir::new().unwrap();
     let data = write(
