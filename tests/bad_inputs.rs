@@ -803,6 +803,9 @@ fn out_of_range_option_values_are_usage_errors_found_before_reading() {
     textclf(&["eval", "--data", s(&missing), "--folds", "1"])
         .code(2)
         .stderr_has("--folds must be at least 2, got 1");
+    train(&tmp, &missing, &["--pair-col", "headline"])
+        .code(2)
+        .stderr_has("--classifier nb cannot fit a paired model (--pair-col)");
     // sgd needs some L2 strength; naive Bayes takes no smoothing at all.
     let nb_sgd = ["eval", "--data", s(&missing), "--classifier", "nb,sgd"];
     textclf(&[&nb_sgd[..], &["--alpha", "0"]].concat())

@@ -226,10 +226,17 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// Refuses a hyperparameter out of range for any of `kinds` before any data is read:
-    /// each family checks its settings again, but only when fitting, after the corpus has
-    /// been read and vectorized.
-    pub fn check(&self, kinds: &[ClassifierKind]) -> Result<()> {
+    /// Refuses a hyperparameter out of range for any of `kinds`, or a family that cannot
+    /// fit a `paired` model, before any data is read: each family checks its settings and
+    /// features again, but only when fitting, after the corpus has been read and vectorized.
+    pub fn check(&self, kinds: &[ClassifierKind], paired: bool) -> Result<()> {
+        let nb = |k: &&ClassifierKind| matches!(k, ClassifierKind::Nb | ClassifierKind::Cnb);
+        if let Some(k) = kinds.iter().find(nb).filter(|_| paired) {
+            bail!(UsageError(format!(
+                "--classifier {k} cannot fit a paired model (--pair-col): some relation features \
+                 are negative, which naive Bayes cannot take; use svm, logreg, sgd or two-stage"
+            )));
+        }
         // nb and cnb take no smoothing (alpha 0); sgd needs some L2 strength.
         let alpha_zero_ok = !kinds.contains(&ClassifierKind::Sgd);
         check_positive("--c", self.c, false)?;

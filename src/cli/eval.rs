@@ -97,7 +97,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         Some(spec) => parse_classifiers(spec).map_err(|e| super::UsageError(e.to_string()))?,
         None => vec![default_classifier(args.corpus.pair_col.is_some())],
     };
-    args.model.check(&kinds)?;
+    args.model.check(&kinds, args.corpus.pair_col.is_some())?;
     check_report_paths(&args)?;
     if args.test.is_none() && args.folds < 2 {
         bail!(super::UsageError(format!(

@@ -69,7 +69,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     let kind = args
         .classifier
         .unwrap_or_else(|| default_classifier(args.corpus.pair_col.is_some()));
-    args.model.check(&[kind])?;
+    args.model.check(&[kind], args.corpus.pair_col.is_some())?;
     let analyzer = args.features.analyzer_config()?;
     let tfidf = args.features.tfidf_params()?;
     let opts = args.corpus.read_options(&labels, true, None)?;
