@@ -81,6 +81,7 @@ struct CrlfAsLf<R> {
 }
 
 impl<R: BufRead> CrlfAsLf<R> {
+    /// Reads `inner` with its CR LF pairs as LF.
     fn new(inner: R) -> Self {
         CrlfAsLf {
             inner,
