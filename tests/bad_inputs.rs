@@ -855,6 +855,18 @@ fn eval_report_paths_fail_before_the_work_or_not_at_all() {
 }
 
 #[test]
+fn predict_names_a_broken_model_link() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let link = models.join("stance.model");
+    std::os::unix::fs::symlink(tmp.path().join("gone.model"), &link).unwrap();
+    // It was passed over, leaving only the other models (or "no .model files here").
+    textclf_with_stdin(&["predict", "--model-dir", s(&models), "-"], b"the match")
+        .code(4)
+        .stderr_has(&format!("{}: No such file or directory", link.display()));
+}
+
+#[test]
 fn predict_top_k_zero_is_a_usage_error() {
     let tmp = TempDir::new().unwrap();
     let models = trained(&tmp);
