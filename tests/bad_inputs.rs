@@ -855,6 +855,17 @@ fn eval_report_paths_fail_before_the_work_or_not_at_all() {
 }
 
 #[test]
+fn a_corpus_from_stdin_is_explained() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let stdin = "-: a corpus is read from a file, not from stdin";
+    textclf(&["predict", "--model-dir", s(&models), "--input", "-"])
+        .code(3)
+        .stderr_has(stdin);
+    train(&tmp, Path::new("-"), &[]).code(3).stderr_has(stdin);
+}
+
+#[test]
 fn predict_names_a_broken_model_link() {
     let tmp = TempDir::new().unwrap();
     let models = trained(&tmp);

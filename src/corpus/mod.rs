@@ -283,6 +283,15 @@ where
 /// Column checks that need the header happen here; for JSON Lines, where a column is
 /// missing only if no record has it, the check ends the stream with an error instead.
 pub fn open_corpus(path: &Path, opts: &ReadOptions) -> Result<DocumentStream, CorpusError> {
+    // `-` usually means stdin to a command line; say so rather than "No such file".
+    if path.as_os_str() == "-" && !path.exists() {
+        return Err(CorpusError::Invalid {
+            path: path.to_path_buf(),
+            message: "a corpus is read from a file, not from stdin; save it to a file first \
+                      (`textclf predict -` scores a single text from stdin)"
+                .into(),
+        });
+    }
     let format = match opts.format {
         Some(f) => f,
         None => detect_format(path)?,
