@@ -347,7 +347,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        // The bare error ("File exists") would name the file to be written, not the cause.
+        if dir.exists() && !dir.is_dir() {
+            std::io::Error::new(e.kind(), format!("{} is not a folder", dir.display()))
+        } else {
+            e
+        }
+    })?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".textclf-")
         .suffix(".tmp")
@@ -365,16 +372,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The model files in `dir` (`*.model`), sorted by name.
+/// The model files in `dir` (`*.model`), sorted by name. A dangling symlink is listed
+/// too, so that loading it names it, rather than it being passed over in silence.
 pub fn model_files(dir: &Path) -> Result<Vec<PathBuf>, BundleError> {
     let io = |source| BundleError::Io {
         path: dir.to_path_buf(),
         source,
     };
+    let dangling = |p: &Path| p.symlink_metadata().is_ok() && p.metadata().is_err();
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "model") && p.is_file())
+        .filter(|p| p.extension().is_some_and(|e| e == "model") && (p.is_file() || dangling(p)))
         .collect();
     files.sort();
     Ok(files)

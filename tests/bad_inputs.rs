@@ -7,6 +7,7 @@
 use assert_cmd::Command;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tempfile::TempDir;
 
 /// What one run of the binary did.
@@ -52,13 +53,15 @@ fn textclf_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
         .unwrap()
         .args(args)
         .write_stdin(stdin.to_vec())
+        // A hang on bad input is a failure too, not a stuck test run.
+        .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
     let run = Run {
         code: out
             .status
             .code()
-            .expect("the binary was killed by a signal"),
+            .expect("the binary was killed by a signal (or ran past the timeout: a hang?)"),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
@@ -184,6 +187,13 @@ fn crlf_line_ends_are_read() {
         .code(0)
         .stdout_has("read 9 documents")
         .stdout_has("task 'topic': 9 documents, 2 classes");
+    // Lines are counted as an editor counts them: the quoted field spans lines 10-11, the
+    // blank line is 12, the ragged row 13.
+    let text = format!("{text}\nragged,sport,extra\n").replace('\n', "\r\n");
+    let data = write(&tmp, "crlf-ragged.csv", text.as_bytes());
+    train(&tmp, &data, &[])
+        .code(3)
+        .stderr_has("crlf-ragged.csv:13: row has 3 fields but the header has 2");
 }
 
 #[test]
@@ -224,6 +234,19 @@ fn ragged_rows_name_the_line_or_are_skipped_and_counted() {
         .stdout_has(&format!(
             "skipped: {path}:11: row has 1 fields but the header has 2"
         ));
+}
+
+#[test]
+fn a_column_named_twice_in_the_header_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(
+        &tmp,
+        "twice.csv",
+        format!("text,topic,text\n{}", ROWS.replace('\n', ",more\n")).as_bytes(),
+    );
+    train(&tmp, &data, &[]).code(3).stderr_has(
+        "twice.csv: column \"text\" appears more than once in the header (columns 1 and 3)",
+    );
 }
 
 #[test]
@@ -304,6 +327,55 @@ fn missing_and_empty_labels_are_left_out_and_counted() {
 }
 
 #[test]
+fn a_blank_pair_text_is_a_bad_record_named_by_its_line() {
+    let tmp = TempDir::new().unwrap();
+    let mut text = String::from("text,topic,headline\n");
+    for row in ROWS.lines() {
+        text.push_str(&format!("{row},news of the day\n"));
+    }
+    text.push_str("a record without its headline,sport,\n");
+    let data = write(&tmp, "pairs.csv", text.as_bytes());
+    let path = data.display().to_string();
+    let pair = ["--pair-col", "headline"];
+    let models = tmp.path().join("models");
+    // svm: naive Bayes cannot take the relation features (some are negative).
+    let train = [
+        "train",
+        "--classifier",
+        "svm",
+        "--label",
+        "topic",
+        "--min-df",
+        "1",
+    ];
+    let train = [
+        &train[..],
+        &pair,
+        &["--data", &path, "--model-dir", s(&models)],
+    ]
+    .concat();
+    textclf(&train)
+        .code(3)
+        .stderr_has(&format!("{path}:10: the pair column \"headline\" is empty"));
+    textclf(&[&train[..], &["--skip-bad"]].concat())
+        .code(0)
+        .stdout_has("read 8 documents")
+        .stdout_has("1 bad records skipped");
+    // Scoring gives the record its own error line and scores the others (it stopped, with
+    // a message blaming a missing --pair-col, and scored nothing).
+    let predict = ["predict", "--model-dir", s(&models), "--input", &path];
+    let run = textclf(&[&predict[..], &pair, &["--format", "jsonl"]].concat());
+    run.code(3).stderr_has("1 record(s) could not be read");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 9, "{}", run.stdout);
+    assert!(
+        lines[8].contains(r#""error":"the pair column \"headline\" is empty","id":"line 10""#),
+        "{}",
+        lines[8]
+    );
+}
+
+#[test]
 fn one_class_is_a_data_error() {
     let tmp = TempDir::new().unwrap();
     let data = write(
@@ -315,6 +387,48 @@ fn one_class_is_a_data_error() {
     train(&tmp, &data, &[]).code(3).stderr_has(&format!(
         "{path}: label column 'topic': every labelled document has the same label 'sport'"
     ));
+    // `eval --test` fits on the training corpus alone: the test corpus's classes do not
+    // make up for it.
+    let test = write(&tmp, "two.csv", &csv_with(""));
+    textclf(&[
+        "eval",
+        "--data",
+        &path,
+        "--test",
+        s(&test),
+        "--label",
+        "topic",
+        "--min-df",
+        "1",
+    ])
+    .code(3)
+    .stderr_has(&format!(
+        "{path}: label column 'topic': every labelled document has the same label 'sport'"
+    ));
+}
+
+#[test]
+fn eval_warns_of_test_classes_the_training_corpus_lacks() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(&tmp, "train.csv", &csv_with(""));
+    let test = write(
+        &tmp,
+        "test.csv",
+        &csv_with("rain and wind all day,weather\n"),
+    );
+    textclf(&[
+        "eval",
+        "--data",
+        s(&data),
+        "--test",
+        s(&test),
+        "--label",
+        "topic",
+        "--min-df",
+        "1",
+    ])
+    .code(0)
+    .stdout_has("topic: class 'weather' of the test corpus is not in the training corpus");
 }
 
 #[test]
@@ -457,9 +571,8 @@ fn a_truncated_gzip_is_a_clear_error() {
     ));
 }
 
-#[test]
-fn an_unreadable_file_in_a_directory_corpus_names_it() {
-    let tmp = TempDir::new().unwrap();
+/// The eight `ROWS` as a folder corpus `<tmp>/corpus/<class>/<row>.txt`.
+fn folder_corpus(tmp: &TempDir) -> PathBuf {
     let root = tmp.path().join("corpus");
     for (class, rows) in [("politics", 4..8), ("sport", 0..4)] {
         std::fs::create_dir_all(root.join(class)).unwrap();
@@ -468,6 +581,13 @@ fn an_unreadable_file_in_a_directory_corpus_names_it() {
             std::fs::write(root.join(class).join(format!("{i}.txt")), text).unwrap();
         }
     }
+    root
+}
+
+#[test]
+fn an_unreadable_file_in_a_directory_corpus_names_it() {
+    let tmp = TempDir::new().unwrap();
+    let root = folder_corpus(&tmp);
     // Tests run as root, who can read a chmod 000 file: a dangling symlink cannot be read by anyone.
     let dangling = root.join("sport").join("9.txt");
     std::os::unix::fs::symlink(tmp.path().join("nowhere.txt"), &dangling).unwrap();
@@ -480,6 +600,27 @@ fn an_unreadable_file_in_a_directory_corpus_names_it() {
         .stdout_has("read 8 documents")
         .stdout_has("1 bad records skipped")
         .stdout_has(&format!("skipped: {path}: cannot read the file"));
+}
+
+#[test]
+fn a_fifo_in_a_directory_corpus_is_a_bad_record_not_a_hang() {
+    let tmp = TempDir::new().unwrap();
+    let root = folder_corpus(&tmp);
+    // Opening a FIFO nobody writes to blocks forever: it must not be opened at all.
+    let fifo = root.join("sport").join("9.txt");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let path = fifo.display().to_string();
+    train(&tmp, &root, &[]).code(3).stderr_has(&format!(
+        "{path}: not a regular file (a FIFO, socket or device), left unread"
+    ));
+    train(&tmp, &root, &["--skip-bad"])
+        .code(0)
+        .stdout_has("read 8 documents")
+        .stdout_has("1 bad records skipped");
 }
 
 #[test]
@@ -630,6 +771,110 @@ fn predict_on_empty_stdin_scores_an_empty_text() {
     let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(v["id"], "-");
     assert_eq!(v["topic"]["probability"], 0.5, "{v}");
+}
+
+#[test]
+fn out_of_range_option_values_are_usage_errors_found_before_reading() {
+    let tmp = TempDir::new().unwrap();
+    // The corpus does not exist: each error must come before any attempt to read it.
+    let missing = tmp.path().join("missing.csv");
+    for (args, message) in [
+        (&["--c", "0"][..], "--c must be a finite number > 0, got 0"),
+        (
+            &["--c", "1e300"],
+            "--c must be a finite number > 0, got inf",
+        ),
+        (
+            &["--tol", "NaN"],
+            "--tol must be a finite number > 0, got NaN",
+        ),
+        (&["--max-iter", "0"], "--max-iter must be at least 1"),
+        (
+            &["--max-df", "1.5"],
+            "--max-df '1.5': expected a document count",
+        ),
+        (
+            &["--join", "other.csv"],
+            "each --join FILE needs its own --on COLUMN (1 --join, 0 --on)",
+        ),
+    ] {
+        train(&tmp, &missing, args).code(2).stderr_has(message);
+    }
+    textclf(&["eval", "--data", s(&missing), "--folds", "1"])
+        .code(2)
+        .stderr_has("--folds must be at least 2, got 1");
+    train(&tmp, &missing, &["--pair-col", "headline"])
+        .code(2)
+        .stderr_has("--classifier nb cannot fit a paired model (--pair-col)");
+    // sgd needs some L2 strength; naive Bayes takes no smoothing at all.
+    let nb_sgd = ["eval", "--data", s(&missing), "--classifier", "nb,sgd"];
+    textclf(&[&nb_sgd[..], &["--alpha", "0"]].concat())
+        .code(2)
+        .stderr_has("--alpha must be a finite number > 0, got 0");
+    let data = write(&tmp, "ok.csv", &csv_with(""));
+    train(&tmp, &data, &["--alpha", "0"]).code(0);
+    // Class weights need the labels, so they are checked after reading, still as usage.
+    train(&tmp, &data, &["--class-weight", "weather=2"])
+        .code(2)
+        .stderr_has("--class-weight: no class named 'weather' (classes: politics, sport)");
+}
+
+#[test]
+fn eval_report_paths_fail_before_the_work_or_not_at_all() {
+    let tmp = TempDir::new().unwrap();
+    let missing = tmp.path().join("missing.csv");
+    textclf(&["eval", "--data", s(&missing), "--html", s(tmp.path())])
+        .code(2)
+        .stderr_has(&format!("--html {}: is a folder", tmp.path().display()));
+    // A report in a folder not made yet gets its folder, as a model does.
+    let data = write(&tmp, "ok.csv", &csv_with(""));
+    let report = tmp.path().join("reports/new/eval.json");
+    let eval = [
+        "eval",
+        "--data",
+        s(&data),
+        "--label",
+        "topic",
+        "--folds",
+        "2",
+    ];
+    textclf(&[&eval[..], &["--min-df", "1", "--json", s(&report)]].concat()).code(0);
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .contains("\"leaderboard\""));
+    // A report that cannot be written still leaves the terminal report behind.
+    let blocked = data.join("eval.json");
+    textclf(&[&eval[..], &["--min-df", "1", "--json", s(&blocked)]].concat())
+        .code(5)
+        .stderr_has(&format!(
+            "writing {}: {} is not a folder",
+            blocked.display(),
+            data.display()
+        ))
+        .stdout_has("2-fold cross-validation");
+}
+
+#[test]
+fn a_corpus_from_stdin_is_explained() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let stdin = "-: a corpus is read from a file, not from stdin";
+    textclf(&["predict", "--model-dir", s(&models), "--input", "-"])
+        .code(3)
+        .stderr_has(stdin);
+    train(&tmp, Path::new("-"), &[]).code(3).stderr_has(stdin);
+}
+
+#[test]
+fn predict_names_a_broken_model_link() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let link = models.join("stance.model");
+    std::os::unix::fs::symlink(tmp.path().join("gone.model"), &link).unwrap();
+    // It was passed over, leaving only the other models (or "no .model files here").
+    textclf_with_stdin(&["predict", "--model-dir", s(&models), "-"], b"the match")
+        .code(4)
+        .stderr_has(&format!("{}: No such file or directory", link.display()));
 }
 
 #[test]

@@ -103,6 +103,22 @@ fn loading_from_disk_refuses_empty_truncated_and_non_files() {
 }
 
 #[test]
+fn saving_into_a_folder_that_is_a_file_says_so() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let not_a_folder = dir.path().join("models");
+    std::fs::write(&not_a_folder, b"a file").unwrap();
+    let path = not_a_folder.join("topic.model");
+    let err = sample_bundle(ClassifierKind::Nb).save(&path).unwrap_err();
+    let want = format!(
+        "{}: {} is not a folder",
+        path.display(),
+        not_a_folder.display()
+    );
+    assert_eq!(err.to_string(), want);
+    assert_eq!(std::fs::read(&not_a_folder).unwrap(), b"a file");
+}
+
+#[test]
 fn bit_flips_and_forged_headers_are_refused() {
     let bytes = sample_bundle(ClassifierKind::Svm).to_bytes();
     let path = Path::new("m.model");

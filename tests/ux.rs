@@ -241,6 +241,23 @@ fn inspect_shows_when_and_how_long_training_took() {
         .ends_with("topic.train.json"));
     let text = ok(&textclf().arg("inspect").arg(&model).output().unwrap());
     assert!(text.contains("belongs to a different model file"), "{text}");
+
+    // A damaged record does not hide the model (inspect failed on it).
+    std::fs::write(&side, b"{ not json").unwrap();
+    let v: serde_json::Value = serde_json::from_str(&ok(&textclf()
+        .args(["inspect", "--format", "json"])
+        .arg(&model)
+        .output()
+        .unwrap()))
+    .unwrap();
+    assert_eq!(v["training"]["recorded"], false);
+    assert_eq!(v["task"], "topic");
+    let text = ok(&textclf().arg("inspect").arg(&model).output().unwrap());
+    let want = format!(
+        "training: not recorded ({}: not a textclf training record: ",
+        side.display()
+    );
+    assert!(text.contains(&want), "{text}");
 }
 
 #[test]

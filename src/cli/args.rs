@@ -1,5 +1,6 @@
 //! Argument groups shared by several commands, and their conversion to library settings.
 
+use super::UsageError;
 use crate::corpus::{Format, JoinSpec, ReadOptions};
 use crate::features::{DfLimit, TfidfParams};
 use crate::models::{ClassWeight, ClassifierKind, ModelSettings, SgdLoss};
@@ -69,17 +70,17 @@ impl CorpusArgs {
     ) -> Result<ReadOptions> {
         if let Some(p) = &self.pair_col {
             if self.text_col.iter().any(|t| t == p) {
-                bail!(super::UsageError(format!(
+                bail!(UsageError(format!(
                     "--pair-col '{p}' is also a --text-col: the pair text (headline or target) must be separate from the main text"
                 )));
             }
         }
         if self.join.len() != self.on.len() {
-            bail!(
+            bail!(UsageError(format!(
                 "each --join FILE needs its own --on COLUMN ({} --join, {} --on)",
                 self.join.len(),
                 self.on.len()
-            );
+            )));
         }
         Ok(ReadOptions {
             format: self.data_format.map(Format::from),
@@ -150,7 +151,7 @@ fn parse_df(s: &str, flag: &str) -> Result<DfLimit> {
     }
     match s.parse::<f64>() {
         Ok(f) if (0.0..=1.0).contains(&f) => Ok(DfLimit::Fraction(f)),
-        _ => bail!("{flag} '{s}': expected a document count (e.g. 2) or a fraction between 0 and 1 (e.g. 0.95)"),
+        _ => bail!(UsageError(format!("{flag} '{s}': expected a document count (e.g. 2) or a fraction between 0 and 1 (e.g. 0.95)"))),
     }
 }
 
@@ -225,6 +226,30 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
+    /// Refuses a hyperparameter out of range for any of `kinds`, or a family that cannot
+    /// fit a `paired` model, before any data is read: each family checks its settings and
+    /// features again, but only when fitting, after the corpus has been read and vectorized.
+    pub fn check(&self, kinds: &[ClassifierKind], paired: bool) -> Result<()> {
+        let nb = |k: &&ClassifierKind| matches!(k, ClassifierKind::Nb | ClassifierKind::Cnb);
+        if let Some(k) = kinds.iter().find(nb).filter(|_| paired) {
+            bail!(UsageError(format!(
+                "--classifier {k} cannot fit a paired model (--pair-col): some relation features \
+                 are negative, which naive Bayes cannot take; use svm, logreg, sgd or two-stage"
+            )));
+        }
+        // nb and cnb take no smoothing (alpha 0); sgd needs some L2 strength.
+        let alpha_zero_ok = !kinds.contains(&ClassifierKind::Sgd);
+        check_positive("--c", self.c, false)?;
+        check_positive("--tol", self.tol, false)?;
+        check_positive("--alpha", self.alpha, alpha_zero_ok)?;
+        for (flag, n) in [("--max-iter", self.max_iter), ("--epochs", self.epochs)] {
+            if n == Some(0) {
+                bail!(UsageError(format!("{flag} must be at least 1")));
+            }
+        }
+        Ok(())
+    }
+
     /// Settings for `kind`, with the class weights resolved against `labels`.
     pub fn settings(&self, kind: ClassifierKind, labels: &[String]) -> Result<ModelSettings> {
         let mut s = ModelSettings::new(kind);
@@ -259,6 +284,20 @@ impl ModelArgs {
     }
 }
 
+/// Refuses `value` (of `flag`, when given) unless it is a finite number above 0, or 0
+/// itself when `zero_ok`.
+fn check_positive(flag: &str, value: Option<f32>, zero_ok: bool) -> Result<()> {
+    match value {
+        Some(v) if !(v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0))) => {
+            let bound = if zero_ok { ">=" } else { ">" };
+            bail!(UsageError(format!(
+                "{flag} must be a finite number {bound} 0, got {v}"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn parse_class_weight(spec: &str, labels: &[String]) -> Result<ClassWeight> {
     match spec.trim() {
         "none" | "" => return Ok(ClassWeight::None),
@@ -268,22 +307,26 @@ fn parse_class_weight(spec: &str, labels: &[String]) -> Result<ClassWeight> {
     let mut weights = vec![1.0f32; labels.len()];
     for part in spec.split(',') {
         let Some((name, w)) = part.split_once('=') else {
-            bail!("--class-weight '{part}': expected LABEL=WEIGHT, 'balanced' or 'none'");
+            bail!(UsageError(format!(
+                "--class-weight '{part}': expected LABEL=WEIGHT, 'balanced' or 'none'"
+            )));
         };
         let w: f32 = w
             .trim()
             .parse()
             .ok()
             .filter(|w: &f32| w.is_finite() && *w > 0.0)
-            .with_context(|| {
-                format!("--class-weight '{part}': the weight must be a positive number")
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "--class-weight '{part}': the weight must be a positive number"
+                ))
             })?;
         let Some(i) = labels.iter().position(|l| l == name.trim()) else {
-            bail!(
+            bail!(UsageError(format!(
                 "--class-weight: no class named '{}' (classes: {})",
                 name.trim(),
                 labels.join(", ")
-            );
+            )));
         };
         weights[i] = w;
     }

@@ -63,8 +63,30 @@ pub struct EvalArgs {
     pub model: ModelArgs,
 }
 
+/// Writes a report file atomically (its folder created if needed), as models are written:
+/// a failed write never leaves half a report.
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    crate::bundle::write_atomically(path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Refuses a report path that is an existing folder before the evaluation runs, rather
+/// than failing to write it once all the work is done.
+fn check_report_paths(args: &EvalArgs) -> Result<()> {
+    let paths = [
+        ("--json", &args.json),
+        ("--markdown", &args.markdown),
+        ("--html", &args.html),
+    ];
+    for (flag, path) in paths {
+        if let Some(p) = path.as_deref().filter(|p| p.is_dir()) {
+            bail!(super::UsageError(format!(
+                "{flag} {}: is a folder; give the report a file name",
+                p.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Runs `textclf eval`: evaluates each classifier on every label column (cross-validation
@@ -75,6 +97,14 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         Some(spec) => parse_classifiers(spec).map_err(|e| super::UsageError(e.to_string()))?,
         None => vec![default_classifier(args.corpus.pair_col.is_some())],
     };
+    args.model.check(&kinds, args.corpus.pair_col.is_some())?;
+    check_report_paths(&args)?;
+    if args.test.is_none() && args.folds < 2 {
+        bail!(super::UsageError(format!(
+            "--folds must be at least 2, got {}",
+            args.folds
+        )));
+    }
     let analyzer = args.features.analyzer_config()?;
     let tfidf = args.features.tfidf_params()?;
     let opts = args
@@ -114,8 +144,14 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
                 )?
             }
             Some(test) => {
-                let (task, n) = train_test_task(&docs, test, column, name)?;
+                let (task, n, unseen) = train_test_task(&docs, test, column, name)
+                    .with_context(|| args.data.display().to_string())?;
                 n_documents = n_documents.max(n);
+                for label in unseen {
+                    warnings.push(format!(
+                        "{name}: class '{label}' of the test corpus is not in the training corpus: none of its documents can be predicted right"
+                    ));
+                }
                 let settings = eval_settings(&args, &kinds, &task.labels)?;
                 evaluate_on_test(
                     &args, &docs, test, column, &task, &settings, &analyzer, &tfidf,
@@ -146,6 +182,12 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         warnings,
         runs,
     };
+    // The terminal report first: a report file that cannot be written then loses nothing.
+    if !quiet {
+        let mut out = std::io::stdout().lock();
+        let color = super::output::colour_enabled(super::output::Stream::Stdout);
+        write!(out, "{}", render_terminal(&report, color))?;
+    }
     if let Some(p) = &args.json {
         write_file(p, &render_json(&report))?;
     }
@@ -154,11 +196,6 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
     }
     if let Some(p) = &args.html {
         write_file(p, &render_html(&report))?;
-    }
-    if !quiet {
-        let mut out = std::io::stdout().lock();
-        let color = super::output::colour_enabled(super::output::Stream::Stdout);
-        write!(out, "{}", render_terminal(&report, color))?;
     }
     Ok(())
 }
@@ -281,17 +318,27 @@ fn as_str(v: &[String]) -> Vec<&str> {
 }
 
 /// Label indices over the union of training and test labels, so a test label never seen
-/// in training is still scored (as always wrong) rather than dropped.
+/// in training is still scored (as always wrong) rather than dropped; such labels are
+/// returned too, to be warned about. The training documents alone must hold two classes,
+/// as `train` requires: a model fitted on one class would be scored as if it meant
+/// something.
 fn train_test_task(
     train: &[Document],
     test: &[Document],
     column: usize,
     name: &str,
-) -> Result<(LabelledTask, usize)> {
+) -> Result<(LabelledTask, usize, Vec<String>)> {
+    let trained = LabelledTask::from_documents(train, column, name)?;
     let both: Vec<Document> = train.iter().chain(test).cloned().collect();
     let task = LabelledTask::from_documents(&both, column, name)?;
     let n = task.rows.len();
-    Ok((task, n))
+    let unseen = task
+        .labels
+        .iter()
+        .filter(|l| trained.labels.binary_search(l).is_err())
+        .cloned()
+        .collect();
+    Ok((task, n, unseen))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -137,13 +137,18 @@ enum Training {
     NotRecorded,
     /// A record whose CRC does not match the model file: it describes an earlier model.
     Stale(PathBuf),
+    /// A record that cannot be read or parsed, with why.
+    Unreadable(PathBuf, String),
     Recorded(PathBuf, TrainRecord),
 }
 
 fn training_record(model: &Path) -> Result<Training> {
     let side = sidecar_path(model);
-    let Some(rec) = TrainRecord::load(&side)? else {
-        return Ok(Training::NotRecorded);
+    let rec = match TrainRecord::load(&side) {
+        Ok(Some(rec)) => rec,
+        Ok(None) => return Ok(Training::NotRecorded),
+        // The record is optional history: a damaged one must not hide the model itself.
+        Err(e) => return Ok(Training::Unreadable(side, format!("{e:#}"))),
     };
     if rec.model_crc32 != file_crc32(model)? {
         return Ok(Training::Stale(side));
@@ -158,6 +163,11 @@ impl Training {
             Training::Stale(p) => json!({
                 "recorded": false,
                 "stale_record": p.display().to_string(),
+            }),
+            Training::Unreadable(p, why) => json!({
+                "recorded": false,
+                "unreadable_record": p.display().to_string(),
+                "error": why,
             }),
             Training::Recorded(p, r) => json!({
                 "recorded": true,
@@ -180,6 +190,7 @@ impl Training {
                 "not recorded ({} belongs to a different model file)",
                 p.display()
             ),
+            Training::Unreadable(_, why) => format!("not recorded ({why})"),
             Training::Recorded(_, r) => format!(
                 "{} with {} thread(s), {:.2}s in all (read {:.2}s, vectorize {:.2}s, fit {:.2}s, save {:.2}s)\n  command: {}",
                 r.trained_at,

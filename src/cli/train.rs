@@ -66,6 +66,10 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     {
         bail!(super::UsageError("--label names become file names: they must be non-empty and contain no path separators".into()));
     }
+    let kind = args
+        .classifier
+        .unwrap_or_else(|| default_classifier(args.corpus.pair_col.is_some()));
+    args.model.check(&[kind], args.corpus.pair_col.is_some())?;
     let analyzer = args.features.analyzer_config()?;
     let tfidf = args.features.tfidf_params()?;
     let opts = args.corpus.read_options(&labels, true, None)?;
@@ -145,12 +149,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         .collect::<Result<_>>()?;
     let settings = tasks
         .iter()
-        .map(|t| {
-            let kind = args
-                .classifier
-                .unwrap_or_else(|| default_classifier(args.corpus.pair_col.is_some()));
-            args.model.settings(kind, &t.labels)
-        })
+        .map(|t| args.model.settings(kind, &t.labels))
         .collect::<Result<Vec<_>>>()?;
     for t in &tasks {
         let counts: Vec<String> = t

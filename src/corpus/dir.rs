@@ -59,6 +59,34 @@ struct Folder {
 struct DirFile {
     folder: Arc<Folder>,
     name: OsString,
+    /// A FIFO, socket or device rather than a regular file: never opened (see [`EntryKind`]).
+    special: bool,
+}
+
+/// What a folder entry is, from the listing (a symlink is followed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntryKind {
+    /// A sub-folder, walked.
+    Folder,
+    /// A regular file, or an entry whose target cannot be examined (a dangling symlink),
+    /// which then fails with its reason when it is read.
+    File,
+    /// A FIFO, socket or device: opening or reading it can block forever (a FIFO with no
+    /// writer) or never end (`/dev/zero`), so it is a bad record instead of being read.
+    Special,
+}
+
+impl EntryKind {
+    /// The kind of an entry of type `t` (not a symlink: those are followed first).
+    fn of(t: std::fs::FileType) -> Self {
+        if t.is_dir() {
+            EntryKind::Folder
+        } else if t.is_file() {
+            EntryKind::File
+        } else {
+            EntryKind::Special
+        }
+    }
 }
 
 impl DirFile {
@@ -286,6 +314,13 @@ fn read_doc(
     buf: &mut Vec<u8>,
 ) -> Result<(Document, bool), CorpusError> {
     let path = file.path();
+    if file.special {
+        return Err(CorpusError::BadRecord {
+            path,
+            line: 0,
+            message: "not a regular file (a FIFO, socket or device), left unread".into(),
+        });
+    }
     let len = match read_file(&path, buf) {
         Ok(n) => n,
         Err(e) => {
@@ -343,9 +378,9 @@ fn read_file(path: &Path, buf: &mut Vec<u8>) -> io::Result<usize> {
 fn walk_root(root: &Arc<Folder>) -> Result<Vec<DirFile>, CorpusError> {
     let parts: Vec<Result<Vec<DirFile>, CorpusError>> = list(root, 0)?
         .into_par_iter()
-        .map(|(name, is_dir)| {
+        .map(|(name, kind)| {
             let mut files = Vec::new();
-            visit(root, name, is_dir, 0, &mut files).map(|()| files)
+            visit(root, name, kind, 0, &mut files).map(|()| files)
         })
         .collect();
     let mut files = Vec::new();
@@ -357,8 +392,8 @@ fn walk_root(root: &Arc<Folder>) -> Result<Vec<DirFile>, CorpusError> {
 
 /// Collects the files under `dir` (at `depth` below the root) depth-first.
 fn walk(dir: &Arc<Folder>, depth: usize, out: &mut Vec<DirFile>) -> Result<(), CorpusError> {
-    for (name, is_dir) in list(dir, depth)? {
-        visit(dir, name, is_dir, depth, out)?;
+    for (name, kind) in list(dir, depth)? {
+        visit(dir, name, kind, depth, out)?;
     }
     Ok(())
 }
@@ -367,14 +402,15 @@ fn walk(dir: &Arc<Folder>, depth: usize, out: &mut Vec<DirFile>) -> Result<(), C
 fn visit(
     dir: &Arc<Folder>,
     name: OsString,
-    is_dir: bool,
+    kind: EntryKind,
     depth: usize,
     out: &mut Vec<DirFile>,
 ) -> Result<(), CorpusError> {
-    if !is_dir {
+    if kind != EntryKind::Folder {
         out.push(DirFile {
             folder: Arc::clone(dir),
             name,
+            special: kind == EntryKind::Special,
         });
         return Ok(());
     }
@@ -391,9 +427,8 @@ fn visit(
     walk(&Arc::new(sub), depth + 1, out)
 }
 
-/// The entries of `dir` (hidden ones skipped), sorted by name, each with whether it is a
-/// folder.
-fn list(dir: &Folder, depth: usize) -> Result<Vec<(OsString, bool)>, CorpusError> {
+/// The entries of `dir` (hidden ones skipped), sorted by name, each with its kind.
+fn list(dir: &Folder, depth: usize) -> Result<Vec<(OsString, EntryKind)>, CorpusError> {
     let io_err = |source| CorpusError::Io {
         path: dir.path.clone(),
         source,
@@ -413,11 +448,12 @@ fn list(dir: &Folder, depth: usize) -> Result<Vec<(OsString, bool)>, CorpusError
         }
         // The listing's own type, without a `stat` per file; a symlink is followed (an
         // entry whose target is unreadable counts as a file and fails at reading time).
-        let is_dir = match entry.file_type() {
-            Ok(t) if !t.is_symlink() => t.is_dir(),
-            _ => entry.path().is_dir(),
+        let kind = match entry.file_type() {
+            Ok(t) if !t.is_symlink() => EntryKind::of(t),
+            _ => std::fs::metadata(entry.path())
+                .map_or(EntryKind::File, |m| EntryKind::of(m.file_type())),
         };
-        entries.push((name, is_dir));
+        entries.push((name, kind));
     }
     sort_by_name(&mut entries);
     Ok(entries)

@@ -78,7 +78,8 @@ pub struct ReadOptions {
     /// ignored. In a directory corpus it also drops files lying directly in the root
     /// (a README beside the class folders), counted in [`ReadSummary::unlabelled_skipped`].
     pub require_labels: bool,
-    /// The second text of a pair (e.g. the headline in stance detection).
+    /// The second text of a pair (e.g. the headline in stance detection); a record where
+    /// it is missing or blank is a bad record.
     pub pair_col: Option<String>,
     /// A grouping key (e.g. the article body id) for group-aware splits.
     pub group_col: Option<String>,
@@ -282,6 +283,15 @@ where
 /// Column checks that need the header happen here; for JSON Lines, where a column is
 /// missing only if no record has it, the check ends the stream with an error instead.
 pub fn open_corpus(path: &Path, opts: &ReadOptions) -> Result<DocumentStream, CorpusError> {
+    // `-` usually means stdin to a command line; say so rather than "No such file".
+    if path.as_os_str() == "-" && !path.exists() {
+        return Err(CorpusError::Invalid {
+            path: path.to_path_buf(),
+            message: "a corpus is read from a file, not from stdin; save it to a file first \
+                      (`textclf predict -` scores a single text from stdin)"
+                .into(),
+        });
+    }
     let format = match opts.format {
         Some(f) => f,
         None => detect_format(path)?,
@@ -635,7 +645,25 @@ impl Pipeline {
                 return Some(Err(e));
             }
         }
+        if let Some(e) = self.blank_pair() {
+            return Some(Err(e));
+        }
         Some(Ok(self.build()))
+    }
+
+    /// The error for a record whose pair field is missing or blank, when one was asked
+    /// for: a paired model has nothing to relate the record's text to, so the record is
+    /// bad (named by its line, skippable) rather than a document without a pair.
+    fn blank_pair(&self) -> Option<CorpusError> {
+        let i = self.plan.pair?;
+        let blank = self.raw.slots[i]
+            .as_deref()
+            .is_none_or(|s| s.trim().is_empty());
+        blank.then(|| CorpusError::BadRecord {
+            path: self.path.clone(),
+            line: self.raw.line,
+            message: format!("the pair column \"{}\" is empty", self.plan.names[i]),
+        })
     }
 
     /// Turns the current record's slots into a document.
@@ -658,7 +686,6 @@ impl Pipeline {
         let pair = plan
             .pair
             .and_then(|i| slots[i].clone())
-            .filter(|s| !s.trim().is_empty())
             .map(source::normalize_newlines);
         let mut parts = plan
             .text

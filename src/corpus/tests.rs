@@ -241,6 +241,52 @@ fn ragged_row_names_file_and_line_and_can_be_skipped() {
 }
 
 #[test]
+fn csv_lines_count_windows_line_ends_blank_lines_and_quoted_newlines() {
+    let dir = TempDir::new().unwrap();
+    // Bad rows on lines 2, 6 (after a quoted field over lines 3-4 and a blank line 5), 9
+    // (after two blank lines) and 10 (the last, without a line end).
+    let rows = "text,y\nbad,a,1\n\"x\ny\",b\n\nbad,b,2\n\n\nbad,c,3\nbad,d,4";
+    for (name, bytes) in [
+        ("lf.csv", rows.to_string()),
+        ("crlf.csv", rows.replace('\n', "\r\n")),
+    ] {
+        let path = write(&dir, name, bytes.as_bytes());
+        let mut o = opts(&[], &["y"]);
+        o.skip_bad = true;
+        let (_, summary) = read_corpus(&path, &o).unwrap();
+        let lines: Vec<&str> = summary
+            .skip_examples
+            .iter()
+            .map(|e| e.split(": row").next().unwrap())
+            .collect();
+        let want: Vec<String> = [2, 6, 9, 10]
+            .iter()
+            .map(|l| format!("{}:{l}", path.display()))
+            .collect();
+        assert_eq!(lines, want, "{name}");
+    }
+}
+
+#[test]
+fn a_wanted_column_named_twice_in_the_header_is_refused() {
+    let dir = TempDir::new().unwrap();
+    // `text ` is trimmed to `text`: a second text column, whose words would be lost.
+    let path = write(&dir, "d.csv", b"text,y,text \na,x,b\n");
+    let err = read_corpus(&path, &opts(&[], &["y"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "d.csv: column \"text\" appears more than once in the header (columns 1 and 3)"
+        ),
+        "{err}"
+    );
+    // A repeated column nobody asked for is harmless.
+    let path = write(&dir, "e.csv", b"text,y,z,z\na,x,1,2\n");
+    assert_eq!(read_corpus(&path, &opts(&[], &["y"])).unwrap().0.len(), 1);
+}
+
+#[test]
 fn skip_examples_keep_only_the_first_five() {
     let dir = TempDir::new().unwrap();
     let path = write(
