@@ -347,18 +347,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir).map_err(|e| {
-        // The bare error ("File exists") would name the file to be written, not the cause.
-        if dir.exists() && !dir.is_dir() {
-            std::io::Error::new(e.kind(), format!("{} is not a folder", dir.display()))
-        } else {
-            e
-        }
-    })?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".textclf-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    create_folder(dir)?;
+    let mut tmp = temp_file_in(dir)?;
     // Temporary files are private (0600).
     #[cfg(unix)]
     {
@@ -370,6 +360,34 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Creates folder `dir` if needed and checks that files can be written into it (by
+/// creating and removing a temporary file), so that a command can refuse an output folder
+/// before its work rather than fail to save the result after it.
+pub fn check_writable_folder(dir: &Path) -> std::io::Result<()> {
+    create_folder(dir)?;
+    temp_file_in(dir)?.close()
+}
+
+/// `create_dir_all`, with an error that names the cause when `dir` is a file.
+fn create_folder(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        // The bare error ("File exists") would name the file to be written, not the cause.
+        if dir.exists() && !dir.is_dir() {
+            std::io::Error::new(e.kind(), format!("{} is not a folder", dir.display()))
+        } else {
+            e
+        }
+    })
+}
+
+/// A new hidden temporary file in `dir`, removed unless persisted.
+fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".textclf-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
 }
 
 /// The model files in `dir` (`*.model`), sorted by name. A dangling symlink is listed

@@ -779,16 +779,22 @@ fn out_of_range_option_values_are_usage_errors_found_before_reading() {
     // The corpus does not exist: each error must come before any attempt to read it.
     let missing = tmp.path().join("missing.csv");
     for (args, message) in [
-        (&["--c", "0"][..], "--c must be a finite number > 0, got 0"),
+        (
+            &["--c", "0"][..],
+            "invalid hyperparameter: svm C must be a finite number > 0, got 0",
+        ),
         (
             &["--c", "1e300"],
-            "--c must be a finite number > 0, got inf",
+            "invalid hyperparameter: svm C must be a finite number > 0, got inf",
         ),
         (
             &["--tol", "NaN"],
-            "--tol must be a finite number > 0, got NaN",
+            "invalid hyperparameter: svm tolerance must be a finite number > 0, got NaN",
         ),
-        (&["--max-iter", "0"], "--max-iter must be at least 1"),
+        (
+            &["--max-iter", "0"],
+            "invalid hyperparameter: svm max_iter must be at least 1",
+        ),
         (
             &["--max-df", "1.5"],
             "--max-df '1.5': expected a document count",
@@ -798,7 +804,11 @@ fn out_of_range_option_values_are_usage_errors_found_before_reading() {
             "each --join FILE needs its own --on COLUMN (1 --join, 0 --on)",
         ),
     ] {
-        train(&tmp, &missing, args).code(2).stderr_has(message);
+        // The default classifier (svm) reads every one of these options.
+        let base = ["train", "--label", "topic", "--data", s(&missing)];
+        textclf(&[&base[..], args].concat())
+            .code(2)
+            .stderr_has(message);
     }
     textclf(&["eval", "--data", s(&missing), "--folds", "1"])
         .code(2)
@@ -810,7 +820,7 @@ fn out_of_range_option_values_are_usage_errors_found_before_reading() {
     let nb_sgd = ["eval", "--data", s(&missing), "--classifier", "nb,sgd"];
     textclf(&[&nb_sgd[..], &["--alpha", "0"]].concat())
         .code(2)
-        .stderr_has("--alpha must be a finite number > 0, got 0");
+        .stderr_has("invalid hyperparameter: sgd alpha must be a finite number > 0, got 0");
     let data = write(&tmp, "ok.csv", &csv_with(""));
     train(&tmp, &data, &["--alpha", "0"]).code(0);
     // Class weights need the labels, so they are checked after reading, still as usage.
@@ -887,4 +897,33 @@ fn predict_top_k_zero_is_a_usage_error() {
     )
     .code(2)
     .stderr_has("--top-k must be at least 1");
+}
+
+#[test]
+fn a_label_read_as_text_a_doubled_text_column_and_an_unusable_model_folder_are_refused_before_reading(
+) {
+    let tmp = TempDir::new().unwrap();
+    // The corpus does not exist: each error must come before any attempt to read it.
+    let missing = tmp.path().join("missing.csv");
+    train(&tmp, &missing, &["--text-col", "title,topic"])
+        .code(2)
+        .stderr_has("--label 'topic' is also a --text-col: the model would read its own answer");
+    train(&tmp, &missing, &["--text-col", "text,title,text"])
+        .code(2)
+        .stderr_has("--text-col 'text' is given twice: its text would count double");
+    let file = write(&tmp, "not-a-folder", b"a file");
+    let args = [
+        "train",
+        "--label",
+        "topic",
+        "--data",
+        s(&missing),
+        "--model-dir",
+        s(&file),
+    ];
+    textclf(&args).code(5).stderr_has(&format!(
+        "--model-dir {0}: {0} is not a folder",
+        file.display()
+    ));
+    assert_eq!(std::fs::read(&file).unwrap(), b"a file");
 }

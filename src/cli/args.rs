@@ -75,6 +75,19 @@ impl CorpusArgs {
                 )));
             }
         }
+        if let Some(l) = labels.iter().find(|l| self.text_col.contains(l)) {
+            bail!(UsageError(format!(
+                "--label '{l}' is also a --text-col: the model would read its own answer"
+            )));
+        }
+        let cols = &self.text_col;
+        if let Some(t) =
+            (1..cols.len()).find_map(|i| cols[..i].contains(&cols[i]).then_some(&cols[i]))
+        {
+            bail!(UsageError(format!(
+                "--text-col '{t}' is given twice: its text would count double"
+            )));
+        }
         if self.join.len() != self.on.len() {
             bail!(UsageError(format!(
                 "each --join FILE needs its own --on COLUMN ({} --join, {} --on)",
@@ -227,8 +240,9 @@ pub struct ModelArgs {
 
 impl ModelArgs {
     /// Refuses a hyperparameter out of range for any of `kinds`, or a family that cannot
-    /// fit a `paired` model, before any data is read: each family checks its settings and
-    /// features again, but only when fitting, after the corpus has been read and vectorized.
+    /// fit a `paired` model, before any data is read. The ranges are each family's own
+    /// `ParamGuard` (`ModelSettings::check`), which would otherwise refuse them only when
+    /// fitting, after the corpus has been read and vectorized.
     pub fn check(&self, kinds: &[ClassifierKind], paired: bool) -> Result<()> {
         let nb = |k: &&ClassifierKind| matches!(k, ClassifierKind::Nb | ClassifierKind::Cnb);
         if let Some(k) = kinds.iter().find(nb).filter(|_| paired) {
@@ -237,21 +251,23 @@ impl ModelArgs {
                  are negative, which naive Bayes cannot take; use svm, logreg, sgd or two-stage"
             )));
         }
-        // nb and cnb take no smoothing (alpha 0); sgd needs some L2 strength.
-        let alpha_zero_ok = !kinds.contains(&ClassifierKind::Sgd);
-        check_positive("--c", self.c, false)?;
-        check_positive("--tol", self.tol, false)?;
-        check_positive("--alpha", self.alpha, alpha_zero_ok)?;
-        for (flag, n) in [("--max-iter", self.max_iter), ("--epochs", self.epochs)] {
-            if n == Some(0) {
-                bail!(UsageError(format!("{flag} must be at least 1")));
-            }
+        for &kind in kinds {
+            self.unweighted_settings(kind)
+                .check()
+                .map_err(|e| UsageError(e.to_string()))?;
         }
         Ok(())
     }
 
     /// Settings for `kind`, with the class weights resolved against `labels`.
     pub fn settings(&self, kind: ClassifierKind, labels: &[String]) -> Result<ModelSettings> {
+        let mut s = self.unweighted_settings(kind);
+        s.class_weight = parse_class_weight(&self.class_weight, labels)?;
+        Ok(s)
+    }
+
+    /// Settings for `kind` from every option but the class weights, which need the labels.
+    fn unweighted_settings(&self, kind: ClassifierKind) -> ModelSettings {
         let mut s = ModelSettings::new(kind);
         if let Some(c) = self.c {
             s.c = c;
@@ -279,22 +295,7 @@ impl ModelArgs {
             s.squared_hinge = false;
         }
         s.seed = self.seed;
-        s.class_weight = parse_class_weight(&self.class_weight, labels)?;
-        Ok(s)
-    }
-}
-
-/// Refuses `value` (of `flag`, when given) unless it is a finite number above 0, or 0
-/// itself when `zero_ok`.
-fn check_positive(flag: &str, value: Option<f32>, zero_ok: bool) -> Result<()> {
-    match value {
-        Some(v) if !(v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0))) => {
-            let bound = if zero_ok { ">=" } else { ">" };
-            bail!(UsageError(format!(
-                "{flag} must be a finite number {bound} 0, got {v}"
-            )))
-        }
-        _ => Ok(()),
+        s
     }
 }
 

@@ -70,6 +70,9 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         .classifier
         .unwrap_or_else(|| default_classifier(args.corpus.pair_col.is_some()));
     args.model.check(&[kind], args.corpus.pair_col.is_some())?;
+    // Refused now rather than after reading and fitting: saving is the last step.
+    crate::bundle::check_writable_folder(&args.model_dir)
+        .with_context(|| format!("--model-dir {}", args.model_dir.display()))?;
     let analyzer = args.features.analyzer_config()?;
     let tfidf = args.features.tfidf_params()?;
     let opts = args.corpus.read_options(&labels, true, None)?;

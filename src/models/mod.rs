@@ -205,6 +205,34 @@ impl ModelSettings {
             calibrate: true,
         }
     }
+
+    /// Checks the hyperparameters family `kind` reads, through its own `ParamGuard`, before
+    /// any data is at hand (the class count is taken as 3, enough for every family; the
+    /// guard runs again when fitting, with the real count).
+    pub fn check(&self) -> Result<(), ModelError> {
+        const ANY_CLASSES: usize = 3;
+        use linfa::ParamGuard;
+        match self.kind {
+            ClassifierKind::Nb => nb::MultinomialNb::params_from(self, ANY_CLASSES)
+                .check_ref()
+                .map(drop),
+            ClassifierKind::Cnb => nb::ComplementNb::params_from(self, ANY_CLASSES)
+                .check_ref()
+                .map(drop),
+            ClassifierKind::Svm => svm::LinearSvm::params_from(self, ANY_CLASSES)
+                .check_ref()
+                .map(drop),
+            ClassifierKind::Logreg => logreg::LogisticRegression::params_from(self, ANY_CLASSES)
+                .check_ref()
+                .map(drop),
+            ClassifierKind::Sgd => sgd::SgdClassifier::params_from(self, ANY_CLASSES)
+                .check_ref()
+                .map(drop),
+            ClassifierKind::TwoStage => two_stage::TwoStage::params_from(self, ANY_CLASSES)
+                .check_ref()
+                .map(drop),
+        }
+    }
 }
 
 /// A fitted classifier of any family.

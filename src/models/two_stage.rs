@@ -83,12 +83,9 @@ impl ParamGuard for TwoStageParams {
                 p.n_classes
             )));
         }
-        if !(p.settings.c.is_finite() && p.settings.c > 0.0) {
-            return Err(ModelError::InvalidParam(format!(
-                "C must be positive and finite, got {}",
-                p.settings.c
-            )));
-        }
+        // Both stages are linear SVMs fitted with these settings: their guard checks C,
+        // tolerance and iteration cap now rather than after stage 1 has been fitted.
+        svm::LinearSvm::params_from(&p.settings, 2).check_ref()?;
         Ok(p)
     }
 
