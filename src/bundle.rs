@@ -294,7 +294,8 @@ impl ModelBundle {
     }
 
     /// The `n` terms with the most evidence for each class (and the `n` with the most
-    /// against it), best first: what `inspect` shows.
+    /// against it), best first, each only on the side its sign puts it: what `inspect`
+    /// shows.
     pub fn top_terms(&self, n: usize) -> Vec<ClassTerms> {
         let evidence = self.model.feature_evidence();
         evidence
@@ -310,10 +311,12 @@ impl ModelBundle {
                         .map(|&j| (self.feature_name(j), row[j]))
                         .collect()
                 };
+                // A term is listed on its side only: with fewer than `n` terms of a sign,
+                // the list is shorter rather than padded with the other side's weakest.
                 ClassTerms {
                     label: label.clone(),
-                    for_class: pick(&mut order.iter()),
-                    against_class: pick(&mut order.iter().rev()),
+                    for_class: pick(&mut order.iter().take_while(|&&j| row[j] > 0.0)),
+                    against_class: pick(&mut order.iter().rev().take_while(|&&j| row[j] < 0.0)),
                 }
             })
             .collect()

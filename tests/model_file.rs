@@ -255,3 +255,25 @@ fn interrupted_saves_leave_the_previous_model_intact() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn top_terms_list_each_term_only_on_the_side_its_weight_puts_it() {
+    for kind in [ClassifierKind::Svm, ClassifierKind::Nb] {
+        let bundle = sample_bundle(kind);
+        // More terms than the vocabulary holds: every term of a sign is listed, no other.
+        let n = bundle.vectorizer.vocabulary().len() + 1;
+        for t in bundle.top_terms(n) {
+            assert!(
+                t.for_class.iter().all(|(_, w)| *w > 0.0),
+                "{kind:?} {}",
+                t.label
+            );
+            assert!(
+                t.against_class.iter().all(|(_, w)| *w < 0.0),
+                "{kind:?} {}",
+                t.label
+            );
+            assert!(!t.for_class.is_empty() && !t.against_class.is_empty());
+        }
+    }
+}

@@ -339,17 +339,21 @@ impl<W: Write> Sink<W> {
                 }
             }
             OutputFormat::Text => {
-                let mut line = row.id.to_owned();
+                let mut line = one_line(row.id).into_owned();
                 match row.result {
                     Ok(preds) => {
                         for (task, p) in self.tasks.iter().zip(preds) {
-                            line.push_str(&format!("\t{task}: {} ({:.3})", p.label, p.probability));
+                            line.push_str(&format!(
+                                "\t{task}: {} ({:.3})",
+                                one_line(&p.label),
+                                p.probability
+                            ));
                             if self.top_k > 1 {
                                 let rest: Vec<String> = p
                                     .top
                                     .iter()
                                     .skip(1)
-                                    .map(|(l, q)| format!("{l} {q:.3}"))
+                                    .map(|(l, q)| format!("{} {q:.3}", one_line(l)))
                                     .collect();
                                 line.push_str(&format!(" [then {}]", rest.join(", ")));
                             }
@@ -358,7 +362,7 @@ impl<W: Write> Sink<W> {
                             }
                         }
                     }
-                    Err(e) => line.push_str(&format!("\terror: {e}")),
+                    Err(e) => line.push_str(&format!("\terror: {}", one_line(&e.to_string()))),
                 }
                 writeln!(self.plain.as_mut().unwrap(), "{line}")?;
             }
@@ -444,6 +448,18 @@ fn write_json_row<W: Write>(
     }
     out.write_all(b"}")?;
     Ok(())
+}
+
+/// `s` with tabs and line ends written as `\t`, `\n`, `\r`: in text output every record is
+/// one line of tab-separated fields, whatever its id, labels or error message hold.
+fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['\t', '\n', '\r']) {
+        return s.into();
+    }
+    s.replace('\t', "\\t")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
+        .into()
 }
 
 /// `term +0.123, term +0.045; against: term -0.067` for text and CSV output.
@@ -675,6 +691,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn text_rows_stay_one_line_whatever_ids_labels_and_errors_hold() {
+        let preds = vec![pred(
+            "left\tcentre\r\n",
+            0.5,
+            &[("left\tcentre\r\n", 0.5), ("a\nb", 0.5)],
+        )];
+        let rows = [
+            Row {
+                id: "doc\t1\n",
+                result: Ok(&preds),
+            },
+            Row {
+                id: "line 3",
+                result: Err("bad\nrecord"),
+            },
+        ];
+        let mut sink = Sink::new(
+            Vec::new(),
+            OutputFormat::Text,
+            vec!["bias".into()],
+            2,
+            false,
+        )
+        .unwrap();
+        for row in rows {
+            sink.write(row).unwrap();
+        }
+        let out = String::from_utf8(sink.plain.take().unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "doc\\t1\\n\tbias: left\\tcentre\\r\\n (0.500) [then a\\nb 0.500]\n\
+             line 3\terror: bad\\nrecord\n"
+        );
     }
 
     #[test]
