@@ -79,6 +79,18 @@ pub(super) struct UidTable {
     len: usize,
 }
 
+/// `n` zeros written into a fresh allocation, where `vec![0; n]` would `calloc` them: a large
+/// calloc'd block comes straight from the kernel unwritten, so a table that is read before
+/// it is written (a hash probe, a `+=`) first maps each page to the shared zero page and
+/// then takes a second, copy-on-write fault when it is written, and that fault flushes the
+/// page from every other core's TLB by interrupt. Writing the zeros makes the first touch
+/// of each page a plain fault and the later reads and writes none.
+fn written_zeros<T: Copy + Default>(n: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    v.resize(n, T::default());
+    v
+}
+
 #[inline(always)]
 fn hash_key(key: u64) -> u64 {
     let r = u128::from(key ^ 0x243F_6A88_85A3_08D3) * 0x9E37_79B9_7F4A_7C15u128;
@@ -92,7 +104,7 @@ impl UidTable {
             return;
         }
         let size = (self.slots.len() * 2).max(1 << 12);
-        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        let old = std::mem::replace(&mut self.slots, written_zeros(size));
         let mask = self.slots.len() - 1;
         for s in old.into_iter().filter(|&s| s != 0) {
             let mut i = hash_key(ukeys[(s as u32 - 1) as usize]) as usize & mask;
@@ -402,8 +414,8 @@ impl Counts {
 /// only among others counted as often. Integer sums, so the result does not depend on the
 /// order of the pairs or the thread count.
 fn doc_frequencies(n_all: usize, ids: &[u32], counts: &[u32]) -> (Vec<u32>, Vec<u32>) {
-    let mut df = vec![0u32; n_all];
-    let mut tf = vec![0u32; n_all];
+    let mut df: Vec<u32> = written_zeros(n_all);
+    let mut tf: Vec<u32> = written_zeros(n_all);
     for (&u, &n) in ids.iter().zip(counts) {
         if let (Some(d), Some(t)) = (df.get_mut(u as usize), tf.get_mut(u as usize)) {
             *d += 1;
