@@ -35,8 +35,8 @@
 //! once each as words and its n-grams as (prefix, word) integer pairs, never joined into
 //! strings. The index is built lazily, only for batches large enough to repay it.
 use super::{
-    df_bounds, empty_vocabulary, idf_weight, nothing_left, ChunkCounts, Counts, FeatureError,
-    TfidfParams, Vocabulary, NONE,
+    df_bounds, empty_vocabulary, idf_weight, nothing_left, raw_lowercase_tokens, span_key,
+    ChunkCounts, Counts, FeatureError, TfidfParams, Vocabulary, NONE,
 };
 use crate::text::{Analyzer, InternKey, Interner, Tokenizer};
 use rayon::prelude::*;
@@ -155,12 +155,85 @@ impl UidTable {
     }
 }
 
+/// A chunk's tokens turned into local term ids: each distinct raw token is interned, and
+/// mapped to its term (stop words, stemming) once, when first seen.
+struct ChunkTerms<'a> {
+    analyzer: &'a Analyzer,
+    /// Raw tokens (lowercased when the analyzer lowercases) → local raw id.
+    raw: Interner,
+    /// Per raw id: its local term id, or `NONE` for a stop word.
+    raw_term: Vec<u32>,
+    /// The chunk's terms → local term id.
+    terms: Interner,
+}
+
+impl ChunkTerms<'_> {
+    /// Appends to `seq` the term ids of `doc`'s tokens, given as byte spans (stop words
+    /// left out). With `LOWER` the spans are of the raw text and each token is interned
+    /// ASCII-lowercased ([`Interner::intern_span_lower`]), as the unigram path counts:
+    /// the same ids and strings as tokens of a lowercased copy, without making the copy.
+    ///
+    /// Each token's key is computed `AHEAD` tokens before it is interned, and its slot
+    /// prefetched then, so that the cache misses of several probes overlap.
+    #[inline(never)]
+    fn push_terms<const LOWER: bool>(
+        &mut self,
+        doc: &str,
+        spans: &[(usize, usize)],
+        seq: &mut Vec<u32>,
+    ) {
+        const AHEAD: usize = 8;
+        let mut ring = [InternKey::default(); AHEAD];
+        for (slot, span) in ring.iter_mut().zip(spans) {
+            *slot = span_key::<LOWER>(doc, span);
+            self.raw.prefetch(slot);
+        }
+        for (i, &(a, b)) in spans.iter().enumerate() {
+            let key = &mut ring[i % AHEAD];
+            let id = if LOWER {
+                self.raw.intern_span_lower(doc, a, b, key)
+            } else {
+                self.raw.intern_key(&doc[a..b], key)
+            } as usize;
+            if let Some(next) = spans.get(i + AHEAD) {
+                *key = span_key::<LOWER>(doc, next);
+                self.raw.prefetch(key);
+            }
+            if id == self.raw_term.len() {
+                self.map_new_token(id as u32);
+            }
+            let t = self.raw_term[id];
+            if t != NONE {
+                seq.push(t);
+            }
+        }
+    }
+
+    /// Maps the raw token just interned as `id` to its term (`NONE` for a stop word).
+    #[cold]
+    fn map_new_token(&mut self, id: u32) {
+        let tok = self.raw.get(id);
+        let t = self
+            .analyzer
+            .token_term(tok)
+            .map_or(NONE, |t| self.terms.intern(&t));
+        self.raw_term.push(t);
+    }
+}
+
 /// Counts one chunk's documents as term ids and n-gram ids (see the module docs).
 pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
     let (min_n, max_n) = analyzer.config().ngram_range;
-    let mut raw = Interner::with_capacity(1 << 14);
-    let mut raw_term: Vec<u32> = Vec::with_capacity(1 << 14);
-    let mut terms = Interner::with_capacity(1 << 14);
+    let mut words = ChunkTerms {
+        analyzer,
+        raw: Interner::with_capacity(1 << 14),
+        raw_term: Vec::with_capacity(1 << 14),
+        terms: Interner::with_capacity(1 << 14),
+    };
+    // Tokens are found in the raw text and lowercased while hashing, as for unigrams;
+    // documents with a character whose lowercase differs outside ASCII take the general
+    // tokenizer on a lowercased copy.
+    let fused = raw_lowercase_tokens(analyzer);
     // The same 8-byte-slot table as the global one (a `HashMap<u64, u32>` has 16-byte
     // entries and a second copy of the keys): the chunk's n-gram table is most of its
     // memory, and up to threads + 1 chunks are alive while streaming.
@@ -171,37 +244,21 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
     let mut touched: Vec<u32> = Vec::new();
     let mut seq: Vec<u32> = Vec::new();
     let mut codes: Vec<u32> = Vec::new();
-    let mut prepared: Vec<InternKey> = Vec::new();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut pairs = Vec::new();
     let mut doc_ends = Vec::with_capacity(texts.len());
-    const AHEAD: usize = 8;
     for text in texts {
+        let text = text.as_ref();
         seq.clear();
-        analyzer.with_token_spans(text.as_ref(), |doc, spans| {
-            prepared.clear();
-            prepared.extend(spans.iter().map(|&(a, b)| Interner::key(&doc[a..b])));
-            for (i, &(a, b)) in spans.iter().enumerate() {
-                if let Some(k) = prepared.get(i + AHEAD) {
-                    raw.prefetch(k);
-                }
-                let tok = &doc[a..b];
-                let id = raw.intern_key(tok, &prepared[i]) as usize;
-                if id == raw_term.len() {
-                    let t = analyzer.token_term(tok).map_or(NONE, |t| {
-                        let t = terms.intern(&t);
-                        if t as usize == tcounts.len() {
-                            tcounts.push(0);
-                        }
-                        t
-                    });
-                    raw_term.push(t);
-                }
-                let t = raw_term[id];
-                if t != NONE {
-                    seq.push(t);
-                }
-            }
-        });
+        spans.clear();
+        if fused && Tokenizer::lower_word_spans(text, |a, b| spans.push((a, b))) {
+            words.push_terms::<true>(text, &spans, &mut seq);
+        } else {
+            analyzer.with_token_spans(text, |doc, spans| {
+                words.push_terms::<false>(doc, spans, &mut seq);
+            });
+        }
+        tcounts.resize(words.terms.len(), 0);
         // codes[i]: the current-length n-gram starting at token i.
         let len = seq.len();
         codes.clear();
@@ -252,7 +309,7 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
         doc_ends.push(pairs.len());
     }
     ChunkCounts {
-        keys: terms,
+        keys: words.terms,
         pairs,
         doc_ends,
         key_df: Vec::new(),
