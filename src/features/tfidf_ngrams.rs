@@ -234,6 +234,8 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
     // documents with a character whose lowercase differs outside ASCII take the general
     // tokenizer on a lowercased copy.
     let fused = raw_lowercase_tokens(analyzer);
+    // How many n-grams ahead a slot of the chunk's n-gram table is prefetched.
+    const AHEAD: usize = 8;
     // The same 8-byte-slot table as the global one (a `HashMap<u64, u32>` has 16-byte
     // entries and a second copy of the keys): the chunk's n-gram table is most of its
     // memory, and up to threads + 1 chunks are alive while streaming.
@@ -265,8 +267,17 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
         codes.extend_from_slice(&seq);
         for n in 1..=max_n.min(len) {
             if n > 1 {
+                // The key of the n-gram at i; its slot is prefetched `AHEAD` positions
+                // before it is probed, as the raw tokens' are, since the chunk's n-gram
+                // table is far larger than the cache.
+                let key_at = |codes: &[u32], i: usize| {
+                    u64::from(codes[i]) << 32 | u64::from(seq[i + n - 1])
+                };
                 for i in 0..=len - n {
-                    let key = u64::from(codes[i]) << 32 | u64::from(seq[i + n - 1]);
+                    if i + AHEAD <= len - n {
+                        gram_ids.prefetch(key_at(&codes, i + AHEAD));
+                    }
+                    let key = key_at(&codes, i);
                     gram_ids.reserve_one(&keys);
                     let g = match gram_ids.find(key, &keys) {
                         Ok(g) => g,
