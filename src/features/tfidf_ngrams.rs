@@ -147,6 +147,20 @@ impl UidTable {
         }
     }
 
+    /// Hints the CPU to load the stored key that [`UidTable::find`] compares first for
+    /// `key` (when the slot where its search starts holds the same tag): the second cache
+    /// miss of a hit, once [`UidTable::prefetch`] has brought that slot in.
+    #[inline(always)]
+    fn prefetch_key(&self, key: u64, ukeys: &[u64]) {
+        if !self.slots.is_empty() {
+            let h = hash_key(key);
+            let s = self.slots[h as usize & (self.slots.len() - 1)];
+            if s != 0 && s >> 32 == h >> 32 {
+                crate::hint::prefetch(ukeys.as_ptr().wrapping_add((s as u32 - 1) as usize));
+            }
+        }
+    }
+
     /// Stores `uid` for `key` in `slot` (from [`UidTable::find`]).
     #[inline]
     fn fill(&mut self, slot: usize, key: u64, uid: u32) {
@@ -234,7 +248,8 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
     // documents with a character whose lowercase differs outside ASCII take the general
     // tokenizer on a lowercased copy.
     let fused = raw_lowercase_tokens(analyzer);
-    // How many n-grams ahead a slot of the chunk's n-gram table is prefetched.
+    // How many n-grams ahead the chunk's n-gram table is prefetched (twice this for
+    // the slot, this for the key it holds).
     const AHEAD: usize = 8;
     // The same 8-byte-slot table as the global one (a `HashMap<u64, u32>` has 16-byte
     // entries and a second copy of the keys): the chunk's n-gram table is most of its
@@ -267,20 +282,27 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
         codes.extend_from_slice(&seq);
         for n in 1..=max_n.min(len) {
             if n > 1 {
-                // The key of the n-gram at i; its slot is prefetched `AHEAD` positions
-                // before it is probed, as the raw tokens' are, since the chunk's n-gram
-                // table is far larger than the cache.
+                // The key of the n-gram at i. Its slot is prefetched `2 * AHEAD`
+                // positions before it is probed and the key stored there `AHEAD` before,
+                // since the chunk's n-gram table and keys are far larger than the cache.
                 let key_at = |codes: &[u32], i: usize| {
                     u64::from(codes[i]) << 32 | u64::from(seq[i + n - 1])
                 };
                 for i in 0..=len - n {
+                    if i + 2 * AHEAD <= len - n {
+                        gram_ids.prefetch(key_at(&codes, i + 2 * AHEAD));
+                    }
                     if i + AHEAD <= len - n {
-                        gram_ids.prefetch(key_at(&codes, i + AHEAD));
+                        gram_ids.prefetch_key(key_at(&codes, i + AHEAD), &keys);
                     }
                     let key = key_at(&codes, i);
                     gram_ids.reserve_one(&keys);
                     let g = match gram_ids.find(key, &keys) {
-                        Ok(g) => g,
+                        Ok(g) => {
+                            // Counted once the whole level is coded.
+                            crate::hint::prefetch(gcounts.as_ptr().wrapping_add(g as usize));
+                            g
+                        }
                         Err(slot) => {
                             let g = keys.len() as u32;
                             keys.push(key);
