@@ -35,8 +35,9 @@
 //! once each as words and its n-grams as (prefix, word) integer pairs, never joined into
 //! strings. The index is built lazily, only for batches large enough to repay it.
 use super::{
-    df_bounds, empty_vocabulary, idf_weight, nothing_left, raw_lowercase_tokens, span_key,
-    ChunkCounts, Counts, FeatureError, TfidfParams, Vocabulary, NONE,
+    df_bounds, empty_vocabulary, expected_distinct_tokens, idf_weight, nothing_left,
+    raw_lowercase_tokens, span_key, ChunkCounts, Counts, FeatureError, TfidfParams, Vocabulary,
+    NONE,
 };
 use crate::text::{Analyzer, InternKey, Interner, Tokenizer};
 use rayon::prelude::*;
@@ -238,11 +239,16 @@ impl ChunkTerms<'_> {
 /// Counts one chunk's documents as term ids and n-gram ids (see the module docs).
 pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]) -> ChunkCounts {
     let (min_n, max_n) = analyzer.config().ngram_range;
+    // Sized as the unigram path sizes its chunk interner, so that they do not grow (and
+    // rehash, and fault in pages for tables they drop) while counting; there are no more
+    // distinct terms than raw tokens.
+    let bytes = texts.iter().map(|t| t.as_ref().len()).sum();
+    let expected = expected_distinct_tokens(bytes);
     let mut words = ChunkTerms {
         analyzer,
-        raw: Interner::with_capacity(1 << 14),
-        raw_term: Vec::with_capacity(1 << 14),
-        terms: Interner::with_capacity(1 << 14),
+        raw: Interner::with_capacity(expected),
+        raw_term: Vec::with_capacity(expected),
+        terms: Interner::with_capacity(expected),
     };
     // Tokens are found in the raw text and lowercased while hashing, as for unigrams;
     // documents with a character whose lowercase differs outside ASCII take the general
