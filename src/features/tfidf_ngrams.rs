@@ -47,7 +47,7 @@ pub(super) const GRAM: u32 = 1 << 31;
 
 /// Marks a global key (see [`GramTable::ukeys`]) as a term: the low bits are its index in
 /// the global term interner.
-const TERM: u64 = 1 << 63;
+pub(super) const TERM: u64 = 1 << 63;
 
 /// One chunk's n-grams (its terms are in `ChunkCounts::keys`).
 pub(super) struct ChunkGrams {
@@ -291,9 +291,8 @@ pub(super) fn count_chunk_ngrams<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S]
                 // The key of the n-gram at i. Its slot is prefetched `2 * AHEAD`
                 // positions before it is probed and the key stored there `AHEAD` before,
                 // since the chunk's n-gram table and keys are far larger than the cache.
-                let key_at = |codes: &[u32], i: usize| {
-                    u64::from(codes[i]) << 32 | u64::from(seq[i + n - 1])
-                };
+                let key_at =
+                    |codes: &[u32], i: usize| u64::from(codes[i]) << 32 | u64::from(seq[i + n - 1]);
                 for i in 0..=len - n {
                     if i + 2 * AHEAD <= len - n {
                         gram_ids.prefetch(key_at(&codes, i + 2 * AHEAD));
@@ -534,7 +533,12 @@ fn doc_frequencies(n_all: usize, ids: &[u32], counts: &[u32]) -> (Vec<u32>, Vec<
 /// `None` when a term has a byte at or below the space (impossible for the built-in
 /// tokenizer; a stemmer could make one) or the ranks do not fit in 96 bits (very long
 /// n-grams): the caller then sorts the strings.
-fn rank_order(ukeys: &[u64], terms: &Interner, kept: &[u32], max_n: usize) -> Option<Vec<u32>> {
+pub(super) fn rank_order(
+    ukeys: &[u64],
+    terms: &Interner,
+    kept: &[u32],
+    max_n: usize,
+) -> Option<Vec<u32>> {
     let width = max_n.max(1);
     // Per kept entry: its term indices + 1, first term first, padded with 0.
     let mut seqs: Vec<u32> = written_zeros(kept.len() * width);
@@ -551,7 +555,11 @@ fn rank_order(ukeys: &[u64], terms: &Interner, kept: &[u32], max_n: usize) -> Op
         .filter(|&t| rank[t as usize] != 0)
         .collect();
     let bits = (u32::BITS - (used.len() as u32).leading_zeros()) as usize;
-    if width * bits > 96 || used.iter().any(|&t| terms.get(t).bytes().any(|b| b <= b' ')) {
+    if width * bits > 96
+        || used
+            .iter()
+            .any(|&t| terms.get(t).bytes().any(|b| b <= b' '))
+    {
         return None;
     }
     used.par_sort_unstable_by(|&a, &b| terms.get(a).cmp(terms.get(b)));
@@ -563,7 +571,9 @@ fn rank_order(ukeys: &[u64], terms: &Interner, kept: &[u32], max_n: usize) -> Op
         .par_chunks(width)
         .enumerate()
         .map(|(i, seq)| {
-            let ranks = seq.iter().fold(0u128, |k, &t| k << bits | u128::from(rank_of(t)));
+            let ranks = seq
+                .iter()
+                .fold(0u128, |k, &t| k << bits | u128::from(rank_of(t)));
             ranks << 32 | i as u128
         })
         .collect();
