@@ -581,6 +581,15 @@ pub(super) fn rank_order(
     Some(keys.iter().map(|&k| k as u32).collect())
 }
 
+/// The positions in `uids` in the order of (`name` of the position, uid): the string
+/// path's order, for when [`rank_order`] cannot give it.
+fn order_by_name<'a>(name: impl Fn(u32) -> &'a str + Sync, uids: &[u32]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..uids.len() as u32).collect();
+    let uid = |i: u32| uids[i as usize];
+    order.par_sort_unstable_by(|&x, &y| name(x).cmp(name(y)).then(uid(x).cmp(&uid(y))));
+    order
+}
+
 /// Writes the term indices + 1 of n-gram `uid`, first term first, at the start of `seq`
 /// (which is longer than the n-gram or as long, and zero past it).
 fn term_sequence(ukeys: &[u64], uid: u32, seq: &mut [u32]) {
@@ -662,14 +671,17 @@ pub(super) fn gram_vocabulary(
                 .copied()
                 .filter(|&u| tf[u as usize] > cut)
                 .collect();
-            let mut ties: Vec<(String, u32)> = kept
+            let ties: Vec<u32> = kept
                 .iter()
-                .filter(|&&u| tf[u as usize] == cut)
-                .map(|&u| (string_of(u, &mut chain), u))
+                .copied()
+                .filter(|&u| tf[u as usize] == cut)
                 .collect();
-            ties.par_sort_unstable();
+            let order = rank_order(&ukeys, &terms, &ties, max_n).unwrap_or_else(|| {
+                let names: Vec<String> = ties.iter().map(|&u| string_of(u, &mut chain)).collect();
+                order_by_name(|i| &names[i as usize], &ties)
+            });
             let need = limit - top.len();
-            top.extend(ties.iter().take(need).map(|&(_, u)| u));
+            top.extend(order.iter().take(need).map(|&i| ties[i as usize]));
             kept = top;
         }
     }
@@ -705,10 +717,7 @@ pub(super) fn gram_vocabulary(
             let (a, s, e) = at[i as usize];
             &named[a].0[s..e]
         };
-        let mut order: Vec<u32> = (0..kept.len() as u32).collect();
-        let uid = |i: u32| kept[i as usize];
-        order.par_sort_unstable_by(|&x, &y| name(x).cmp(name(y)).then(uid(x).cmp(&uid(y))));
-        order
+        order_by_name(name, &kept)
     });
     let mut term_to_col = vec![NONE; n_all];
     for (col, &i) in order.iter().enumerate() {
