@@ -918,8 +918,16 @@ impl TfidfVectorizer {
         let (vocabulary, idf, term_to_col) = match all.grams.take() {
             Some(table) => {
                 let terms = std::mem::take(&mut all.keys);
-                let (names, idf, map) =
-                    ngrams::gram_vocabulary(params, terms, table, n_docs, &all.ids, &all.counts)?;
+                let max_n = analyzer.config().ngram_range.1;
+                let (names, idf, map) = ngrams::gram_vocabulary(
+                    params,
+                    max_n,
+                    terms,
+                    table,
+                    n_docs,
+                    &all.ids,
+                    &all.counts,
+                )?;
                 (VocabularyParts::Grams(names), idf, map)
             }
             None => term_vocabulary(&analyzer, params, &mut all, n_docs)?,

@@ -1385,3 +1385,45 @@ fn saved_ngram_model_transforms_by_ids_like_strings() {
     assert_eq!(exact(&got), exact(&want));
     assert_eq!(exact(&loaded.vectorizer.transform(&probes)), exact(&want));
 }
+
+/// `rank_order` gives the order of the joined strings (then uids) for terms that are
+/// prefixes of one another, of mixed lengths and non-ASCII, and declines terms holding a
+/// space, whose strings could tie.
+#[test]
+fn gram_rank_order_is_string_order() {
+    let words = ["b", "a", "ab", "a_", "é", "z9", "aa", "ba"];
+    let mut terms = Interner::default();
+    // uids: the terms first, then every bigram and some trigrams over them.
+    let mut ukeys: Vec<u64> = words
+        .iter()
+        .map(|w| ngrams::TERM | u64::from(terms.intern(w)))
+        .collect();
+    let mut strings: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    let n_terms = ukeys.len() as u64;
+    for p in 0..n_terms {
+        for l in 0..n_terms {
+            ukeys.push(p << 32 | l);
+            strings.push(format!("{} {}", words[p as usize], words[l as usize]));
+        }
+    }
+    let n_bigrams = ukeys.len() as u64;
+    for p in (n_terms..n_bigrams).step_by(5) {
+        for l in [0, 2, 6] {
+            ukeys.push(p << 32 | l);
+            strings.push(format!("{} {}", strings[p as usize], words[l as usize]));
+        }
+    }
+    // Every uid but a few, in a scrambled order.
+    let kept: Vec<u32> = (0..ukeys.len() as u32)
+        .map(|u| u * 37 % ukeys.len() as u32)
+        .filter(|u| u % 7 != 3)
+        .collect();
+    let mut expected: Vec<u32> = (0..kept.len() as u32).collect();
+    expected.sort_by_key(|&i| (&strings[kept[i as usize] as usize], kept[i as usize]));
+    assert_eq!(ngrams::rank_order(&ukeys, &terms, &kept, 3), Some(expected));
+
+    let spaced = terms.intern("a b");
+    ukeys.push(ngrams::TERM | u64::from(spaced));
+    let with_space = [kept.as_slice(), &[ukeys.len() as u32 - 1]].concat();
+    assert_eq!(ngrams::rank_order(&ukeys, &terms, &with_space, 3), None);
+}
