@@ -362,7 +362,7 @@ impl<W: Write> Sink<W> {
                             }
                         }
                     }
-                    Err(e) => line.push_str(&format!("\terror: {}", one_line(&e.to_string()))),
+                    Err(e) => line.push_str(&format!("\terror: {}", one_line(e))),
                 }
                 writeln!(self.plain.as_mut().unwrap(), "{line}")?;
             }
