@@ -456,6 +456,8 @@ fn eval_reports_side_by_side_and_reproducibly() {
         serde_json::from_slice(&std::fs::read(dir.path().join("tt.json")).unwrap()).unwrap();
     assert_eq!(v["settings"]["mode"], "train-test");
     assert_eq!(v["runs"][0]["folds"][0]["n_test"], 324);
+    // The corpus line counts --data alone, not --data and --test together.
+    assert_eq!(v["corpus"]["n_documents"], 324);
 }
 
 #[test]

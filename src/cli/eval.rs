@@ -319,7 +319,8 @@ fn as_str(v: &[String]) -> Vec<&str> {
 
 /// Label indices over the union of training and test labels, so a test label never seen
 /// in training is still scored (as always wrong) rather than dropped; such labels are
-/// returned too, to be warned about. The training documents alone must hold two classes,
+/// returned too, to be warned about, with the number of labelled training documents (the
+/// corpus line counts `--data` alone). The training documents alone must hold two classes,
 /// as `train` requires: a model fitted on one class would be scored as if it meant
 /// something.
 fn train_test_task(
@@ -331,7 +332,7 @@ fn train_test_task(
     let trained = LabelledTask::from_documents(train, column, name)?;
     let both: Vec<Document> = train.iter().chain(test).cloned().collect();
     let task = LabelledTask::from_documents(&both, column, name)?;
-    let n = task.rows.len();
+    let n = trained.rows.len();
     let unseen = task
         .labels
         .iter()

@@ -283,7 +283,8 @@ where
 pub struct CorpusInfo {
     /// Path or name of the corpus as the user gave it.
     pub source: String,
-    /// Documents used (after dropping unlabelled ones).
+    /// Documents of this corpus used (after dropping unlabelled ones); with a separate
+    /// test corpus, the training documents only (each run's folds count both sides).
     pub n_documents: usize,
 }
 
