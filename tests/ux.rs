@@ -42,6 +42,16 @@ fn ok(out: &std::process::Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
+/// `textclf inspect --format json MODEL`, parsed.
+fn inspect_json(model: &std::path::Path) -> serde_json::Value {
+    let out = textclf()
+        .args(["inspect", "--format", "json"])
+        .arg(model)
+        .output()
+        .unwrap();
+    serde_json::from_str(&ok(&out)).unwrap()
+}
+
 fn has_ansi(bytes: &[u8]) -> bool {
     bytes.windows(2).any(|w| w == b"\x1b[")
 }
@@ -199,12 +209,7 @@ fn inspect_shows_when_and_how_long_training_took() {
         assert!(rec["seconds"][stage].as_f64().unwrap() >= 0.0, "{stage}");
     }
 
-    let v: serde_json::Value = serde_json::from_str(&ok(&textclf()
-        .args(["inspect", "--format", "json"])
-        .arg(&model)
-        .output()
-        .unwrap()))
-    .unwrap();
+    let v = inspect_json(&model);
     assert_eq!(v["training"]["recorded"], true);
     assert_eq!(v["training"]["trained_at"], at);
     assert_eq!(v["training"]["seconds"], rec["seconds"]);
@@ -214,12 +219,7 @@ fn inspect_shows_when_and_how_long_training_took() {
     // A model copied away from its record: not recorded, in both formats.
     let lone = dir.path().join("lone.model");
     std::fs::copy(&model, &lone).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&ok(&textclf()
-        .args(["inspect", "--format", "json"])
-        .arg(&lone)
-        .output()
-        .unwrap()))
-    .unwrap();
+    let v = inspect_json(&lone);
     assert_eq!(v["training"]["recorded"], false);
     let text = ok(&textclf().arg("inspect").arg(&lone).output().unwrap());
     assert!(text.contains("training: not recorded"), "{text}");
@@ -228,12 +228,7 @@ fn inspect_shows_when_and_how_long_training_took() {
     let other = TempDir::new().unwrap();
     ok(&train(other.path(), &["--quiet", "--classifier", "cnb"]));
     std::fs::copy(other.path().join("topic.model"), &model).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&ok(&textclf()
-        .args(["inspect", "--format", "json"])
-        .arg(&model)
-        .output()
-        .unwrap()))
-    .unwrap();
+    let v = inspect_json(&model);
     assert_eq!(v["training"]["recorded"], false);
     assert!(v["training"]["stale_record"]
         .as_str()
@@ -244,12 +239,7 @@ fn inspect_shows_when_and_how_long_training_took() {
 
     // A damaged record does not hide the model (inspect failed on it).
     std::fs::write(&side, b"{ not json").unwrap();
-    let v: serde_json::Value = serde_json::from_str(&ok(&textclf()
-        .args(["inspect", "--format", "json"])
-        .arg(&model)
-        .output()
-        .unwrap()))
-    .unwrap();
+    let v = inspect_json(&model);
     assert_eq!(v["training"]["recorded"], false);
     assert_eq!(v["task"], "topic");
     let text = ok(&textclf().arg("inspect").arg(&model).output().unwrap());

@@ -14,6 +14,7 @@ pub mod two_stage;
 use crate::features::SparseRecords;
 use linfa::prelude::Fit;
 use linfa::DatasetBase;
+use linfa::ParamGuard;
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -211,26 +212,18 @@ impl ModelSettings {
     /// guard runs again when fitting, with the real count).
     pub fn check(&self) -> Result<(), ModelError> {
         const ANY_CLASSES: usize = 3;
-        use linfa::ParamGuard;
+        fn guard<P: ParamGuard<Error = ModelError>>(params: P) -> Result<(), ModelError> {
+            params.check_ref().map(drop)
+        }
         match self.kind {
-            ClassifierKind::Nb => nb::MultinomialNb::params_from(self, ANY_CLASSES)
-                .check_ref()
-                .map(drop),
-            ClassifierKind::Cnb => nb::ComplementNb::params_from(self, ANY_CLASSES)
-                .check_ref()
-                .map(drop),
-            ClassifierKind::Svm => svm::LinearSvm::params_from(self, ANY_CLASSES)
-                .check_ref()
-                .map(drop),
-            ClassifierKind::Logreg => logreg::LogisticRegression::params_from(self, ANY_CLASSES)
-                .check_ref()
-                .map(drop),
-            ClassifierKind::Sgd => sgd::SgdClassifier::params_from(self, ANY_CLASSES)
-                .check_ref()
-                .map(drop),
-            ClassifierKind::TwoStage => two_stage::TwoStage::params_from(self, ANY_CLASSES)
-                .check_ref()
-                .map(drop),
+            ClassifierKind::Nb => guard(nb::MultinomialNb::params_from(self, ANY_CLASSES)),
+            ClassifierKind::Cnb => guard(nb::ComplementNb::params_from(self, ANY_CLASSES)),
+            ClassifierKind::Svm => guard(svm::LinearSvm::params_from(self, ANY_CLASSES)),
+            ClassifierKind::Logreg => {
+                guard(logreg::LogisticRegression::params_from(self, ANY_CLASSES))
+            }
+            ClassifierKind::Sgd => guard(sgd::SgdClassifier::params_from(self, ANY_CLASSES)),
+            ClassifierKind::TwoStage => guard(two_stage::TwoStage::params_from(self, ANY_CLASSES)),
         }
     }
 }
