@@ -102,6 +102,18 @@ fn train(tmp: &TempDir, data: &Path, extra: &[&str]) -> Run {
     textclf(&args)
 }
 
+/// Trains on `data` (eight good documents and `bad` bad records) twice: without
+/// `--skip-bad` it must fail naming `error`; with it, read the eight and count the `bad`
+/// skipped. Returns the second run, for the caller's own checks of what it listed.
+fn refused_unless_skipped(tmp: &TempDir, data: &Path, error: &str, bad: usize) -> Run {
+    train(tmp, data, &[]).code(3).stderr_has(error);
+    let run = train(tmp, data, &["--skip-bad"]);
+    run.code(0)
+        .stdout_has("read 8 documents")
+        .stdout_has(&format!("{bad} bad records skipped"));
+    run
+}
+
 fn write(tmp: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     let p = tmp.path().join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -221,13 +233,8 @@ fn ragged_rows_name_the_line_or_are_skipped_and_counted() {
         &csv_with("one field too many,sport,extra\nonly one field\n"),
     );
     let path = data.display().to_string();
-    train(&tmp, &data, &[])
-        .code(3)
-        .stderr_has(&format!("{path}:10: row has 3 fields but the header has 2"));
-    train(&tmp, &data, &["--skip-bad"])
-        .code(0)
-        .stdout_has("read 8 documents")
-        .stdout_has("2 bad records skipped")
+    let error = format!("{path}:10: row has 3 fields but the header has 2");
+    refused_unless_skipped(&tmp, &data, &error, 2)
         .stdout_has(&format!(
             "skipped: {path}:10: row has 3 fields but the header has 2"
         ))
@@ -534,13 +541,10 @@ fn json_lines_that_are_not_objects_are_bad_records() {
     text.push_str("42\n\"a string\"\nnull\n[1, 2]\n{\"text\": \"cut off\n");
     let data = write(&tmp, "scalars.jsonl", text.as_bytes());
     let path = data.display().to_string();
-    train(&tmp, &data, &[]).code(3).stderr_has(&format!(
+    let error = format!(
         "{path}:9: invalid JSON record: invalid type: integer `42`, expected a JSON object"
-    ));
-    train(&tmp, &data, &["--skip-bad"])
-        .code(0)
-        .stdout_has("read 8 documents")
-        .stdout_has("5 bad records skipped")
+    );
+    refused_unless_skipped(&tmp, &data, &error, 5)
         .stdout_has(&format!("skipped: {path}:10: invalid JSON record: invalid type: string \"a string\", expected a JSON object"))
         .stdout_has(&format!("skipped: {path}:11: invalid JSON record: invalid type: null, expected a JSON object"))
         .stdout_has(&format!("skipped: {path}:13: invalid JSON record: EOF while parsing a string"));
@@ -592,13 +596,8 @@ fn an_unreadable_file_in_a_directory_corpus_names_it() {
     let dangling = root.join("sport").join("9.txt");
     std::os::unix::fs::symlink(tmp.path().join("nowhere.txt"), &dangling).unwrap();
     let path = dangling.display().to_string();
-    train(&tmp, &root, &[]).code(3).stderr_has(&format!(
-        "{path}: cannot read the file: No such file or directory"
-    ));
-    train(&tmp, &root, &["--skip-bad"])
-        .code(0)
-        .stdout_has("read 8 documents")
-        .stdout_has("1 bad records skipped")
+    let error = format!("{path}: cannot read the file: No such file or directory");
+    refused_unless_skipped(&tmp, &root, &error, 1)
         .stdout_has(&format!("skipped: {path}: cannot read the file"));
 }
 
@@ -614,13 +613,8 @@ fn a_fifo_in_a_directory_corpus_is_a_bad_record_not_a_hang() {
         .unwrap();
     assert!(made.success(), "mkfifo failed");
     let path = fifo.display().to_string();
-    train(&tmp, &root, &[]).code(3).stderr_has(&format!(
-        "{path}: not a regular file (a FIFO, socket or device), left unread"
-    ));
-    train(&tmp, &root, &["--skip-bad"])
-        .code(0)
-        .stdout_has("read 8 documents")
-        .stdout_has("1 bad records skipped");
+    let error = format!("{path}: not a regular file (a FIFO, socket or device), left unread");
+    refused_unless_skipped(&tmp, &root, &error, 1);
 }
 
 #[test]
