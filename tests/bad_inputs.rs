@@ -114,6 +114,20 @@ fn refused_unless_skipped(tmp: &TempDir, data: &Path, error: &str, bad: usize) -
     run
 }
 
+/// `eval` of label `topic`, trained on `data` and tested on `test`.
+fn eval_on_test(data: &Path, test: &Path) -> Run {
+    let args = [
+        "eval",
+        "--data",
+        s(data),
+        "--test",
+        s(test),
+        "--label",
+        "topic",
+    ];
+    textclf(&[&args[..], &["--min-df", "1"]].concat())
+}
+
 fn write(tmp: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     let p = tmp.path().join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -397,19 +411,7 @@ fn one_class_is_a_data_error() {
     // `eval --test` fits on the training corpus alone: the test corpus's classes do not
     // make up for it.
     let test = write(&tmp, "two.csv", &csv_with(""));
-    textclf(&[
-        "eval",
-        "--data",
-        &path,
-        "--test",
-        s(&test),
-        "--label",
-        "topic",
-        "--min-df",
-        "1",
-    ])
-    .code(3)
-    .stderr_has(&format!(
+    eval_on_test(&data, &test).code(3).stderr_has(&format!(
         "{path}: label column 'topic': every labelled document has the same label 'sport'"
     ));
 }
@@ -423,19 +425,9 @@ fn eval_warns_of_test_classes_the_training_corpus_lacks() {
         "test.csv",
         &csv_with("rain and wind all day,weather\n"),
     );
-    textclf(&[
-        "eval",
-        "--data",
-        s(&data),
-        "--test",
-        s(&test),
-        "--label",
-        "topic",
-        "--min-df",
-        "1",
-    ])
-    .code(0)
-    .stdout_has("topic: class 'weather' of the test corpus is not in the training corpus");
+    eval_on_test(&data, &test)
+        .code(0)
+        .stdout_has("topic: class 'weather' of the test corpus is not in the training corpus");
 }
 
 #[test]
