@@ -27,7 +27,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use super::source::{decode_lenient, normalize_newlines, strip_bom};
 use super::{CorpusError, Document, ReadOptions, ReadSummary};
 
-/// How deep sub-folders are followed: a guard against symlink cycles.
+/// How deep sub-folders are followed: a guard against symlink cycles where folders have no
+/// inodes to recognise them by (see [`Folder::ancestor_with`]).
 const MAX_DEPTH: usize = 64;
 /// Initial size of the read buffer: larger than almost every document of a folder corpus,
 /// so a file is usually read by one `read` plus the one that sees its end.
@@ -51,6 +52,39 @@ struct Folder {
     rel: Option<String>,
     /// The top-level folder it is in (or is), `None` for the root itself.
     class: Option<String>,
+    /// The folder it was listed in, `None` for the root itself.
+    parent: Option<Arc<Folder>>,
+    /// Its device and inode, to know a symlink that leads back to a folder being walked.
+    id: Option<(u64, u64)>,
+}
+
+impl Folder {
+    /// The folder (this one or one it is nested in) whose device and inode are `id`.
+    fn ancestor_with(&self, id: (u64, u64)) -> Option<&Folder> {
+        let mut at = Some(self);
+        while let Some(f) = at {
+            if f.id == Some(id) {
+                return Some(f);
+            }
+            at = f.parent.as_deref();
+        }
+        None
+    }
+}
+
+/// The device and inode of the folder at `path` (symlinks followed); `None` where the
+/// platform has no inodes or the folder cannot be examined (listing it then fails).
+fn folder_id(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 /// One file of the corpus: its folder and its name. The path, id and class name a
@@ -169,6 +203,8 @@ impl DirWalker {
             path: root.to_path_buf(),
             rel: None,
             class: None,
+            parent: None,
+            id: folder_id(root),
         });
         let files = walk_root(&root)?;
         let left = files.len();
@@ -419,10 +455,23 @@ fn visit(
         Some(r) => format!("{r}/{lossy}"),
         None => lossy.clone().into_owned(),
     };
+    let path = dir.path.join(&name);
+    let id = folder_id(&path);
+    if let Some(again) = id.and_then(|id| dir.ancestor_with(id)) {
+        return Err(CorpusError::Invalid {
+            message: format!(
+                "a symlink loop: this leads back to {}, which is being read already",
+                again.path.display()
+            ),
+            path,
+        });
+    }
     let sub = Folder {
-        path: dir.path.join(&name),
+        path,
         rel: Some(rel),
         class: Some(dir.class.clone().unwrap_or_else(|| lossy.into_owned())),
+        parent: Some(Arc::clone(dir)),
+        id,
     };
     walk(&Arc::new(sub), depth + 1, out)
 }

@@ -670,6 +670,25 @@ fn directory_walk_errors_come_in_walk_order() {
 
 #[cfg(unix)]
 #[test]
+fn a_symlink_loop_names_the_link_and_where_it_leads() {
+    let dir = TempDir::new().unwrap();
+    write(&dir, "fruit/1.txt", b"apple");
+    let link = dir.path().join("fruit/up");
+    std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+    let err = match open_corpus(dir.path(), &opts(&[], &["y"])) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a symlink loop must fail the walk"),
+    };
+    let want = format!(
+        "{}: a symlink loop: this leads back to {}, which is being read already",
+        link.display(),
+        dir.path().display()
+    );
+    assert_eq!(err, want);
+}
+
+#[cfg(unix)]
+#[test]
 fn unreadable_directory_file_is_a_bad_record() {
     use std::os::unix::fs::symlink;
     let dir = TempDir::new().unwrap();
