@@ -36,8 +36,8 @@
 //! strings. The index is built lazily, only for batches large enough to repay it.
 use super::{
     df_bounds, empty_vocabulary, expected_distinct_tokens, idf_weight, nothing_left,
-    raw_lowercase_tokens, span_key, ChunkCounts, Counts, FeatureError, TfidfParams, Vocabulary,
-    NONE,
+    raw_lowercase_tokens, sort_by_term, span_key, ChunkCounts, Counts, FeatureError, TfidfParams,
+    Vocabulary, NONE,
 };
 use crate::text::{Analyzer, InternKey, Interner, Tokenizer};
 use rayon::prelude::*;
@@ -562,7 +562,7 @@ pub(super) fn rank_order(
     {
         return None;
     }
-    used.par_sort_unstable_by(|&a, &b| terms.get(a).cmp(terms.get(b)));
+    sort_by_term(&mut used, terms);
     for (r, &t) in used.iter().enumerate() {
         rank[t as usize] = r as u32 + 1;
     }
