@@ -125,15 +125,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
     }
 
     let mut runs = Vec::new();
-    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-    let mut warnings: Vec<String> = (args.model.unread_lists(&kinds).into_iter())
-        .map(|list| {
-            format!(
-                "{list}: none of the classifiers compared ({}) reads this option, so its values change nothing",
-                names.join(", ")
-            )
-        })
-        .collect();
+    let mut warnings = unread_warnings(&args.model, &kinds);
     let mut n_documents = 0;
     for (column, name) in args.label.iter().enumerate() {
         let mut runs_for_task = match &test_docs {
@@ -196,6 +188,22 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         write_file(p, &render_html(&report))?;
     }
     Ok(())
+}
+
+/// A warning for each option listing values that none of `kinds` reads (`--alpha` for
+/// svm): a grid the user asked for that compares nothing.
+fn unread_warnings(model: &ModelArgs, kinds: &[ClassifierKind]) -> Vec<String> {
+    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    model
+        .unread_lists(kinds)
+        .into_iter()
+        .map(|list| {
+            format!(
+                "{list}: none of the classifiers compared ({}) reads this option, so its values change nothing",
+                names.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// The runs `eval` compares on each task: every classifier at each combination of the
