@@ -342,25 +342,6 @@ fn predict_gives_every_input_record_a_line_even_a_bad_one() {
         .stdout(predicate::function(|s: &str| s.lines().count() == 3));
 }
 
-/// The eval JSON without its wall-clock timings, which are the only figures allowed to vary.
-fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
-    match &mut v {
-        serde_json::Value::Object(map) => {
-            map.retain(|k, _| !k.contains("timings") && !k.ends_with("_s"));
-            for x in map.values_mut() {
-                *x = without_timings(x.take());
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for x in items.iter_mut() {
-                *x = without_timings(x.take());
-            }
-        }
-        _ => {}
-    }
-    v
-}
-
 #[test]
 fn eval_reports_side_by_side_and_reproducibly() {
     let dir = TempDir::new().unwrap();
@@ -400,8 +381,8 @@ fn eval_reports_side_by_side_and_reproducibly() {
     let (terminal, one) = run("1", "one");
     let (_, two) = run("2", "two");
     assert_eq!(
-        without_timings(one.clone()),
-        without_timings(two),
+        common::without_timings(one.clone()),
+        common::without_timings(two),
         "eval differs between 1 and 2 threads"
     );
 

@@ -1,5 +1,6 @@
 //! Argument groups shared by several commands, and their conversion to library settings.
 
+use super::grid::{combinations, refuse_lists, refuse_repeats, GridOption, GridPoint};
 use super::UsageError;
 use crate::corpus::{Format, JoinSpec, ReadOptions};
 use crate::features::{DfLimit, TfidfParams};
@@ -133,25 +134,27 @@ pub struct FeatureArgs {
     #[arg(long, default_value = "none")]
     pub stem: String,
     /// Word n-gram range: 1-1 is unigrams (the default), 1-2 adds bigrams (more accurate on
-    /// every corpus measured but BBC, at about 4× the time and 5× the memory: README "Quality")
-    #[arg(long, default_value = "1-1")]
-    pub ngrams: String,
+    /// every corpus measured but BBC, at about 4× the time and 5× the memory: README "Quality");
+    /// eval compares a comma-separated list of ranges (1-1,1-2)
+    #[arg(long, value_delimiter = ',', default_value = "1-1")]
+    pub ngrams: Vec<String>,
     /// Regular expression for tokens (default: runs of two or more word characters)
     #[arg(long)]
     pub token_pattern: Option<String>,
     /// Keep the original case
     #[arg(long)]
     pub no_lowercase: bool,
-    /// Ignore terms in fewer documents than this (a count, or a fraction below 1.0)
-    #[arg(long, default_value = "2")]
-    pub min_df: String,
+    /// Ignore terms in fewer documents than this (a count, or a fraction below 1.0); eval
+    /// compares a comma-separated list (1,2,5)
+    #[arg(long, value_delimiter = ',', default_value = "2")]
+    pub min_df: Vec<String>,
     /// Ignore terms in more documents than this (a count, or a fraction up to 1.0)
     #[arg(long, default_value = "1.0")]
     pub max_df: String,
     /// Keep only this many of the most frequent terms (0: no limit); the cap keeps bigram
-    /// models small at no measured cost in accuracy
-    #[arg(long, default_value_t = DEFAULT_MAX_FEATURES)]
-    pub max_features: usize,
+    /// models small at no measured cost in accuracy; eval compares a comma-separated list
+    #[arg(long, value_delimiter = ',', default_values_t = [DEFAULT_MAX_FEATURES])]
+    pub max_features: Vec<usize>,
     /// Use raw term counts instead of 1 + ln(tf)
     #[arg(long)]
     pub no_sublinear_tf: bool,
@@ -168,31 +171,96 @@ fn parse_df(s: &str, flag: &str) -> Result<DfLimit> {
     }
 }
 
+/// One feature setting of an `eval` grid, checked; each is vectorized once per fold and
+/// shared by every classifier setting.
+#[derive(Debug, Clone)]
+pub struct FeatureSet {
+    /// How its runs' names tell it apart (`ngrams=1-2`); empty without a feature grid.
+    pub name: Vec<String>,
+    /// Tokens, case, stop words, stemming, n-grams.
+    pub analyzer: AnalyzerConfig,
+    /// Document-frequency limits, vocabulary cap, weighting.
+    pub tfidf: TfidfParams,
+}
+
 impl FeatureArgs {
     /// The analyzer settings (tokens, case, stop words, stemming, n-grams) these arguments
-    /// ask for; an unknown stop-word list, stemmer or n-gram range is an error.
+    /// ask for; an unknown stop-word list, stemmer or n-gram range is an error. Arguments
+    /// listing several n-gram ranges give the first: narrow them first ([`Self::grid`],
+    /// or [`refuse_grid`] for commands that take one value).
     pub fn analyzer_config(&self) -> Result<AnalyzerConfig> {
         Ok(AnalyzerConfig {
             lowercase: !self.no_lowercase,
             token_pattern: self.token_pattern.clone(),
             stop_words: resolve_stop_words(&self.stop_words).context("--stop-words")?,
             stemmer: resolve_stemmer(&self.stem).context("--stem")?,
-            ngram_range: parse_ngram_range(&self.ngrams).context("--ngrams")?,
+            ngram_range: parse_ngram_range(first(&self.ngrams).as_str()).context("--ngrams")?,
         })
     }
 
     /// The vocabulary and weighting settings (document-frequency limits, vocabulary cap,
-    /// sublinear TF), checked.
+    /// sublinear TF), checked. Like [`Self::analyzer_config`], for one value per option.
     pub fn tfidf_params(&self) -> Result<TfidfParams> {
+        let max_features = *first(&self.max_features);
         let params = TfidfParams {
-            min_df: parse_df(&self.min_df, "--min-df")?,
+            min_df: parse_df(first(&self.min_df).as_str(), "--min-df")?,
             max_df: parse_df(&self.max_df, "--max-df")?,
-            max_features: (self.max_features > 0).then_some(self.max_features),
+            max_features: (max_features > 0).then_some(max_features),
             sublinear_tf: !self.no_sublinear_tf,
             ..TfidfParams::default()
         };
         Ok(params.check()?)
     }
+
+    /// Every combination of the listed n-gram ranges, `min_df` and `max_features` values,
+    /// each checked (so a bad value is named before any data is read); one set without a
+    /// list.
+    pub fn grid(&self) -> Result<Vec<FeatureSet>> {
+        let options = self.grid_options();
+        refuse_repeats(&options)?;
+        combinations(self, &options)
+            .into_iter()
+            .map(|p| {
+                Ok(FeatureSet {
+                    analyzer: p.args.analyzer_config()?,
+                    tfidf: p.args.tfidf_params()?,
+                    name: p.name,
+                })
+            })
+            .collect()
+    }
+
+    /// The options an `eval` grid may list several values of.
+    fn grid_options(&self) -> [GridOption<Self>; 3] {
+        [
+            GridOption::new("--ngrams", "ngrams", &self.ngrams, true, |a, i| {
+                a.ngrams = vec![a.ngrams[i].clone()]
+            }),
+            GridOption::new("--min-df", "min_df", &self.min_df, true, |a, i| {
+                a.min_df = vec![a.min_df[i].clone()]
+            }),
+            GridOption::new(
+                "--max-features",
+                "max_features",
+                &self.max_features,
+                true,
+                |a, i| a.max_features = vec![a.max_features[i]],
+            ),
+        ]
+    }
+}
+
+/// The value of an option given one (clap's default makes it never empty); for a list,
+/// its first.
+fn first<T>(values: &[T]) -> &T {
+    values.first().expect("a default value")
+}
+
+/// Refuses a list of values, before any data is read, in a command that fits one model
+/// (`train`): comparing values is `eval`'s job, on the same folds.
+pub fn refuse_grid(model: &ModelArgs, features: &FeatureArgs) -> Result<()> {
+    refuse_lists(&model.grid_options(None))?;
+    refuse_lists(&features.grid_options())
 }
 
 /// Losses accepted by `--loss` (sgd only).
@@ -209,12 +277,13 @@ pub enum LossArg {
 /// Classifier choice and hyperparameters.
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
-    /// Inverse regularisation strength for svm and logreg
-    #[arg(long = "c")]
-    pub c: Option<f32>,
-    /// Smoothing for nb/cnb; L2 strength for sgd
-    #[arg(long)]
-    pub alpha: Option<f32>,
+    /// Inverse regularisation strength for svm and logreg; eval compares a comma-separated
+    /// list (0.1,1,10)
+    #[arg(long = "c", value_delimiter = ',')]
+    pub c: Vec<f32>,
+    /// Smoothing for nb/cnb; L2 strength for sgd; eval compares a comma-separated list
+    #[arg(long, value_delimiter = ',')]
+    pub alpha: Vec<f32>,
     /// Stopping tolerance
     #[arg(long)]
     pub tol: Option<f32>,
@@ -239,10 +308,11 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// Refuses a hyperparameter out of range for any of `kinds`, or a family that cannot
-    /// fit a `paired` model, before any data is read. The ranges are each family's own
-    /// `ParamGuard` (`ModelSettings::check`), which would otherwise refuse them only when
-    /// fitting, after the corpus has been read and vectorized.
+    /// Refuses a hyperparameter out of range for any of `kinds` (every listed value of a
+    /// grid), a value listed twice, or a family that cannot fit a `paired` model, before any
+    /// data is read. The ranges are each family's own `ParamGuard`
+    /// (`ModelSettings::check`), which would otherwise refuse them only when fitting, after
+    /// the corpus has been read and vectorized.
     pub fn check(&self, kinds: &[ClassifierKind], paired: bool) -> Result<()> {
         let nb = |k: &&ClassifierKind| matches!(k, ClassifierKind::Nb | ClassifierKind::Cnb);
         if let Some(k) = kinds.iter().find(nb).filter(|_| paired) {
@@ -251,15 +321,60 @@ impl ModelArgs {
                  are negative, which naive Bayes cannot take; use svm, logreg, sgd or two-stage"
             )));
         }
+        refuse_repeats(&self.grid_options(None))?;
         for &kind in kinds {
-            self.unweighted_settings(kind)
-                .check()
-                .map_err(|e| UsageError(e.to_string()))?;
+            for point in self.grid(kind) {
+                point
+                    .args
+                    .unweighted_settings(kind)
+                    .check()
+                    .map_err(|e| UsageError(e.to_string()))?;
+            }
         }
         Ok(())
     }
 
-    /// Settings for `kind`, with the class weights resolved against `labels`.
+    /// Every combination of the listed C and alpha values that `kind` reads (one point
+    /// without a list): a value it ignores does not repeat its run.
+    pub fn grid(&self, kind: ClassifierKind) -> Vec<GridPoint<Self>> {
+        combinations(self, &self.grid_options(Some(kind)))
+    }
+
+    /// The flags listing several values that none of `kinds` reads (`--alpha` for svm):
+    /// they change nothing, which the report says.
+    pub fn unread_lists(&self, kinds: &[ClassifierKind]) -> Vec<String> {
+        let listed = self.grid_options(None);
+        let per_kind: Vec<_> = kinds.iter().map(|&k| self.grid_options(Some(k))).collect();
+        (0..listed.len())
+            .filter(|&i| listed[i].is_list() && per_kind.iter().all(|o| !o[i].is_list()))
+            .map(|i| listed[i].describe())
+            .collect()
+    }
+
+    /// The options an `eval` grid may list several values of, as family `kind` reads them
+    /// (`None`: as listed).
+    fn grid_options(&self, kind: Option<ClassifierKind>) -> [GridOption<Self>; 2] {
+        let reads = |f: fn(ClassifierKind) -> bool| kind.is_none_or(f);
+        [
+            GridOption::new(
+                "--c",
+                "C",
+                &self.c,
+                reads(ClassifierKind::reads_c),
+                |a, i| a.c = vec![a.c[i]],
+            ),
+            GridOption::new(
+                "--alpha",
+                "alpha",
+                &self.alpha,
+                reads(ClassifierKind::reads_alpha),
+                |a, i| a.alpha = vec![a.alpha[i]],
+            ),
+        ]
+    }
+
+    /// Settings for `kind`, with the class weights resolved against `labels`; for one value
+    /// per option (a [`GridPoint`], or after [`refuse_grid`]).
     pub fn settings(&self, kind: ClassifierKind, labels: &[String]) -> Result<ModelSettings> {
         let mut s = self.unweighted_settings(kind);
         s.class_weight = parse_class_weight(&self.class_weight, labels)?;
@@ -269,10 +384,10 @@ impl ModelArgs {
     /// Settings for `kind` from every option but the class weights, which need the labels.
     fn unweighted_settings(&self, kind: ClassifierKind) -> ModelSettings {
         let mut s = ModelSettings::new(kind);
-        if let Some(c) = self.c {
+        if let Some(&c) = self.c.first() {
             s.c = c;
         }
-        if let Some(a) = self.alpha {
+        if let Some(&a) = self.alpha.first() {
             s.alpha = a;
         }
         if let Some(t) = self.tol {

@@ -1,7 +1,11 @@
 //! `textclf eval`: stratified k-fold cross-validation, or train → test, of one or more
-//! classifiers on the very same folds, reported side by side.
+//! classifiers, and of every combination of listed hyperparameter values (a grid, as
+//! scikit-learn's `GridSearchCV`), on the very same folds, reported side by side.
 
-use super::args::{default_classifier, parse_classifiers, CorpusArgs, FeatureArgs, ModelArgs};
+use super::args::{
+    default_classifier, parse_classifiers, CorpusArgs, FeatureArgs, FeatureSet, ModelArgs,
+};
+use super::grid::GridPoint;
 use super::output::{bar, spinner};
 use crate::corpus::{read_corpus, Document};
 use crate::eval::{
@@ -9,19 +13,19 @@ use crate::eval::{
     render_markdown, render_terminal, stratified_folds, train_test_indices, ClassificationReport,
     CorpusInfo, EvalReport, EvalRun, FoldPrediction, FoldResult,
 };
-use crate::models::ModelSettings;
+use crate::models::{ClassifierKind, ModelSettings};
 use crate::pipeline::{fit_and_predict_pairs, LabelledTask};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use rayon::prelude::*;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Cross-validate classifiers (or train on one corpus and test on another) and report quality
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  textclf eval --data datasets/sample_news.csv --text-col title,text --label topic --label stance --classifier svm,logreg,cnb\n  textclf eval --data bbc/ --label topic --folds 5 --html bbc-report.html\n  textclf eval --data train_stances.csv --join train_bodies.csv --on 'Body ID' --text-col articleBody --label Stance --group-col 'Body ID' --folds 5"
+    after_help = "Examples:\n  textclf eval --data datasets/sample_news.csv --text-col title,text --label topic --label stance --classifier svm,logreg,cnb\n  textclf eval --data bbc/ --label topic --folds 5 --html bbc-report.html\n  textclf eval --data bbc/ --label topic --folds 5 --classifier svm,logreg --c 0.1,1,10 --ngrams 1-1,1-2   (a grid: every combination)\n  textclf eval --data train_stances.csv --join train_bodies.csv --on 'Body ID' --text-col articleBody --label Stance --group-col 'Body ID' --folds 5"
 )]
 pub struct EvalArgs {
     /// Labelled corpus (same formats as train)
@@ -97,7 +101,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         Some(spec) => parse_classifiers(spec).map_err(|e| super::UsageError(e.to_string()))?,
         None => vec![default_classifier(args.corpus.pair_col.is_some())],
     };
-    args.model.check(&kinds, args.corpus.pair_col.is_some())?;
+    let grid = Grid::new(&args, &kinds)?;
     check_report_paths(&args)?;
     if args.test.is_none() && args.folds < 2 {
         bail!(super::UsageError(format!(
@@ -105,8 +109,6 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
             args.folds
         )));
     }
-    let analyzer = args.features.analyzer_config()?;
-    let tfidf = args.features.tfidf_params()?;
     let opts = args
         .corpus
         .read_options(&args.label, true, args.group_col.as_deref())?;
@@ -123,7 +125,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
     }
 
     let mut runs = Vec::new();
-    let mut warnings = Vec::new();
+    let mut warnings = unread_warnings(&args.model, &kinds);
     let mut n_documents = 0;
     for (column, name) in args.label.iter().enumerate() {
         let mut runs_for_task = match &test_docs {
@@ -131,17 +133,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
                 let task = LabelledTask::from_documents(&docs, column, name)
                     .with_context(|| args.data.display().to_string())?;
                 n_documents = n_documents.max(task.rows.len());
-                let settings = eval_settings(&args, &kinds, &task.labels)?;
-                cross_validate_task(
-                    &args,
-                    &docs,
-                    &task,
-                    &settings,
-                    &analyzer,
-                    &tfidf,
-                    &mut warnings,
-                    quiet,
-                )?
+                cross_validate_task(&args, &docs, &task, &grid, &mut warnings, quiet)?
             }
             Some(test) => {
                 let (task, n, unseen) = train_test_task(&docs, test, column, name)
@@ -152,10 +144,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
                         "{name}: class '{label}' of the test corpus is not in the training corpus: none of its documents can be predicted right"
                     ));
                 }
-                let settings = eval_settings(&args, &kinds, &task.labels)?;
-                evaluate_on_test(
-                    &args, &docs, test, column, &task, &settings, &analyzer, &tfidf,
-                )?
+                evaluate_on_test(&args, &docs, test, column, &task, &grid)?
             }
         };
         runs.append(&mut runs_for_task);
@@ -176,8 +165,9 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
             "seed": args.model.seed,
             "text_cols": args.corpus.text_col,
             "pair_col": args.corpus.pair_col,
-            "analyzer": analyzer,
-            "tfidf": tfidf,
+            // Shared by every run unless listed in a grid: then each run's own settings.
+            "analyzer": grid.shared_features().map(|f| &f.analyzer),
+            "tfidf": grid.shared_features().map(|f| &f.tfidf),
         }),
         warnings,
         runs,
@@ -200,37 +190,137 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-/// Settings per classifier; evaluation scores labels only, so probabilities need no calibration.
-fn eval_settings(
-    args: &EvalArgs,
-    kinds: &[crate::models::ClassifierKind],
-    labels: &[String],
-) -> Result<Vec<ModelSettings>> {
-    kinds
-        .iter()
-        .map(|&k| {
-            let mut s = args.model.settings(k, labels)?;
-            s.calibrate = false;
-            Ok(s)
+/// A warning for each option listing values that none of `kinds` reads (`--alpha` for
+/// svm): a grid the user asked for that compares nothing.
+fn unread_warnings(model: &ModelArgs, kinds: &[ClassifierKind]) -> Vec<String> {
+    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    model
+        .unread_lists(kinds)
+        .into_iter()
+        .map(|list| {
+            format!(
+                "{list}: none of the classifiers compared ({}) reads this option, so its values change nothing",
+                names.join(", ")
+            )
         })
         .collect()
 }
 
-fn settings_json(s: &ModelSettings, task: &LabelledTask) -> serde_json::Value {
-    json!({ "classifier": s, "labels": task.labels })
+/// The runs `eval` compares on each task: every classifier at each combination of the
+/// model values it reads, on each combination of the feature values.
+struct Grid {
+    /// Classifier settings (class weights left to each task's labels), with their family.
+    models: Vec<(ClassifierKind, GridPoint<ModelArgs>)>,
+    /// Feature settings, each vectorized once per fold and shared by every model.
+    features: Vec<FeatureSet>,
 }
 
-#[allow(clippy::too_many_arguments)]
+impl Grid {
+    /// The grid `args` lists for `kinds`, every value checked before any data is read.
+    fn new(args: &EvalArgs, kinds: &[ClassifierKind]) -> Result<Grid> {
+        args.model.check(kinds, args.corpus.pair_col.is_some())?;
+        let models = kinds
+            .iter()
+            .flat_map(|&k| args.model.grid(k).into_iter().map(move |p| (k, p)))
+            .collect();
+        Ok(Grid {
+            models,
+            features: args.features.grid()?,
+        })
+    }
+
+    /// The feature settings when every run shares them (no feature grid).
+    fn shared_features(&self) -> Option<&FeatureSet> {
+        match &self.features[..] {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// Each run as (model, feature set) indices, a classifier's runs together and in the
+    /// order its values were listed.
+    fn runs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let n_features = self.features.len();
+        (0..self.models.len()).flat_map(move |m| (0..n_features).map(move |f| (m, f)))
+    }
+
+    /// A run's name: its classifier, then its gridded settings (`svm C=0.1 ngrams=1-2`);
+    /// without a grid the classifier alone, as before grids existed.
+    fn run_name(&self, m: usize, f: usize) -> String {
+        let (kind, point) = &self.models[m];
+        let parts = point.name.iter().chain(&self.features[f].name);
+        std::iter::once(kind.name())
+            .chain(parts.map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Each model's settings for a task with `labels` (class weights resolved); evaluation
+    /// scores labels only, so probabilities need no calibration.
+    fn settings(&self, labels: &[String]) -> Result<Vec<ModelSettings>> {
+        self.models
+            .iter()
+            .map(|(kind, point)| {
+                let mut s = point.args.settings(*kind, labels)?;
+                s.calibrate = false;
+                Ok(s)
+            })
+            .collect()
+    }
+
+    /// What a run used beyond the report's shared settings: its classifier settings and
+    /// labels, and its feature settings when they are gridded.
+    fn run_settings(&self, s: &ModelSettings, f: usize, task: &LabelledTask) -> Value {
+        let mut v = json!({ "classifier": s, "labels": task.labels });
+        if self.shared_features().is_none() {
+            v["analyzer"] = json!(self.features[f].analyzer);
+            v["tfidf"] = json!(self.features[f].tfidf);
+        }
+        v
+    }
+
+    /// Every run's predictions on one split, indexed `[feature set][model]`: each feature
+    /// set is vectorized once and shared by every model.
+    #[allow(clippy::too_many_arguments)]
+    fn predict(
+        &self,
+        settings: &[ModelSettings],
+        train: &[&str],
+        train_pairs: Option<&[&str]>,
+        y_train: &[usize],
+        test: &[&str],
+        test_pairs: Option<&[&str]>,
+        n_classes: usize,
+    ) -> Result<Vec<Vec<FoldPrediction>>> {
+        self.features
+            .iter()
+            .map(|f| {
+                fit_and_predict_pairs(
+                    train,
+                    train_pairs,
+                    y_train,
+                    test,
+                    test_pairs,
+                    n_classes,
+                    &f.analyzer,
+                    &f.tfidf,
+                    settings,
+                )
+            })
+            .collect()
+    }
+}
+
+/// Cross-validates every run of `grid` on one task, on the same folds.
 fn cross_validate_task(
     args: &EvalArgs,
     docs: &[Document],
     task: &LabelledTask,
-    settings: &[ModelSettings],
-    analyzer: &crate::text::AnalyzerConfig,
-    tfidf: &crate::features::TfidfParams,
+    grid: &Grid,
     warnings: &mut Vec<String>,
     quiet: bool,
 ) -> Result<Vec<EvalRun>> {
+    let settings = grid.settings(&task.labels)?;
     let folds = match &args.group_col {
         None => stratified_folds(&task.y, args.folds, args.model.seed)?,
         Some(col) => {
@@ -254,7 +344,7 @@ fn cross_validate_task(
     }
     let pb = bar(args.folds as u64, &format!("{}: folds", task.name), quiet);
     // Folds run in parallel; each is deterministic, so the report does not depend on threads.
-    let per_fold: Vec<Vec<FoldPrediction>> = (0..args.folds)
+    let per_fold: Vec<Vec<Vec<FoldPrediction>>> = (0..args.folds)
         .into_par_iter()
         .map(|fold| {
             let (train, test) = train_test_indices(&folds, fold);
@@ -272,18 +362,17 @@ fn cross_validate_task(
             };
             let y_train: Vec<usize> = train.iter().map(|&i| task.y[i]).collect();
             let (train_pairs, test_pairs) = (pairs(&train), pairs(&test));
-            let out = fit_and_predict_pairs(
-                &texts(&train),
-                train_pairs.as_deref(),
-                &y_train,
-                &texts(&test),
-                test_pairs.as_deref(),
-                task.labels.len(),
-                analyzer,
-                tfidf,
-                settings,
-            )
-            .with_context(|| format!("task '{}', fold {}", task.name, fold + 1));
+            let out = grid
+                .predict(
+                    &settings,
+                    &texts(&train),
+                    train_pairs.as_deref(),
+                    &y_train,
+                    &texts(&test),
+                    test_pairs.as_deref(),
+                    task.labels.len(),
+                )
+                .with_context(|| format!("task '{}', fold {}", task.name, fold + 1));
             log::info!(
                 "task '{}', fold {}: trained on {}, tested on {}",
                 task.name,
@@ -296,18 +385,16 @@ fn cross_validate_task(
         })
         .collect::<Result<_>>()?;
     pb.finish_and_clear();
-    settings
-        .iter()
-        .enumerate()
-        .map(|(c, s)| {
+    grid.runs()
+        .map(|(m, f)| {
             cross_validate(
                 &task.name,
-                s.kind.name(),
-                settings_json(s, task),
+                &grid.run_name(m, f),
+                grid.run_settings(&settings[m], f, task),
                 &task.y,
                 &task.labels,
                 &folds,
-                |fold, _, _| Ok::<_, anyhow::Error>(per_fold[fold][c].clone()),
+                |fold, _, _| Ok::<_, anyhow::Error>(per_fold[fold][f][m].clone()),
             )
         })
         .collect()
@@ -342,16 +429,14 @@ fn train_test_task(
     Ok((task, n, unseen))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Trains every run of `grid` on `train` and scores it on `test`, for label `column`.
 fn evaluate_on_test(
     args: &EvalArgs,
     train: &[Document],
     test: &[Document],
     column: usize,
     task: &LabelledTask,
-    settings: &[ModelSettings],
-    analyzer: &crate::text::AnalyzerConfig,
-    tfidf: &crate::features::TfidfParams,
+    grid: &Grid,
 ) -> Result<Vec<EvalRun>> {
     let pick = |docs: &[Document]| -> (Vec<String>, Vec<String>, Vec<usize>) {
         let mut out = (Vec::new(), Vec::new(), Vec::new());
@@ -380,21 +465,19 @@ fn evaluate_on_test(
             task.name
         );
     }
-    let out = fit_and_predict_pairs(
+    let settings = grid.settings(&task.labels)?;
+    let out = grid.predict(
+        &settings,
         &as_str(&train_texts),
         paired.then_some(&train_pairs[..]),
         &train_y,
         &as_str(&test_texts),
         paired.then_some(&test_pairs[..]),
         task.labels.len(),
-        analyzer,
-        tfidf,
-        settings,
     )?;
-    settings
-        .iter()
-        .zip(out)
-        .map(|(s, p)| {
+    grid.runs()
+        .map(|(m, f)| {
+            let p = &out[f][m];
             let fold = FoldResult::new(
                 0,
                 train_texts.len(),
@@ -406,8 +489,8 @@ fn evaluate_on_test(
             let pooled = ClassificationReport::new(&test_y, &p.predictions, &task.labels)?;
             Ok(EvalRun::new(
                 &task.name,
-                s.kind.name(),
-                settings_json(s, task),
+                grid.run_name(m, f),
+                grid.run_settings(&settings[m], f, task),
                 vec![fold],
                 pooled,
             ))

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod eval;
+pub mod grid;
 pub mod inspect;
 pub mod output;
 pub mod predict;

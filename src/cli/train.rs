@@ -1,6 +1,6 @@
 //! `textclf train`: one model per label column, sharing one analyzer pass.
 
-use super::args::{default_classifier, CorpusArgs, FeatureArgs, ModelArgs};
+use super::args::{default_classifier, refuse_grid, CorpusArgs, FeatureArgs, ModelArgs};
 use super::output::{secs, spinner};
 use crate::corpus::{open_corpus, read_corpus, TextBatches};
 use crate::features::{TfidfParams, TfidfVectorizer};
@@ -58,6 +58,7 @@ const STREAM_FIRST_BATCH: usize = 64 << 10;
 /// Runs `textclf train`: reads the corpus, fits one model per label column on shared
 /// features, and writes each model with its `<label>.train.json` record.
 pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
+    refuse_grid(&args.model, &args.features)?;
     let mut labels = args.label.clone();
     labels.dedup();
     if labels

@@ -168,7 +168,8 @@ impl Summary {
 pub struct EvalRun {
     /// The label column / task name.
     pub task: String,
-    /// The classifier's display name (e.g. "logreg", "nb-multinomial").
+    /// The run's display name: the classifier's (e.g. "logreg"), followed, for a run of a
+    /// grid, by the settings its grid varies (e.g. "svm C=0.1 ngrams=1-2"); unique per task.
     pub classifier: String,
     /// Every setting used (analyzer, vectorizer, classifier hyper-parameters, k, seed,
     /// grouping), enough to reproduce the run.

@@ -74,6 +74,18 @@ impl ClassifierKind {
             Self::TwoStage => "two-stage",
         }
     }
+
+    /// Whether the family reads `c` (svm, logreg, and two-stage's SVMs): an `eval` grid over
+    /// C multiplies only these families' runs.
+    pub fn reads_c(self) -> bool {
+        matches!(self, Self::Svm | Self::Logreg | Self::TwoStage)
+    }
+
+    /// Whether the family reads `alpha` (nb and cnb smoothing, sgd's L2 strength): an
+    /// `eval` grid over alpha multiplies only these families' runs.
+    pub fn reads_alpha(self) -> bool {
+        matches!(self, Self::Nb | Self::Cnb | Self::Sgd)
+    }
 }
 impl fmt::Display for ClassifierKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -579,6 +591,25 @@ pub(crate) mod test_util {
                     "[{i},{j}]: got {g}, want {e} (tol {tol})"
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `reads_c` and `reads_alpha` agree with each family's own guard: a family refuses an
+    /// out-of-range value exactly when it reads that value.
+    #[test]
+    fn reads_c_and_alpha_match_what_each_guard_checks() {
+        for kind in ClassifierKind::ALL {
+            let mut s = ModelSettings::new(kind);
+            s.c = -1.0;
+            assert_eq!(s.check().is_err(), kind.reads_c(), "{kind} and C");
+            let mut s = ModelSettings::new(kind);
+            s.alpha = -1.0;
+            assert_eq!(s.check().is_err(), kind.reads_alpha(), "{kind} and alpha");
         }
     }
 }

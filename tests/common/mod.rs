@@ -23,3 +23,22 @@ pub fn shared_dataset(sub: &str) -> Option<PathBuf> {
 pub fn sample_corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/sample_news.csv")
 }
+
+/// The eval JSON without its wall-clock timings, which are the only figures allowed to vary.
+pub fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
+    match &mut v {
+        serde_json::Value::Object(map) => {
+            map.retain(|k, _| !k.contains("timings") && !k.ends_with("_s"));
+            for x in map.values_mut() {
+                *x = without_timings(x.take());
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for x in items.iter_mut() {
+                *x = without_timings(x.take());
+            }
+        }
+        _ => {}
+    }
+    v
+}

@@ -1,0 +1,197 @@
+//! Hyperparameter grids for `eval`: options listing several comma-separated values, and
+//! every combination of them, each named by the values it picks (`C=0.1 ngrams=1-2`), as
+//! scikit-learn's `ParameterGrid` enumerates a `GridSearchCV` grid.
+
+use super::UsageError;
+use anyhow::{bail, Result};
+use std::fmt::Display;
+
+/// An option an `eval` grid may list several values of.
+pub(super) struct GridOption<A> {
+    /// The command-line flag, for messages.
+    flag: &'static str,
+    /// Its name in run names (scikit-learn's where it has one: `C`, `min_df`).
+    name: &'static str,
+    /// The values listed, as run names show them.
+    values: Vec<String>,
+    /// Narrows the arguments to the option's i-th value.
+    pick: fn(&mut A, usize),
+}
+
+impl<A> GridOption<A> {
+    /// The option `flag` listing `values`; unless the classifier `reads` it, only the first
+    /// is kept (kept rather than dropped so the run's settings still record it), so a value
+    /// it ignores does not repeat its run.
+    pub(super) fn new<V: Display>(
+        flag: &'static str,
+        name: &'static str,
+        values: &[V],
+        reads: bool,
+        pick: fn(&mut A, usize),
+    ) -> Self {
+        let shown = values.iter().take(if reads { usize::MAX } else { 1 });
+        GridOption {
+            flag,
+            name,
+            values: shown.map(ToString::to_string).collect(),
+            pick,
+        }
+    }
+
+    /// Whether several values are listed: only then does the option name runs.
+    pub(super) fn is_list(&self) -> bool {
+        self.values.len() > 1
+    }
+
+    /// The flag and its values as given on the command line (`--c 0.1,1`), for messages.
+    pub(super) fn describe(&self) -> String {
+        format!("{} {}", self.flag, self.values.join(","))
+    }
+}
+
+/// One combination of the values an `eval` grid lists: the arguments narrowed to one value
+/// per option, and what tells its runs apart.
+#[derive(Debug, Clone)]
+pub struct GridPoint<A> {
+    /// The arguments, each listed option narrowed to this point's value.
+    pub args: A,
+    /// `C=0.1`, `ngrams=1-2`, ...: only options listing several values, so a run without a
+    /// grid keeps its plain name.
+    pub name: Vec<String>,
+}
+
+/// Every combination of one value per option, the first option varying slowest (as nested
+/// loops over the options in order); an option given no value keeps its default.
+pub(super) fn combinations<A: Clone>(base: &A, options: &[GridOption<A>]) -> Vec<GridPoint<A>> {
+    let mut points = vec![GridPoint {
+        args: base.clone(),
+        name: Vec::new(),
+    }];
+    for o in options.iter().filter(|o| !o.values.is_empty()) {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                (0..o.values.len()).map(move |i| {
+                    let mut q = p.clone();
+                    (o.pick)(&mut q.args, i);
+                    if o.is_list() {
+                        q.name.push(format!("{}={}", o.name, o.values[i]));
+                    }
+                    q
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// Refuses a value listed twice: its runs would share a name and repeat the same work.
+pub(super) fn refuse_repeats<A>(options: &[GridOption<A>]) -> Result<()> {
+    for o in options {
+        if let Some(v) = (1..o.values.len())
+            .find_map(|i| o.values[..i].contains(&o.values[i]).then_some(&o.values[i]))
+        {
+            bail!(UsageError(format!("{}: {v} is listed twice", o.describe())));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a list of values in a command that fits one model (`train`), naming `eval`.
+pub(super) fn refuse_lists<A>(options: &[GridOption<A>]) -> Result<()> {
+    match options.iter().find(|o| o.is_list()) {
+        Some(o) => bail!(UsageError(format!(
+            "{0}: train fits one model, so it takes one value; to compare values on the same \
+             folds, use `textclf eval ... {0}`",
+            o.describe()
+        ))),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two options of a toy argument group.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Toy {
+        a: Vec<u32>,
+        b: Vec<u32>,
+    }
+
+    fn options(toy: &Toy, b_read: bool) -> [GridOption<Toy>; 2] {
+        [
+            GridOption::new("--a", "A", &toy.a, true, |t, i| t.a = vec![t.a[i]]),
+            GridOption::new("--b", "b", &toy.b, b_read, |t, i| t.b = vec![t.b[i]]),
+        ]
+    }
+
+    fn names(points: &[GridPoint<Toy>]) -> Vec<String> {
+        points.iter().map(|p| p.name.join(" ")).collect()
+    }
+
+    #[test]
+    fn combinations_nest_in_option_order_and_name_only_lists() {
+        let toy = Toy {
+            a: vec![1, 2],
+            b: vec![7, 8, 9],
+        };
+        let points = combinations(&toy, &options(&toy, true));
+        assert_eq!(
+            names(&points),
+            ["A=1 b=7", "A=1 b=8", "A=1 b=9", "A=2 b=7", "A=2 b=8", "A=2 b=9"]
+        );
+        assert_eq!(
+            points[4].args,
+            Toy {
+                a: vec![2],
+                b: vec![8]
+            }
+        );
+        // One value names nothing; no value leaves the option alone.
+        let toy = Toy {
+            a: vec![5],
+            b: vec![],
+        };
+        let points = combinations(&toy, &options(&toy, true));
+        assert_eq!(names(&points), [""]);
+        assert_eq!(points[0].args, toy);
+    }
+
+    #[test]
+    fn an_option_not_read_keeps_its_first_value_and_one_run() {
+        let toy = Toy {
+            a: vec![1, 2],
+            b: vec![7, 8],
+        };
+        let points = combinations(&toy, &options(&toy, false));
+        assert_eq!(names(&points), ["A=1", "A=2"]);
+        assert_eq!(
+            points[1].args,
+            Toy {
+                a: vec![2],
+                b: vec![7]
+            }
+        );
+    }
+
+    #[test]
+    fn repeats_and_lists_are_refused_naming_the_values() {
+        let toy = Toy {
+            a: vec![1, 2, 1],
+            b: vec![3],
+        };
+        let err = refuse_repeats(&options(&toy, true)).unwrap_err();
+        assert_eq!(err.to_string(), "--a 1,2,1: 1 is listed twice");
+        let err = refuse_lists(&options(&toy, true)).unwrap_err().to_string();
+        assert!(err.starts_with("--a 1,2,1: train fits one model"), "{err}");
+        assert!(err.contains("`textclf eval ... --a 1,2,1`"), "{err}");
+        let one = Toy {
+            a: vec![1],
+            b: vec![],
+        };
+        refuse_lists(&options(&one, true)).unwrap();
+        refuse_repeats(&options(&one, true)).unwrap();
+    }
+}

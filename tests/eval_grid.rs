@@ -1,0 +1,208 @@
+//! `eval` grids: lists of hyperparameter values compared on the same folds, on the bundled
+//! sample corpus; and the refusal of lists where one value is wanted.
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// `textclf eval` of the sample corpus's topic, 3-fold, with `extra` options; returns the
+/// JSON report and the terminal report.
+fn eval(threads: &str, extra: &[&str]) -> (Value, String) {
+    let dir = TempDir::new().unwrap();
+    let json = dir.path().join("report.json");
+    let out = Command::cargo_bin("textclf")
+        .unwrap()
+        .env("RAYON_NUM_THREADS", threads)
+        .args(["eval", "--text-col", "title,text", "--label", "topic"])
+        .args(["--folds", "3", "--data"])
+        .arg(common::sample_corpus())
+        .arg("--json")
+        .arg(&json)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    (report, String::from_utf8(out.stdout).unwrap())
+}
+
+/// The runs of a report by name, in report order.
+fn runs(report: &Value) -> Vec<(&str, &Value)> {
+    report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["classifier"].as_str().unwrap(), r))
+        .collect()
+}
+
+/// The run named `name`, its timings removed: everything else must be reproducible.
+fn run(report: &Value, name: &str) -> Value {
+    let (_, r) = runs(report)
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no run '{name}' in {:?}", runs(report)));
+    common::without_timings(r.clone())
+}
+
+#[test]
+fn a_grid_runs_each_classifier_at_each_combination_it_reads() {
+    let grid = [
+        "--classifier",
+        "svm,nb",
+        "--c",
+        "0.5,1",
+        "--ngrams",
+        "1-1,1-2",
+    ];
+    let (report, terminal) = eval("1", &grid);
+    let names: Vec<&str> = runs(&report).iter().map(|(n, _)| *n).collect();
+    // nb reads no C: the C list does not multiply its runs.
+    assert_eq!(
+        names,
+        [
+            "svm C=0.5 ngrams=1-1",
+            "svm C=0.5 ngrams=1-2",
+            "svm C=1 ngrams=1-1",
+            "svm C=1 ngrams=1-2",
+            "nb ngrams=1-1",
+            "nb ngrams=1-2",
+        ]
+    );
+    // Each run records its full settings, the gridded features included; the report-wide
+    // feature settings are left out, as no single value holds for every run.
+    let svm = run(&report, "svm C=0.5 ngrams=1-2");
+    assert_eq!(svm["settings"]["classifier"]["c"], 0.5);
+    assert_eq!(
+        svm["settings"]["analyzer"]["ngram_range"],
+        serde_json::json!([1, 2])
+    );
+    assert!(svm["settings"]["tfidf"]["min_df"].is_object(), "{svm}");
+    assert!(report["settings"]["analyzer"].is_null());
+    // The detail section is the leaderboard's best run.
+    let best = report["leaderboard"][0]["ranking"][0].as_str().unwrap();
+    assert_eq!(
+        report["leaderboard"][0]["ranking"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
+    assert!(
+        terminal.contains(&format!("topic — best: {best} (")),
+        "{terminal}"
+    );
+    assert!(
+        terminal.contains(&format!("Folds of {best}\n")),
+        "{terminal}"
+    );
+
+    // The same report at any thread count.
+    let (two, _) = eval("2", &grid);
+    assert_eq!(
+        common::without_timings(report),
+        common::without_timings(two),
+        "a grid's report differs between 1 and 2 threads"
+    );
+}
+
+#[test]
+fn a_grid_run_scores_as_a_plain_run_with_its_values() {
+    let corpus = common::sample_corpus();
+    let on_test = ["--test", corpus.to_str().unwrap()];
+    for split in [&[][..], &on_test[..]] {
+        let with = |extra: &[&str]| eval("2", &[split, extra].concat()).0;
+        let grid = with(&["--c", "0.5,1", "--ngrams", "1-1,1-2"]);
+        let plain = with(&["--c", "1", "--ngrams", "1-2"]);
+        let mut gridded = run(&grid, "svm C=1 ngrams=1-2");
+        let plain = run(&plain, "svm");
+        assert_eq!(gridded["summary"], plain["summary"]);
+        assert_eq!(gridded["folds"], plain["folds"]);
+        assert_eq!(gridded["pooled"], plain["pooled"]);
+        // The settings differ by the feature settings the grid run also records.
+        let settings = gridded["settings"].as_object_mut().unwrap();
+        assert!(settings.remove("analyzer").is_some() && settings.remove("tfidf").is_some());
+        assert_eq!(gridded["settings"], plain["settings"]);
+    }
+}
+
+#[test]
+fn a_list_read_by_no_classifier_is_one_run_and_a_warning() {
+    let (report, _) = eval("2", &["--classifier", "svm", "--alpha", "0.1,1"]);
+    let names: Vec<&str> = runs(&report).iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, ["svm"]);
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("--alpha 0.1,1: none of the classifiers compared (svm) reads"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn lists_are_usage_errors_in_train_and_bad_values_are_named() {
+    let tmp = TempDir::new().unwrap();
+    // The corpus does not exist: every error comes before any attempt to read it.
+    let missing = tmp.path().join("missing.csv");
+    let refused = |command: &str, extra: &[&str], message: &str| {
+        let out = Command::cargo_bin("textclf")
+            .unwrap()
+            .args([command, "--label", "topic", "--data"])
+            .arg(&missing)
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(message),
+            "stderr lacks {message:?}:\n{stderr}"
+        );
+    };
+    refused(
+        "train",
+        &["--c", "0.1,1"],
+        "--c 0.1,1: train fits one model, so it takes one value; to compare values on the \
+         same folds, use `textclf eval ... --c 0.1,1`",
+    );
+    refused(
+        "train",
+        &["--ngrams", "1-1", "--ngrams", "1-2"],
+        "--ngrams 1-1,1-2: train",
+    );
+    refused(
+        "train",
+        &["--max-features", "10,20"],
+        "--max-features 10,20: train",
+    );
+    refused(
+        "eval",
+        &["--c", "0.5,-1"],
+        "invalid hyperparameter: svm C must be a finite number > 0, got -1",
+    );
+    refused(
+        "eval",
+        &["--classifier", "svm,nb", "--alpha", "0.1,-2"],
+        "naive Bayes smoothing alpha must be a finite number >= 0, got -2",
+    );
+    refused(
+        "eval",
+        &["--min-df", "1,x"],
+        "--min-df 'x': expected a document count",
+    );
+    refused(
+        "eval",
+        &["--ngrams", "1-1,2-1"],
+        "invalid n-gram range (2, 1)",
+    );
+    refused(
+        "eval",
+        &["--c", "1,0.5,1"],
+        "--c 1,0.5,1: 1 is listed twice",
+    );
+}
