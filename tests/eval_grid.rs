@@ -175,6 +175,13 @@ fn lists_are_usage_errors_in_train_and_bad_values_are_named() {
         &["--ngrams", "1-1", "--ngrams", "1-2"],
         "--ngrams 1-1,1-2: train",
     );
+    for command in ["train", "eval"] {
+        refused(
+            command,
+            &["--ngrams", "1,2"],
+            "--ngrams 1,2: write an n-gram range as MIN-MAX (1-2 for unigrams and bigrams)",
+        );
+    }
     refused(
         "train",
         &["--max-features", "10,20"],

@@ -134,8 +134,8 @@ pub struct FeatureArgs {
     #[arg(long, default_value = "none")]
     pub stem: String,
     /// Word n-gram range: 1-1 is unigrams (the default), 1-2 adds bigrams (more accurate on
-    /// every corpus measured but BBC, at about 4× the time and 5× the memory: README "Quality");
-    /// eval compares a comma-separated list of ranges (1-1,1-2)
+    /// every corpus measured but BBC, at 2–3× the time and memory: README "Quality"); eval
+    /// compares a comma-separated list of ranges (1-1,1-2)
     #[arg(long, value_delimiter = ',', default_value = "1-1")]
     pub ngrams: Vec<String>,
     /// Regular expression for tokens (default: runs of two or more word characters)
@@ -216,6 +216,7 @@ impl FeatureArgs {
     /// each checked (so a bad value is named before any data is read); one set without a
     /// list.
     pub fn grid(&self) -> Result<Vec<FeatureSet>> {
+        self.refuse_bare_ngram_list()?;
         let options = self.grid_options();
         refuse_repeats(&options)?;
         combinations(self, &options)
@@ -248,6 +249,21 @@ impl FeatureArgs {
             ),
         ]
     }
+
+    /// Refuses `--ngrams 1,2`, scikit-learn's `ngram_range=(1, 2)` written with a comma:
+    /// the comma separates ranges to compare, so it would run unigrams alone against
+    /// bigrams alone instead of the range the user most likely meant.
+    fn refuse_bare_ngram_list(&self) -> Result<()> {
+        let bare = |v: &String| v.trim().parse::<usize>().is_ok();
+        if self.ngrams.len() > 1 && self.ngrams.iter().any(bare) {
+            bail!(UsageError(format!(
+                "--ngrams {}: write an n-gram range as MIN-MAX (1-2 for unigrams and bigrams); \
+                 a comma separates ranges that eval compares (1-1,1-2)",
+                self.ngrams.join(",")
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The value of an option given one (clap's default makes it never empty); for a list,
@@ -259,6 +275,7 @@ fn first<T>(values: &[T]) -> &T {
 /// Refuses a list of values, before any data is read, in a command that fits one model
 /// (`train`): comparing values is `eval`'s job, on the same folds.
 pub fn refuse_grid(model: &ModelArgs, features: &FeatureArgs) -> Result<()> {
+    features.refuse_bare_ngram_list()?;
     refuse_lists(&model.grid_options(None))?;
     refuse_lists(&features.grid_options())
 }
