@@ -8,7 +8,7 @@
 //! with a warning, as `gzip -d` does ([`GzMembers`]).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -132,7 +132,7 @@ pub(crate) fn read_error(
 /// error. flate2's `MultiGzDecoder` takes such padding for a broken member header.
 struct GzMembers<R> {
     /// The member being inflated; `None` once the data has ended (or failed).
-    member: Option<GzDecoder<R>>,
+    member: Option<GzDecoder<Counted<R>>>,
     path: PathBuf,
     warnings: Warnings,
 }
@@ -148,10 +148,14 @@ struct TrailingBytes {
     offset: u64,
 }
 
-impl<R: BufRead + Seek> GzMembers<R> {
+impl<R: BufRead> GzMembers<R> {
     fn new(reader: R, path: &Path, warnings: Warnings) -> Self {
+        let counted = Counted {
+            inner: reader,
+            consumed: 0,
+        };
         GzMembers {
-            member: Some(GzDecoder::new(reader)),
+            member: Some(GzDecoder::new(counted)),
             path: path.to_path_buf(),
             warnings,
         }
@@ -159,8 +163,8 @@ impl<R: BufRead + Seek> GzMembers<R> {
 
     /// What follows a member in `rest`: the next member, or the end of the data (`None`)
     /// at the end of the file or after zero padding (warned about).
-    fn after_member(&self, mut rest: R) -> io::Result<Option<GzDecoder<R>>> {
-        let end = rest.stream_position()?;
+    fn after_member(&self, mut rest: Counted<R>) -> io::Result<Option<GzDecoder<Counted<R>>>> {
+        let end = rest.consumed;
         let mut zeros = 0u64;
         loop {
             let buf = rest.fill_buf()?;
@@ -191,7 +195,7 @@ impl<R: BufRead + Seek> GzMembers<R> {
     }
 }
 
-impl<R: BufRead + Seek> Read for GzMembers<R> {
+impl<R: BufRead> Read for GzMembers<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         while let Some(member) = self.member.as_mut() {
             let n = member.read(out)?;
@@ -205,6 +209,32 @@ impl<R: BufRead + Seek> Read for GzMembers<R> {
             }
         }
         Ok(0)
+    }
+}
+
+/// A reader that counts the bytes taken from it: where a gzip member ended, in a file
+/// that cannot seek (a pipe) as well.
+struct Counted<R> {
+    inner: R,
+    consumed: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.consumed += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.consumed += amt as u64;
+        self.inner.consume(amt);
     }
 }
 
