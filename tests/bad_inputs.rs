@@ -700,7 +700,7 @@ fn a_folder_that_cannot_be_listed_is_a_bad_record_under_skip_bad() {
         ));
 }
 
-/// A stray binary file (an image, a PDF, `.DS_Store` under another name) in a folder corpus
+/// A stray binary file (an image, a PDF, a `Thumbs.db`) in a folder corpus
 /// was trained on as Latin-1 gibberish: a NUL byte in its first 8 KiB makes it a bad record.
 /// `predict` says the same of it, given the folder or the file.
 #[test]

@@ -366,7 +366,7 @@ impl Drop for ChunkReader {
 
 /// How much of a whole-file text is searched for a NUL byte ([`looks_binary`]): the first
 /// 8 KiB, as git and GNU grep look. Text has no NUL bytes; the binary files that stray into
-/// folders of documents (PDFs, images, archives, `.DS_Store`) have one early on.
+/// folders of documents (PDFs, images, archives, `Thumbs.db`) have one early on.
 const BINARY_PROBE: usize = 8 << 10;
 
 /// Why a whole file (a folder-corpus document, or a file given to `predict`) is not text:

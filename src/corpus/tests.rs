@@ -393,6 +393,34 @@ fn gzip_zero_padding_is_read_with_a_warning_per_file() {
     assert_eq!(summary.warnings, vec![warning(&joined)]);
 }
 
+/// A gzip corpus read from a FIFO (as `--data <(curl ...)` gives one), padded or not: the
+/// end of the gzip data is found by counting bytes, not by asking a pipe its position.
+#[cfg(unix)]
+#[test]
+fn padded_gzip_reads_from_a_pipe() {
+    let dir = TempDir::new().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let body = b"{\"text\": \"one\", \"y\": \"a\"}\n";
+    let mut o = opts(&["text"], &["y"]);
+    o.format = Some(Format::Jsonl);
+    for tail in [0, 512] {
+        let bytes = [gzip(body), vec![0; tail]].concat();
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+        };
+        let (docs, summary) = read_corpus(&fifo, &o).unwrap();
+        writer.join().unwrap();
+        assert_eq!(docs, vec![doc("1", "one", &[Some("a")])]);
+        assert_eq!(summary.warnings.len(), usize::from(tail > 0));
+    }
+}
+
 #[test]
 fn missing_columns() {
     let dir = TempDir::new().unwrap();
