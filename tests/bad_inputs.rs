@@ -698,6 +698,16 @@ fn a_folder_that_cannot_be_listed_is_a_bad_record_under_skip_bad() {
         .stdout_has(&format!(
             "skipped: {path}: cannot list the folder: File name too long"
         ));
+    // `predict --input` gives it an error line, named by its path in the corpus.
+    let models = tmp.path().join("models");
+    let below = folder.strip_prefix(&root).unwrap().display().to_string();
+    let args = ["predict", "--model-dir", s(&models), "--input", s(&root)];
+    textclf(&[&args[..], &["--skip-bad"]].concat())
+        .code(0)
+        .stdout_has(&format!(
+            "{below}\terror: cannot list the folder: File name too long"
+        ))
+        .stdout_has("sport/0.txt\ttopic: sport");
 }
 
 /// A stray binary file (an image, a PDF, a `Thumbs.db`) in a folder corpus
