@@ -1,7 +1,7 @@
 //! `textclf train`: one model per label column, sharing one analyzer pass.
 
 use super::args::{default_classifier, CorpusArgs, FeatureArgs, ModelArgs};
-use super::output::{secs, spinner, warn};
+use super::output::{secs, spinner};
 use crate::corpus::{open_corpus, read_corpus, TextBatches};
 use crate::features::{TfidfParams, TfidfVectorizer};
 use crate::models::ClassifierKind;
@@ -131,7 +131,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     };
     log_read_summary(&args.data, &summary, read_time);
     if !quiet {
-        summary.warnings.iter().for_each(warn);
+        summary.warnings.iter().for_each(super::output::warn);
     }
     let n_docs = if streamed {
         columns.first().map_or(0, LabelColumn::len)
@@ -274,7 +274,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         // training record, so it is a warning, not a failure.
         match record.save(&side) {
             Ok(()) => debug!("training record written to {}", side.display()),
-            Err(e) => warn(format_args!("{e:#}")),
+            Err(e) => super::output::warn(format_args!("{e:#}")),
         }
     }
 
