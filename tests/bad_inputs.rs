@@ -551,9 +551,7 @@ fn a_truncated_gzip_is_a_clear_error() {
         plain.extend_from_slice(format!("the team won match number {i},sport\n").as_bytes());
         plain.extend_from_slice(format!("the minister lost vote number {i},politics\n").as_bytes());
     }
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&plain).unwrap();
-    let full = gz.finish().unwrap();
+    let full = gzip(&plain);
     let data = write(&tmp, "cut.csv.gz", &full[..full.len() / 2]);
     let path = data.display().to_string();
     train(&tmp, &data, &[]).code(3).stderr_has(&format!(
@@ -565,6 +563,54 @@ fn a_truncated_gzip_is_a_clear_error() {
     train(&tmp, &data, &[]).code(3).stderr_has(&format!(
         "{path}: the name ends in .gz but the file is not gzip data"
     ));
+}
+
+/// `bytes` gzip-compressed, as one member.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Zero padding after the gzip data (a tar-style block, which `gzip -d` accepts) is read
+/// with a warning naming the file, after every member; other bytes there are an error
+/// naming where they start.
+#[test]
+fn a_gzip_padded_with_zeros_is_read_with_a_warning() {
+    let tmp = TempDir::new().unwrap();
+    let member = gzip(jsonl_rows().as_bytes());
+    let padded = [&member[..], &[0u8; 1024]].concat();
+    let data = write(&tmp, "padded.jsonl.gz", &padded);
+    let path = data.display().to_string();
+    let warning =
+        format!("textclf: warning: {path}: 1024 zero bytes after the end of the gzip data (padding) ignored");
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 8 documents")
+        .stderr_has(&warning);
+    let models = tmp.path().join("models");
+    let run = textclf(&["predict", "--model-dir", s(&models), "--input", s(&data)]);
+    run.code(0).stderr_has(&warning);
+    assert_eq!(run.stdout.lines().count(), 8, "{}", run.stdout);
+    // Two members (a concatenated file), then padding.
+    let data = write(&tmp, "two.jsonl.gz", &[&member[..], &padded].concat());
+    train(&tmp, &data, &[])
+        .code(0)
+        .stdout_has("read 16 documents")
+        .stderr_has("1024 zero bytes after the end of the gzip data");
+    // Not zeros, or a member after the padding: refused, at the first such byte.
+    for (name, tail, at) in [
+        ("garbage.jsonl.gz", &b"garbage"[..], 0),
+        ("late.jsonl.gz", &[&[0u8; 16][..], &member].concat()[..], 16),
+    ] {
+        let data = write(&tmp, name, &[&member[..], tail].concat());
+        let path = data.display().to_string();
+        let offset = member.len() + at;
+        train(&tmp, &data, &[]).code(3).stderr_has(&format!(
+            "{path}: unexpected bytes at byte offset {offset}, after the end of the gzip data: \
+             neither another gzip member nor zero padding (after 8 records)"
+        ));
+    }
 }
 
 /// The eight `ROWS` as a folder corpus `<tmp>/corpus/<class>/<row>.txt`.
@@ -607,6 +653,105 @@ fn a_fifo_in_a_directory_corpus_is_a_bad_record_not_a_hang() {
     let path = fifo.display().to_string();
     let error = format!("{path}: not a regular file (a FIFO, socket or device), left unread");
     refused_unless_skipped(&tmp, &root, &error, 1);
+}
+
+/// A folder below `parent` that exists but that nobody can list, root included (tests may
+/// run as root, who lists a chmod 000 folder): its path is longer than Linux's PATH_MAX,
+/// so `read_dir` fails with ENAMETOOLONG. The walk reaches it from the corpus root by
+/// relative steps no longer than that, so the folders above it list. Built as two chains
+/// of 250-byte names, each short enough to create, the second then moved under the first.
+#[cfg(target_os = "linux")]
+fn unlistable_folder(tmp: &TempDir, parent: &Path) -> PathBuf {
+    const PATH_MAX: usize = 4096; // with the terminating NUL
+    let name = "d".repeat(250);
+    let chain = |from: &Path, n: usize| (0..n).fold(from.to_path_buf(), |p, _| p.join(&name));
+    let first = chain(parent, 9);
+    std::fs::create_dir_all(&first).unwrap();
+    let second = tmp.path().join("chain");
+    std::fs::create_dir_all(chain(&second, 9)).unwrap();
+    std::fs::rename(second.join(&name), first.join(&name)).unwrap();
+    let unlistable = (10..=18)
+        .map(|n| chain(parent, n))
+        .find(|p| p.as_os_str().len() >= PATH_MAX)
+        .expect("18 levels of 250 bytes pass PATH_MAX");
+    assert!(std::fs::read_dir(&unlistable).is_err(), "the folder lists");
+    unlistable
+}
+
+/// A sub-folder that cannot be listed stops the run (the system's error, exit code 5), as it
+/// did; with `--skip-bad` it is one bad record naming the folder and the error, and the
+/// rest of the corpus trains (it was fatal either way).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_folder_that_cannot_be_listed_is_a_bad_record_under_skip_bad() {
+    let tmp = TempDir::new().unwrap();
+    let root = folder_corpus(&tmp);
+    let folder = unlistable_folder(&tmp, &root.join("sport"));
+    let path = folder.display().to_string();
+    train(&tmp, &root, &[])
+        .code(5)
+        .stderr_has(&format!("{path}: File name too long"));
+    train(&tmp, &root, &["--skip-bad"])
+        .code(0)
+        .stdout_has("read 8 documents")
+        .stdout_has("1 bad records skipped")
+        .stdout_has(&format!(
+            "skipped: {path}: cannot list the folder: File name too long"
+        ));
+    // `predict --input` gives it an error line, named by its path in the corpus.
+    let models = tmp.path().join("models");
+    let below = folder.strip_prefix(&root).unwrap().display().to_string();
+    let args = ["predict", "--model-dir", s(&models), "--input", s(&root)];
+    textclf(&[&args[..], &["--skip-bad"]].concat())
+        .code(0)
+        .stdout_has(&format!(
+            "{below}\terror: cannot list the folder: File name too long"
+        ))
+        .stdout_has("sport/0.txt\ttopic: sport");
+}
+
+/// A stray binary file (an image, a PDF, a `Thumbs.db`) in a folder corpus
+/// was trained on as Latin-1 gibberish: a NUL byte in its first 8 KiB makes it a bad record.
+/// `predict` says the same of it, given the folder or the file.
+#[test]
+fn a_binary_file_in_a_folder_corpus_is_a_bad_record() {
+    let tmp = TempDir::new().unwrap();
+    let root = folder_corpus(&tmp);
+    let jpeg = root.join("sport").join("photo.jpg");
+    std::fs::write(&jpeg, b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01").unwrap();
+    let path = jpeg.display().to_string();
+    let error = format!("{path}: looks binary: NUL byte at offset 4");
+    refused_unless_skipped(&tmp, &root, &error, 1).stdout_has(&format!("skipped: {error}"));
+
+    let models = tmp.path().join("models");
+    let predict = |extra: &[&str]| {
+        let args = ["predict", "--model-dir", s(&models), "--format", "jsonl"];
+        textclf(&[&args[..], extra].concat())
+    };
+    let error_line =
+        |id: &str| format!("{{\"error\":\"looks binary: NUL byte at offset 4\",\"id\":\"{id}\"}}");
+    // The folder: the file's line is named by its path in the corpus, as its document would be.
+    predict(&["--input", s(&root)])
+        .code(3)
+        .stdout_has(&error_line("sport/photo.jpg"))
+        .stdout_has("\"id\":\"sport/0.txt\"")
+        .stderr_has("1 record(s) could not be read");
+    // The file itself: an error line, the other files scored, and the same exit codes.
+    let text = root.join("sport").join("0.txt");
+    predict(&[s(&jpeg), s(&text)])
+        .code(3)
+        .stdout_has(&error_line(&path))
+        .stdout_has("\"topic\":{\"label\":\"sport\"")
+        .stderr_has("1 file(s) could not be scored");
+    predict(&["--skip-bad", s(&jpeg)]).code(0);
+    // A NUL byte past the first 8 KiB does not make a long text binary.
+    let mut long = "the team won the match ".repeat(400).into_bytes();
+    long.push(0);
+    std::fs::remove_file(&jpeg).unwrap();
+    std::fs::write(root.join("sport").join("long.txt"), long).unwrap();
+    train(&tmp, &root, &[])
+        .code(0)
+        .stdout_has("read 9 documents");
 }
 
 #[test]
@@ -716,9 +861,7 @@ fn predict_on_a_truncated_gzip_scores_what_was_read_then_fails() {
                 .as_bytes(),
         );
     }
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&plain).unwrap();
-    let full = gz.finish().unwrap();
+    let full = gzip(&plain);
     let data = write(&tmp, "cut.jsonl.gz", &full[..full.len() / 2]);
     let path = data.display().to_string();
     for batch in ["1", "7", "2048"] {
@@ -871,6 +1014,38 @@ fn predict_names_a_broken_model_link() {
     textclf_with_stdin(&["predict", "--model-dir", s(&models), "-"], b"the match")
         .code(4)
         .stderr_has(&format!("{}: No such file or directory", link.display()));
+}
+
+/// A model file copied to another task's name (`stance.model` holding the topic model) was
+/// used in silence, its predictions labelled with the recorded task: beside the original,
+/// two `topic` keys, one lost in JSON. The file's name labels them now, with a warning.
+#[test]
+fn a_model_named_for_another_task_is_labelled_by_its_file_and_warned_about() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let copy = models.join("stance.model");
+    std::fs::copy(models.join("topic.model"), &copy).unwrap();
+    let predict = |extra: &[&str]| {
+        let args = ["predict", "--model-dir", s(&models), "--format", "jsonl"];
+        textclf_with_stdin(&[&args[..], extra].concat(), b"the team won the match")
+    };
+    let warning = format!(
+        "textclf: warning: {}: this model was trained for task 'topic'; its predictions are \
+         labelled 'stance', after the file",
+        copy.display()
+    );
+    let run = predict(&[]);
+    run.code(0)
+        .stdout_has("\"stance\":{\"label\":\"sport\"")
+        .stdout_has("\"topic\":{\"label\":\"sport\"")
+        .stderr_has(&warning);
+    assert_eq!(run.stderr.matches("warning").count(), 1, "{}", run.stderr);
+    predict(&["--task", "stance"])
+        .code(0)
+        .stdout_has("\"stance\":")
+        .stderr_has(&warning);
+    let quiet = predict(&["--task", "stance", "--quiet"]);
+    assert_eq!(quiet.code(0).stderr, "");
 }
 
 #[test]

@@ -46,6 +46,13 @@ pub fn paint(text: &str, code: &str, on: bool) -> String {
     }
 }
 
+/// Prints `textclf: warning: MESSAGE` on stderr, styled as errors are: for what a
+/// command accepted but the user should hear about (it goes on, exit code unchanged).
+pub fn warn(message: impl std::fmt::Display) {
+    let colour = colour_enabled(Stream::Stderr);
+    eprintln!("textclf: {} {message}", paint("warning:", "1;33", colour));
+}
+
 /// Whether progress may be drawn: not when quiet, not when `--verbose` writes log lines
 /// (the two would interleave), and only on a terminal.
 fn progress_visible(quiet: bool) -> bool {

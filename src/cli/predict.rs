@@ -2,13 +2,13 @@
 
 use super::args::CorpusArgs;
 use crate::bundle::{model_files, ModelBundle};
-use crate::corpus::{decode_lenient, open_corpus, CorpusError, Document};
+use crate::corpus::{decode_lenient, looks_binary, open_corpus, CorpusError, Document};
 use crate::pipeline::{bundle_features, explain, missing_pair, predict_features, Prediction};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 use std::io::{BufWriter, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How `predict` writes its results (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -60,6 +60,8 @@ pub struct PredictArgs {
 /// The loaded models, with documents vectorised once per distinct vectorizer.
 struct Scorer {
     bundles: Vec<ModelBundle>,
+    /// The name that labels each bundle's predictions: its file's (see [`model_paths`]).
+    names: Vec<String>,
     /// `shares[i] = j`: bundle i uses the same vectorizer as bundle j (j ≤ i).
     shares: Vec<usize>,
     /// Per bundle, the evidence matrix `--explain` needs (computed once, only when asked).
@@ -68,36 +70,29 @@ struct Scorer {
 }
 
 impl Scorer {
-    fn load(args: &PredictArgs) -> Result<Self> {
-        let paths = if args.task.is_empty() {
-            let files = model_files(&args.model_dir)?;
-            if files.is_empty() {
-                bail!(crate::bundle::BundleError::Io {
-                    path: args.model_dir.clone(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        "no .model files here; run `textclf train` first"
-                    ),
-                });
-            }
-            files
-        } else {
-            args.task
-                .iter()
-                .map(|t| args.model_dir.join(format!("{t}.model")))
-                .collect()
-        };
+    /// Loads the models `args` asks for; `quiet` silences the warning about a model file
+    /// named for another task than the one it was trained for.
+    fn load(args: &PredictArgs, quiet: bool) -> Result<Self> {
+        let (paths, names): (Vec<PathBuf>, Vec<String>) = model_paths(args)?.into_iter().unzip();
         let bundles: Vec<ModelBundle> = paths
             .iter()
             .map(|p| ModelBundle::load(p))
             .collect::<Result<_, _>>()?;
-        for (p, b) in paths.iter().zip(&bundles) {
+        for ((p, name), b) in paths.iter().zip(&names).zip(&bundles) {
             log::info!(
                 "loaded {} (task '{}', {})",
                 p.display(),
                 b.task,
                 b.model.kind()
             );
+            if *name != b.task && !quiet {
+                super::output::warn(format_args!(
+                    "{}: this model was trained for task '{}'; its predictions are \
+                     labelled '{name}', after the file",
+                    p.display(),
+                    b.task
+                ));
+            }
         }
         let shares = (0..bundles.len())
             .map(|i| {
@@ -115,6 +110,7 @@ impl Scorer {
             .collect();
         Ok(Scorer {
             bundles,
+            names,
             shares,
             evidence,
             explain: args.explain,
@@ -157,6 +153,45 @@ impl Scorer {
             })
             .collect())
     }
+}
+
+/// The model files `args` asks for, each with the name that labels its predictions:
+/// `--task NAME` as given, else each `*.model` file's name without the extension.
+///
+/// The file name, not the task recorded inside the model, labels the output, because it
+/// is the name the user chose: what `--task` selects by and what scripts reading the
+/// output expect after asking for it, and names of files in one folder never collide,
+/// whereas a model copied for a comparison (`topic-v2.model`) records the same task as
+/// its original, and two output columns of one name would lose one in JSON. A file whose
+/// name differs from its recorded task is warned about ([`Scorer::load`]).
+fn model_paths(args: &PredictArgs) -> Result<Vec<(PathBuf, String)>> {
+    if !args.task.is_empty() {
+        return Ok(args
+            .task
+            .iter()
+            .map(|t| (args.model_dir.join(format!("{t}.model")), t.clone()))
+            .collect());
+    }
+    let files = model_files(&args.model_dir)?;
+    if files.is_empty() {
+        bail!(crate::bundle::BundleError::Io {
+            path: args.model_dir.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no .model files here; run `textclf train` first"
+            ),
+        });
+    }
+    Ok(files
+        .into_iter()
+        .map(|p| {
+            let name = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (p, name)
+        })
+        .collect())
 }
 
 /// One scored (or failed) document, ready to print.
@@ -508,129 +543,185 @@ fn score_batch<W: Write>(
 
 /// Runs `textclf predict`: loads the models, then scores the files, stdin or the --input
 /// corpus and writes one result per document to stdout.
-pub fn run(args: PredictArgs, _quiet: bool) -> Result<()> {
+pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
     if args.top_k == 0 {
         bail!(super::UsageError("--top-k must be at least 1".into()));
     }
-    let scorer = Scorer::load(&args)?;
+    let scorer = Scorer::load(&args, quiet)?;
     // A paired model needs the pair text of every document: only a corpus can give it.
-    if let Some(b) = scorer.bundles.iter().find(|b| b.pair.is_some()) {
+    if let Some((b, name)) = scorer
+        .bundles
+        .iter()
+        .zip(&scorer.names)
+        .find(|(b, _)| b.pair.is_some())
+    {
         if args.input.is_none() || args.corpus.pair_col.is_none() {
             let column = &b.pair.as_ref().expect("found paired").column;
-            bail!(super::UsageError(missing_pair(&b.task, column)));
+            bail!(super::UsageError(missing_pair(name, column)));
         }
     }
-    let tasks: Vec<String> = scorer.bundles.iter().map(|b| b.task.clone()).collect();
     let stdout = std::io::stdout();
     let mut sink = Sink::new(
         BufWriter::new(stdout.lock()),
         args.format,
-        tasks,
+        scorer.names.clone(),
         args.top_k,
         args.explain > 0,
     )?;
+    let (failed, warnings) = match &args.input {
+        Some(input) => score_input(&args, input, &scorer, &mut sink)?,
+        None => (score_files(&args, &scorer, &mut sink)?, Vec::new()),
+    };
+    sink.finish()?;
+    if !quiet {
+        warnings.iter().for_each(super::output::warn);
+    }
+    if failed > 0 {
+        // The output lines name the records; this says how many, and fails unless asked not to.
+        let what = match &args.input {
+            Some(input) => format!("{}: {failed} record(s) could not be read", input.display()),
+            None => format!("{failed} file(s) could not be scored"),
+        };
+        let msg = format!("{what}; their output lines carry the error");
+        // Unclassified, so a data error (exit code 3), unless asked to go on.
+        if !args.corpus.skip_bad {
+            bail!(msg);
+        }
+        eprintln!("textclf: {msg}");
+    }
+    Ok(())
+}
 
+/// Scores the `--input` corpus, streaming; returns the records that could not be read
+/// (each given an error line) and the reader's warnings.
+fn score_input<W: Write>(
+    args: &PredictArgs,
+    input: &Path,
+    scorer: &Scorer,
+    sink: &mut Sink<W>,
+) -> Result<(usize, Vec<String>)> {
+    let opts = args.corpus.read_options(&[], false, None)?;
+    let mut stream = open_corpus(input, &opts)?.yield_bad_records();
     let mut failed = 0usize;
-    if let Some(input) = &args.input {
-        let opts = args.corpus.read_options(&[], false, None)?;
-        let stream = open_corpus(input, &opts)?.yield_bad_records();
-        // Reading and parsing run on their own thread, a batch ahead of scoring, so both
-        // cores stay busy; the bounded channel keeps memory at a few batches.
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<_>>(1);
-        let batch_size = args.batch_size.max(1);
-        std::thread::scope(|scope| -> Result<()> {
-            scope.spawn(move || {
-                let mut chunk = Vec::with_capacity(batch_size);
-                for item in stream {
-                    chunk.push(item);
-                    if chunk.len() >= batch_size {
-                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(batch_size));
-                        if send.send(full).is_err() {
-                            return; // scoring stopped on an error
-                        }
-                    }
-                }
-                let _ = send.send(chunk);
-            });
-            // Owned here so that returning early drops it, which stops the reader before
-            // the scope waits for it.
-            let receive = receive;
-            let mut batch = Vec::with_capacity(batch_size);
-            for item in receive.iter().flatten() {
-                match item {
-                    Ok(doc) => {
-                        batch.push(doc);
-                        if batch.len() >= batch_size {
-                            score_batch(&scorer, &mut sink, &batch, args.top_k)?;
-                            batch.clear();
-                        }
-                    }
-                    // A record that cannot be read still gets its line, so output lines match input records.
-                    Err(CorpusError::BadRecord { line, message, .. }) => {
-                        score_batch(&scorer, &mut sink, &batch, args.top_k)?;
-                        batch.clear();
-                        failed += 1;
-                        let id = format!("line {line}");
-                        sink.write(Row {
-                            id: &id,
-                            result: Err(&message),
-                        })?;
-                    }
-                    // The records read before the stream broke are still scored.
-                    Err(e) => {
-                        score_batch(&scorer, &mut sink, &batch, args.top_k)?;
-                        return Err(e.into());
+    // Reading and parsing run on their own thread, a batch ahead of scoring, so both
+    // cores stay busy; the bounded channel keeps memory at a few batches.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<_>>(1);
+    let batch_size = args.batch_size.max(1);
+    let warnings = std::thread::scope(|scope| -> Result<Vec<String>> {
+        let reader = scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(batch_size);
+            for item in stream.by_ref() {
+                chunk.push(item);
+                if chunk.len() >= batch_size {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(batch_size));
+                    if send.send(full).is_err() {
+                        return Vec::new(); // scoring stopped on an error
                     }
                 }
             }
-            score_batch(&scorer, &mut sink, &batch, args.top_k)
-        })?;
+            let _ = send.send(chunk);
+            stream.summary().warnings.clone()
+        });
+        // Owned here so that returning early drops it, which stops the reader before
+        // the scope waits for it.
+        let receive = receive;
+        let mut batch = Vec::with_capacity(batch_size);
+        for item in receive.iter().flatten() {
+            match item {
+                Ok(doc) => {
+                    batch.push(doc);
+                    if batch.len() >= batch_size {
+                        score_batch(scorer, sink, &batch, args.top_k)?;
+                        batch.clear();
+                    }
+                }
+                // A record that cannot be read still gets its line, so output lines match input records.
+                Err(CorpusError::BadRecord {
+                    path,
+                    line,
+                    message,
+                }) => {
+                    score_batch(scorer, sink, &batch, args.top_k)?;
+                    batch.clear();
+                    failed += 1;
+                    let id = bad_record_id(input, &path, line);
+                    sink.write(Row {
+                        id: &id,
+                        result: Err(&message),
+                    })?;
+                }
+                // The records read before the stream broke are still scored.
+                Err(e) => {
+                    score_batch(scorer, sink, &batch, args.top_k)?;
+                    return Err(e.into());
+                }
+            }
+        }
+        score_batch(scorer, sink, &batch, args.top_k)?;
+        Ok(reader.join().unwrap_or_default())
+    })?;
+    Ok((failed, warnings))
+}
+
+/// The id of a record that could not be read: `line N` in a table; in a folder corpus,
+/// where the record is a whole file (line 0), its path below the corpus: the id it
+/// would have had as a document.
+fn bad_record_id(input: &Path, path: &Path, line: u64) -> String {
+    if line > 0 {
+        return format!("line {line}");
+    }
+    path.strip_prefix(input)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Scores the files named on the command line (or stdin, `-`), one document each; returns
+/// how many were not text (each given an error line, as a folder corpus's would be).
+fn score_files<W: Write>(args: &PredictArgs, scorer: &Scorer, sink: &mut Sink<W>) -> Result<usize> {
+    let files = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
     } else {
-        let files = if args.files.is_empty() {
-            vec![PathBuf::from("-")]
-        } else {
-            args.files.clone()
-        };
-        for path in &files {
-            let (id, bytes) = if path.as_os_str() == "-" {
-                let mut buf = Vec::new();
-                std::io::stdin()
-                    .read_to_end(&mut buf)
-                    .context("reading stdin")?;
-                ("-".to_owned(), buf)
-            } else {
-                let bytes = std::fs::read(path).map_err(|source| CorpusError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                (path.display().to_string(), bytes)
-            };
-            let (text, _) = decode_lenient(&bytes);
-            let preds = scorer
-                .score(&[text.as_str()], None, args.top_k)?
-                .pop()
-                .expect("one document scored");
+        args.files.clone()
+    };
+    let mut failed = 0;
+    for path in &files {
+        let (id, bytes) = read_article(path)?;
+        if let Some(why) = looks_binary(&bytes) {
+            failed += 1;
             sink.write(Row {
                 id: &id,
-                result: Ok(&preds),
+                result: Err(&why),
             })?;
+            continue;
         }
+        let (text, _) = decode_lenient(&bytes);
+        let preds = scorer
+            .score(&[text.as_str()], None, args.top_k)?
+            .pop()
+            .expect("one document scored");
+        sink.write(Row {
+            id: &id,
+            result: Ok(&preds),
+        })?;
     }
-    sink.finish()?;
-    if failed > 0 {
-        let input = args.input.clone().unwrap_or_default();
-        // The error names the file itself ("FILE: ..."); the warning says it here.
-        let msg =
-            format!("{failed} record(s) could not be read; their output lines carry the error");
-        if !args.corpus.skip_bad {
-            bail!(crate::corpus::CorpusError::Invalid {
-                path: input,
-                message: msg
-            });
-        }
-        eprintln!("textclf: {}: {msg}", input.display());
+    Ok(failed)
+}
+
+/// The id and bytes of one article: the file at `path`, or stdin for `-`.
+fn read_article(path: &Path) -> Result<(String, Vec<u8>)> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading stdin")?;
+        return Ok(("-".to_owned(), buf));
     }
-    Ok(())
+    let bytes = std::fs::read(path).map_err(|source| CorpusError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok((path.display().to_string(), bytes))
 }
 
 #[cfg(test)]

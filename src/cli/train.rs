@@ -131,6 +131,9 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         (docs, summary, t0.elapsed(), None)
     };
     log_read_summary(&args.data, &summary, read_time);
+    if !quiet {
+        summary.warnings.iter().for_each(super::output::warn);
+    }
     let n_docs = if streamed {
         columns.first().map_or(0, LabelColumn::len)
     } else {
@@ -272,7 +275,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         // training record, so it is a warning, not a failure.
         match record.save(&side) {
             Ok(()) => debug!("training record written to {}", side.display()),
-            Err(e) => eprintln!("textclf: warning: {e:#}"),
+            Err(e) => super::output::warn(format_args!("{e:#}")),
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use csv::{ByteRecord, ErrorKind, ReaderBuilder};
 
-use super::source::{decode_lenient, open_bytes, read_error};
+use super::source::{decode_lenient, open_bytes, read_error, Warnings};
 use super::{CorpusError, RawRecord, RecordSource};
 
 /// A delimited file with a header row.
@@ -14,6 +14,7 @@ pub(crate) struct DelimitedSource {
     path: PathBuf,
     reader: csv::Reader<Box<dyn Read + Send>>,
     gzip: bool,
+    warnings: Warnings,
     header: Vec<String>,
     /// For each wanted field, its column index.
     column_of: Vec<Option<usize>>,
@@ -26,7 +27,7 @@ impl DelimitedSource {
     /// Opens `path` and reads its header; `names` are the wanted fields.
     pub(crate) fn open(path: &Path, delimiter: u8, names: &[String]) -> Result<Self, CorpusError> {
         let bytes = open_bytes(path)?;
-        let gzip = bytes.gzip;
+        let (gzip, warnings) = (bytes.gzip, bytes.warnings);
         let inner: Box<dyn Read + Send> = Box::new(CrlfAsLf::new(bytes.reader));
         let mut reader = ReaderBuilder::new()
             .delimiter(delimiter)
@@ -57,6 +58,7 @@ impl DelimitedSource {
             path: path.to_path_buf(),
             reader,
             gzip,
+            warnings,
             header,
             column_of,
             record: ByteRecord::new(),
@@ -252,6 +254,10 @@ impl RecordSource for DelimitedSource {
 
     fn records_read(&self) -> u64 {
         self.records
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        self.warnings.take()
     }
 }
 

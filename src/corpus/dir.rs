@@ -14,6 +14,10 @@
 //! chunks ahead of the consumer, so it no longer sits on the consumer's thread, which
 //! also merges the analysed batches. Documents, errors and counts still come out in walk
 //! order, exactly as a one-by-one read gives them.
+//!
+//! A file that is no document (binary, unreadable, a FIFO) is a bad record naming it, and
+//! so, under `--skip-bad`, is a sub-folder that cannot be listed: each takes its place in
+//! walk order, so skipping one leaves the rest of the corpus as it was.
 
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -24,7 +28,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use super::source::{decode_lenient, normalize_newlines, strip_bom};
+use super::source::{decode_lenient, looks_binary, normalize_newlines, strip_bom};
 use super::{CorpusError, Document, ReadOptions, ReadSummary};
 
 /// How deep sub-folders are followed: a guard against symlink cycles where folders have no
@@ -93,8 +97,19 @@ fn folder_id(path: &Path) -> Option<(u64, u64)> {
 struct DirFile {
     folder: Arc<Folder>,
     name: OsString,
-    /// A FIFO, socket or device rather than a regular file: never opened (see [`EntryKind`]).
-    special: bool,
+    found: Found,
+}
+
+/// What the walk found at a [`DirFile`]'s path.
+enum Found {
+    /// A regular file, or an entry whose target cannot be examined (a dangling symlink),
+    /// which then fails with its reason when it is read.
+    File,
+    /// A FIFO, socket or device: never opened (see [`EntryKind::Special`]).
+    Special,
+    /// A sub-folder that could not be listed, under `skip_bad`: a bad record naming the
+    /// folder and the system's reason, in the place its files would have had in the walk.
+    Unlisted(io::Error),
 }
 
 /// What a folder entry is, from the listing (a symlink is followed).
@@ -206,7 +221,7 @@ impl DirWalker {
             parent: None,
             id: folder_id(root),
         });
-        let files = walk_root(&root)?;
+        let files = walk_root(&root, opts.skip_bad)?;
         let left = files.len();
         let mut unread = VecDeque::with_capacity(left.div_ceil(READ_CHUNK));
         let mut files = files.into_iter().peekable();
@@ -332,7 +347,9 @@ fn read_chunk(files: Vec<DirFile>, spec: ReadSpec) -> Vec<FileOutcome> {
             .into_iter()
             .map(|file| {
                 // A file beside the class folders has no class: a README, or a flat folder.
-                if file.folder.class.is_none() && spec.require_labels {
+                // (A class folder that could not be listed is not such a file.)
+                let beside = !matches!(file.found, Found::Unlisted(_));
+                if file.folder.class.is_none() && beside && spec.require_labels {
                     FileOutcome::Unlabelled
                 } else {
                     FileOutcome::Read(read_doc(file, spec.n_labels, buf))
@@ -343,34 +360,17 @@ fn read_chunk(files: Vec<DirFile>, spec: ReadSpec) -> Vec<FileOutcome> {
 }
 
 /// Reads one file as a document (and whether it needed Latin-1), using `buf` for the
-/// bytes.
+/// bytes; a file that is no document is a bad record naming it.
 fn read_doc(
     file: DirFile,
     n_labels: usize,
     buf: &mut Vec<u8>,
 ) -> Result<(Document, bool), CorpusError> {
-    let path = file.path();
-    if file.special {
-        return Err(CorpusError::BadRecord {
-            path,
-            line: 0,
-            message: "not a regular file (a FIFO, socket or device), left unread".into(),
-        });
-    }
-    let len = match read_file(&path, buf) {
-        Ok(n) => n,
-        Err(e) => {
-            return Err(CorpusError::BadRecord {
-                path,
-                line: 0,
-                message: format!("cannot read the file: {e}"),
-            })
-        }
-    };
-    let (text, latin1) = decode_lenient(strip_bom(&buf[..len]));
-    if buf.len() > READ_BUF_KEEP {
-        *buf = Vec::new();
-    }
+    let (text, latin1) = read_text(&file, buf).map_err(|message| CorpusError::BadRecord {
+        path: file.path(),
+        line: 0,
+        message,
+    })?;
     let mut labels = vec![None; n_labels];
     if let Some(first) = labels.first_mut() {
         first.clone_from(&file.folder.class);
@@ -383,6 +383,28 @@ fn read_doc(
         group: None,
     };
     Ok((doc, latin1))
+}
+
+/// The text of `file` (and whether it needed Latin-1), read through `buf`; or why it is
+/// not a document.
+fn read_text(file: &DirFile, buf: &mut Vec<u8>) -> Result<(String, bool), String> {
+    match &file.found {
+        Found::File => {}
+        Found::Special => {
+            return Err("not a regular file (a FIFO, socket or device), left unread".into())
+        }
+        Found::Unlisted(e) => return Err(format!("cannot list the folder: {e}")),
+    }
+    let len = read_file(&file.path(), buf).map_err(|e| format!("cannot read the file: {e}"))?;
+    let bytes = &buf[..len];
+    let text = match looks_binary(bytes) {
+        Some(why) => Err(why),
+        None => Ok(decode_lenient(strip_bom(bytes))),
+    };
+    if buf.len() > READ_BUF_KEEP {
+        *buf = Vec::new();
+    }
+    text
 }
 
 /// Reads the whole file at `path` into the front of `buf` (grown as needed, never
@@ -410,13 +432,14 @@ fn read_file(path: &Path, buf: &mut Vec<u8>) -> io::Result<usize> {
 /// The root's sub-folders (the classes) are listed in parallel on the rayon pool, which
 /// has nothing else to do before the first file is read; their files are concatenated
 /// in order, and the first error in walk order is the one returned, as a one-by-one
-/// walk gives it.
-fn walk_root(root: &Arc<Folder>) -> Result<Vec<DirFile>, CorpusError> {
+/// walk gives it. With `skip_unlisted` (`--skip-bad`) a sub-folder that cannot be listed
+/// is a bad record ([`Found::Unlisted`]) instead of that error; the root itself must list.
+fn walk_root(root: &Arc<Folder>, skip_unlisted: bool) -> Result<Vec<DirFile>, CorpusError> {
     let parts: Vec<Result<Vec<DirFile>, CorpusError>> = list(root, 0)?
         .into_par_iter()
         .map(|(name, kind)| {
             let mut files = Vec::new();
-            visit(root, name, kind, 0, &mut files).map(|()| files)
+            visit(root, name, kind, 0, skip_unlisted, &mut files).map(|()| files)
         })
         .collect();
     let mut files = Vec::new();
@@ -426,27 +449,26 @@ fn walk_root(root: &Arc<Folder>) -> Result<Vec<DirFile>, CorpusError> {
     Ok(files)
 }
 
-/// Collects the files under `dir` (at `depth` below the root) depth-first.
-fn walk(dir: &Arc<Folder>, depth: usize, out: &mut Vec<DirFile>) -> Result<(), CorpusError> {
-    for (name, kind) in list(dir, depth)? {
-        visit(dir, name, kind, depth, out)?;
-    }
-    Ok(())
-}
-
-/// One entry `name` of `dir`: a file is collected, a sub-folder walked.
+/// One entry `name` of `dir` (at `depth` below the root): a file is collected, a
+/// sub-folder walked depth-first (see [`walk_root`] for `skip_unlisted`).
 fn visit(
     dir: &Arc<Folder>,
     name: OsString,
     kind: EntryKind,
     depth: usize,
+    skip_unlisted: bool,
     out: &mut Vec<DirFile>,
 ) -> Result<(), CorpusError> {
-    if kind != EntryKind::Folder {
+    let found = match kind {
+        EntryKind::Folder => None,
+        EntryKind::File => Some(Found::File),
+        EntryKind::Special => Some(Found::Special),
+    };
+    if let Some(found) = found {
         out.push(DirFile {
             folder: Arc::clone(dir),
             name,
-            special: kind == EntryKind::Special,
+            found,
         });
         return Ok(());
     }
@@ -466,14 +488,29 @@ fn visit(
             path,
         });
     }
-    let sub = Folder {
+    let sub = Arc::new(Folder {
         path,
         rel: Some(rel),
         class: Some(dir.class.clone().unwrap_or_else(|| lossy.into_owned())),
         parent: Some(Arc::clone(dir)),
         id,
+    });
+    let entries = match list(&sub, depth + 1) {
+        Ok(entries) => entries,
+        Err(CorpusError::Io { source, .. }) if skip_unlisted => {
+            out.push(DirFile {
+                folder: Arc::clone(dir),
+                name,
+                found: Found::Unlisted(source),
+            });
+            return Ok(());
+        }
+        Err(e) => return Err(e),
     };
-    walk(&Arc::new(sub), depth + 1, out)
+    for (name, kind) in entries {
+        visit(&sub, name, kind, depth + 1, skip_unlisted, out)?;
+    }
+    Ok(())
 }
 
 /// The entries of `dir` (hidden ones skipped), sorted by name, each with its kind.
@@ -531,4 +568,63 @@ fn sort_by_name<T>(entries: &mut Vec<(OsString, T)>) {
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| name(a.1).cmp(name(b.1))));
     let mut slots: Vec<Option<(OsString, T)>> = entries.drain(..).map(Some).collect();
     entries.extend(keyed.iter().filter_map(|&(_, i)| slots[i].take()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(path: &str, class: Option<&str>) -> Arc<Folder> {
+        Arc::new(Folder {
+            path: PathBuf::from(path),
+            rel: class.map(str::to_owned),
+            class: class.map(str::to_owned),
+            parent: None,
+            id: None,
+        })
+    }
+
+    /// A sub-folder that could not be listed (the error injected here) is a bad record
+    /// naming it and the error, even a class folder directly in the root, where a file
+    /// would be left out as unlabelled.
+    #[test]
+    fn an_unlisted_folder_is_a_bad_record_wherever_it_is() {
+        let spec = ReadSpec {
+            n_labels: 1,
+            require_labels: true,
+        };
+        for (parent, want) in [
+            (folder("corpus", None), "corpus/sport"),
+            (folder("corpus/sport", Some("sport")), "corpus/sport/sport"),
+        ] {
+            let unlisted = DirFile {
+                folder: parent,
+                name: "sport".into(),
+                found: Found::Unlisted(io::Error::from(io::ErrorKind::PermissionDenied)),
+            };
+            let mut outcomes = read_chunk(vec![unlisted], spec);
+            let Some(FileOutcome::Read(Err(e))) = outcomes.pop() else {
+                panic!("{want}: not a bad record");
+            };
+            assert!(matches!(e, CorpusError::BadRecord { line: 0, .. }), "{e}");
+            assert_eq!(
+                e.to_string(),
+                format!("{want}: cannot list the folder: permission denied")
+            );
+        }
+    }
+
+    #[test]
+    fn a_nul_byte_in_the_first_8_kib_makes_a_file_binary() {
+        let mut text = vec![b'a'; 8 << 10];
+        assert_eq!(looks_binary(&text), None);
+        text.push(0);
+        assert_eq!(looks_binary(&text), None, "a NUL past the first 8 KiB");
+        text[8191] = 0;
+        assert_eq!(
+            looks_binary(&text).as_deref(),
+            Some("looks binary: NUL byte at offset 8191")
+        );
+        assert_eq!(looks_binary(b""), None);
+    }
 }

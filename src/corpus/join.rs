@@ -113,6 +113,7 @@ impl JoinTable {
         if !source.columns_upfront() && source.records_read() > 0 {
             check_key(source.as_ref())?;
         }
+        summary.warnings.extend(source.take_warnings());
         Ok(JoinTable {
             path: path.clone(),
             on: spec.on.clone(),

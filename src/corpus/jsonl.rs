@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashSet;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::source::{latin1, open_bytes, read_error};
+use super::source::{latin1, open_bytes, read_error, Warnings};
 use super::{CorpusError, RawRecord, RecordSource};
 
 mod fast;
@@ -26,6 +26,7 @@ pub(crate) struct JsonlSource {
     path: PathBuf,
     reader: Box<dyn BufRead + Send>,
     gzip: bool,
+    warnings: Warnings,
     /// What turns a line into a record, and what it has seen so far.
     parser: LineParser,
     line: Vec<u8>,
@@ -66,6 +67,7 @@ impl JsonlSource {
             path: path.to_path_buf(),
             reader: bytes.reader,
             gzip: bytes.gzip,
+            warnings: bytes.warnings,
             parser: LineParser {
                 names: names.to_vec(),
                 keys: KeyTracker::default(),
@@ -161,6 +163,10 @@ impl RecordSource for JsonlSource {
 
     fn records_read(&self) -> u64 {
         self.parser.records
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        self.warnings.take()
     }
 }
 

@@ -7,8 +7,9 @@
 //! Decoding is lenient: a field (or a directory file) that is not valid UTF-8 is read as
 //! Latin-1 and counted in [`ReadSummary::latin1_fallbacks`], so one odd file never aborts a
 //! corpus. A UTF-8 BOM at the start of a file is dropped, and Windows line ends inside
-//! text and pair fields become `\n`. NUL bytes are kept as they are (the analyzer, not
-//! the reader, decides what is a word).
+//! text and pair fields become `\n`. NUL bytes in a field are kept as they are (the
+//! analyzer, not the reader, decides what is a word), but a directory file with a NUL byte
+//! in its first 8 KiB is binary (a stray PDF or image), a bad record.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ mod jsonl;
 mod source;
 
 pub use source::decode_lenient;
+pub(crate) use source::looks_binary;
 #[cfg(test)]
 mod tests;
 
@@ -104,6 +106,9 @@ pub struct ReadSummary {
     pub skip_examples: Vec<String>,
     /// Files directly in a directory corpus's root, left out because labels were required.
     pub unlabelled_skipped: usize,
+    /// Things read but worth telling the user, each naming its file (zero padding after
+    /// the gzip data of a main or joined file); complete once the stream is exhausted.
+    pub warnings: Vec<String>,
 }
 
 /// How many skip reasons [`ReadSummary::skip_examples`] keeps.
@@ -422,7 +427,12 @@ impl Iterator for DocumentStream {
                 Inner::Dir(d) => d.next_doc(&mut self.summary),
             };
             match item {
-                None => self.finished = true,
+                None => {
+                    self.finished = true;
+                    if let Inner::Records(p) = &mut self.inner {
+                        self.summary.warnings.extend(p.source.take_warnings());
+                    }
+                }
                 Some(Ok((doc, latin1))) => {
                     self.summary.documents += 1;
                     self.summary.latin1_fallbacks += usize::from(latin1);
@@ -488,6 +498,9 @@ pub(crate) trait RecordSource: Send {
     fn columns_upfront(&self) -> bool;
     /// Records read so far, bad ones included.
     fn records_read(&self) -> u64;
+    /// What was accepted in the file but deserves a word (zero padding after gzip data),
+    /// each once; complete at the end of the file.
+    fn take_warnings(&mut self) -> Vec<String>;
 }
 
 /// Opens a tabular file, reading the fields `names`.

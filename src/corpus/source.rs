@@ -3,15 +3,18 @@
 //!
 //! Gzip is inflated on a separate thread and handed over in large chunks through a
 //! bounded channel: inflating and parsing then run on two cores, and memory stays bounded
-//! (at most `QUEUE` chunks in flight) whatever the file size.
+//! (at most `QUEUE` chunks in flight) whatever the file size. Every member of a
+//! multi-member file is inflated in turn, and zero padding after the last one is accepted
+//! with a warning, as `gzip -d` does ([`GzMembers`]).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use flate2::bufread::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 
 use super::CorpusError;
 
@@ -29,6 +32,28 @@ pub(crate) struct ByteSource {
     pub reader: Box<dyn BufRead + Send>,
     /// Whether the bytes are being inflated (so a read error likely means truncation).
     pub gzip: bool,
+    /// What was accepted in the file but deserves a word to the user; complete once
+    /// `reader` has reached the end.
+    pub warnings: Warnings,
+}
+
+/// Warnings about a file that was read anyway (zero padding after its gzip data), shared
+/// between the thread that inflates the file and the reader that reports them.
+#[derive(Clone, Default)]
+pub(crate) struct Warnings(Arc<Mutex<Vec<String>>>);
+
+impl Warnings {
+    fn push(&self, warning: String) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(warning);
+    }
+
+    /// The warnings so far, leaving none behind (so each is reported once).
+    pub(crate) fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 /// Opens `path`, inflating it when it is gzip (by its magic bytes, whatever its name)
@@ -54,8 +79,10 @@ pub(crate) fn open_bytes(path: &Path) -> Result<ByteSource, CorpusError> {
             message: "the name ends in .gz but the file is not gzip data".into(),
         });
     }
+    let warnings = Warnings::default();
     let mut reader: Box<dyn BufRead + Send> = if is_gzip {
-        Box::new(ChunkReader::spawn(MultiGzDecoder::new(plain)))
+        let members = GzMembers::new(plain, path, warnings.clone());
+        Box::new(ChunkReader::spawn(members))
     } else {
         Box::new(plain)
     };
@@ -69,6 +96,7 @@ pub(crate) fn open_bytes(path: &Path) -> Result<ByteSource, CorpusError> {
     Ok(ByteSource {
         reader,
         gzip: is_gzip,
+        warnings,
     })
 }
 
@@ -80,6 +108,13 @@ pub(crate) fn read_error(
     records: u64,
     e: io::Error,
 ) -> CorpusError {
+    // Bytes after the gzip data say so themselves: the data before them was whole.
+    if e.get_ref().is_some_and(|inner| inner.is::<TrailingBytes>()) {
+        return CorpusError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("{e} (after {records} records)"),
+        };
+    }
     let what = if gzip {
         "gzip data is truncated or corrupt"
     } else {
@@ -88,6 +123,118 @@ pub(crate) fn read_error(
     CorpusError::Invalid {
         path: path.to_path_buf(),
         message: format!("{what} at line {line}, after {records} records: {e}"),
+    }
+}
+
+/// Inflates every gzip member of a file in turn (as `gzip -d` does), then accepts zero
+/// bytes after the last one (tar, and tools that pad a file to a block size, leave them)
+/// with a warning naming the file; any other bytes after it are a [`TrailingBytes`]
+/// error. flate2's `MultiGzDecoder` takes such padding for a broken member header.
+struct GzMembers<R> {
+    /// The member being inflated; `None` once the data has ended (or failed).
+    member: Option<GzDecoder<Counted<R>>>,
+    path: PathBuf,
+    warnings: Warnings,
+}
+
+/// Bytes after the last gzip member that are neither another member nor zero padding.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "unexpected bytes at byte offset {offset}, after the end of the gzip data: neither \
+     another gzip member nor zero padding"
+)]
+struct TrailingBytes {
+    /// Where the unexpected bytes start, from the start of the file.
+    offset: u64,
+}
+
+impl<R: BufRead> GzMembers<R> {
+    fn new(reader: R, path: &Path, warnings: Warnings) -> Self {
+        let counted = Counted {
+            inner: reader,
+            consumed: 0,
+        };
+        GzMembers {
+            member: Some(GzDecoder::new(counted)),
+            path: path.to_path_buf(),
+            warnings,
+        }
+    }
+
+    /// What follows a member in `rest`: the next member, or the end of the data (`None`)
+    /// at the end of the file or after zero padding (warned about).
+    fn after_member(&self, mut rest: Counted<R>) -> io::Result<Option<GzDecoder<Counted<R>>>> {
+        let end = rest.consumed;
+        let mut zeros = 0u64;
+        loop {
+            let buf = rest.fill_buf()?;
+            let (len, n) = (buf.len(), buf.iter().take_while(|&&b| b == 0).count());
+            if len == 0 {
+                break;
+            }
+            if n < len {
+                if zeros == 0 && n == 0 && buf[0] == GZIP_MAGIC[0] {
+                    return Ok(Some(GzDecoder::new(rest)));
+                }
+                let offset = end + zeros + n as u64;
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    TrailingBytes { offset },
+                ));
+            }
+            rest.consume(n);
+            zeros += n as u64;
+        }
+        if zeros > 0 {
+            self.warnings.push(format!(
+                "{}: {zeros} zero bytes after the end of the gzip data (padding) ignored",
+                self.path.display()
+            ));
+        }
+        Ok(None)
+    }
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while let Some(member) = self.member.as_mut() {
+            let n = member.read(out)?;
+            if n > 0 || out.is_empty() {
+                return Ok(n);
+            }
+            // The member ended (its checksum verified): look at what follows it.
+            let rest = self.member.take().map(GzDecoder::into_inner);
+            if let Some(rest) = rest {
+                self.member = self.after_member(rest)?;
+            }
+        }
+        Ok(0)
+    }
+}
+
+/// A reader that counts the bytes taken from it: where a gzip member ended, in a file
+/// that cannot seek (a pipe) as well.
+struct Counted<R> {
+    inner: R,
+    consumed: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.consumed += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.consumed += amt as u64;
+        self.inner.consume(amt);
     }
 }
 
@@ -215,6 +362,19 @@ impl Drop for ChunkReader {
             let _ = handle.join();
         }
     }
+}
+
+/// How much of a whole-file text is searched for a NUL byte ([`looks_binary`]): the first
+/// 8 KiB, as git and GNU grep look. Text has no NUL bytes; the binary files that stray into
+/// folders of documents (PDFs, images, archives, `Thumbs.db`) have one early on.
+const BINARY_PROBE: usize = 8 << 10;
+
+/// Why a whole file (a folder-corpus document, or a file given to `predict`) is not text:
+/// a NUL byte in its first 8 KiB, at the offset named. `None` for text. Read as Latin-1,
+/// a binary file would be trained on (or scored) as gibberish without a word said.
+pub(crate) fn looks_binary(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(BINARY_PROBE)];
+    memchr::memchr(0, head).map(|at| format!("looks binary: NUL byte at offset {at}"))
 }
 
 /// Decodes bytes as UTF-8, or as Latin-1 when they are not valid UTF-8 (every byte maps

@@ -357,6 +357,70 @@ fn truncated_gzip_is_a_clear_error() {
     );
 }
 
+/// Zero padding after the last gzip member (even after an empty member, whose trailer is
+/// zeros itself) is read past, one warning per file in the summary, for a joined file
+/// too; the documents are those of the unpadded file.
+#[test]
+fn gzip_zero_padding_is_read_with_a_warning_per_file() {
+    let dir = TempDir::new().unwrap();
+    let body = b"{\"id\": \"1\", \"text\": \"one\", \"y\": \"a\"}\n";
+    let bodies = b"Key,extra\n1,joined\n";
+    let padded = |bytes: &[u8]| [gzip(bytes), gzip(b""), vec![0; 700]].concat();
+    let main = write(&dir, "main.jsonl.gz", &padded(body));
+    let joined = write(&dir, "bodies.csv.gz", &padded(bodies));
+    let (docs, summary) = read_corpus(&main, &opts(&["text"], &["y"])).unwrap();
+    assert_eq!(docs, vec![doc("1", "one", &[Some("a")])]);
+    let warning = |p: &Path| {
+        format!(
+            "{}: 700 zero bytes after the end of the gzip data (padding) ignored",
+            p.display()
+        )
+    };
+    assert_eq!(summary.warnings, vec![warning(&main)]);
+
+    let plain = write(
+        &dir,
+        "main.jsonl",
+        b"{\"Key\": 1, \"text\": \"one\", \"y\": \"a\"}\n",
+    );
+    let mut o = opts(&["text", "extra"], &["y"]);
+    o.joins = vec![JoinSpec {
+        path: joined.clone(),
+        on: "Key".into(),
+    }];
+    let (docs, summary) = read_corpus(&plain, &o).unwrap();
+    assert_eq!(docs[0].text, "one\n\njoined");
+    assert_eq!(summary.warnings, vec![warning(&joined)]);
+}
+
+/// A gzip corpus read from a FIFO (as `--data <(curl ...)` gives one), padded or not: the
+/// end of the gzip data is found by counting bytes, not by asking a pipe its position.
+#[cfg(unix)]
+#[test]
+fn padded_gzip_reads_from_a_pipe() {
+    let dir = TempDir::new().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let body = b"{\"text\": \"one\", \"y\": \"a\"}\n";
+    let mut o = opts(&["text"], &["y"]);
+    o.format = Some(Format::Jsonl);
+    for tail in [0, 512] {
+        let bytes = [gzip(body), vec![0; tail]].concat();
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+        };
+        let (docs, summary) = read_corpus(&fifo, &o).unwrap();
+        writer.join().unwrap();
+        assert_eq!(docs, vec![doc("1", "one", &[Some("a")])]);
+        assert_eq!(summary.warnings.len(), usize::from(tail > 0));
+    }
+}
+
 #[test]
 fn missing_columns() {
     let dir = TempDir::new().unwrap();
