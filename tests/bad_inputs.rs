@@ -257,6 +257,47 @@ fn ragged_rows_name_the_line_or_are_skipped_and_counted() {
         ));
 }
 
+/// `eval --skip-bad` says in its report how many records it left out, and which first:
+/// its figures are over the records read, not the whole file.
+#[test]
+fn eval_reports_the_records_it_skipped() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(&tmp, "ragged.csv", &csv_with("only one field\n"));
+    let report = tmp.path().join("report.json");
+    let run = textclf(&[
+        "eval",
+        "--classifier",
+        "nb",
+        "--min-df",
+        "1",
+        "--label",
+        "topic",
+        "--folds",
+        "2",
+        "--skip-bad",
+        "--data",
+        s(&data),
+        "--json",
+        s(&report),
+    ]);
+    let warning = format!(
+        "{}: 1 bad record(s) skipped (--skip-bad) and left out of every figure; the first: \
+         {}:10: row has 1 fields but the header has 2",
+        data.display(),
+        data.display()
+    );
+    run.code(0).stdout_has(&format!("warning: {warning}"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.starts_with(&warning))),
+        "{warnings:?}"
+    );
+}
+
 #[test]
 fn a_column_named_twice_in_the_header_is_refused() {
     let tmp = TempDir::new().unwrap();
@@ -592,6 +633,10 @@ fn a_gzip_padded_with_zeros_is_read_with_a_warning() {
     let run = textclf(&["predict", "--model-dir", s(&models), "--input", s(&data)]);
     run.code(0).stderr_has(&warning);
     assert_eq!(run.stdout.lines().count(), 8, "{}", run.stdout);
+    // eval's report carries the warning too (it is read, then trained and tested on).
+    eval_on_test(&data, &data).code(0).stdout_has(&format!(
+        "warning: {path}: 1024 zero bytes after the end of the gzip data (padding) ignored"
+    ));
     // Two members (a concatenated file), then padding.
     let data = write(&tmp, "two.jsonl.gz", &[&member[..], &padded].concat());
     train(&tmp, &data, &[])

@@ -7,7 +7,7 @@ use super::args::{
 };
 use super::grid::GridPoint;
 use super::output::{bar, spinner};
-use crate::corpus::{read_corpus, Document};
+use crate::corpus::{read_corpus, Document, ReadOptions};
 use crate::eval::{
     cross_validate, fold_warnings, grouped_stratified_folds, render_html, render_json,
     render_markdown, render_terminal, stratified_folds, train_test_indices, ClassificationReport,
@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Cross-validate classifiers (or train on one corpus and test on another) and report quality
 #[derive(Debug, Args)]
@@ -74,6 +75,29 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
+/// Reads a corpus for evaluation, adding to `warnings` what the report must say about the
+/// reading: records skipped under `--skip-bad` (the figures leave them out) and the
+/// reader's own warnings (e.g. zero padding after gzip data).
+fn read_reported(
+    path: &Path,
+    opts: &ReadOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Document>> {
+    let t0 = Instant::now();
+    let (docs, summary) = read_corpus(path, opts)?;
+    super::output::log_read_summary(path, &summary, t0.elapsed());
+    if summary.skipped_bad > 0 {
+        let first = summary.skip_examples.first().map_or("", String::as_str);
+        warnings.push(format!(
+            "{}: {} bad record(s) skipped (--skip-bad) and left out of every figure; the first: {first}",
+            path.display(),
+            summary.skipped_bad
+        ));
+    }
+    warnings.extend(summary.warnings);
+    Ok(docs)
+}
+
 /// Refuses a report path that is an existing folder before the evaluation runs, rather
 /// than failing to write it once all the work is done.
 fn check_report_paths(args: &EvalArgs) -> Result<()> {
@@ -113,19 +137,18 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         .corpus
         .read_options(&args.label, true, args.group_col.as_deref())?;
     let pb = spinner(&format!("reading {}", args.data.display()), quiet);
-    let (docs, _) = read_corpus(&args.data, &opts)?;
+    let mut warnings = unread_warnings(&args.model, &kinds);
+    let docs = read_reported(&args.data, &opts, &mut warnings)?;
     let test_docs = match &args.test {
-        Some(p) => Some(read_corpus(p, &opts)?.0),
+        Some(p) => Some(read_reported(p, &opts, &mut warnings)?),
         None => None,
     };
     pb.finish_and_clear();
-    log::info!("read {} documents from {}", docs.len(), args.data.display());
     if docs.is_empty() {
         bail!("{}: the corpus holds no documents", args.data.display());
     }
 
     let mut runs = Vec::new();
-    let mut warnings = unread_warnings(&args.model, &kinds);
     let mut n_documents = 0;
     for (column, name) in args.label.iter().enumerate() {
         let mut runs_for_task = match &test_docs {

@@ -160,3 +160,41 @@ pub fn init_logging(verbose: bool) {
         log::LevelFilter::Off
     });
 }
+
+/// Logs what the reader did (for `--verbose`).
+pub fn log_read_summary(
+    path: &std::path::Path,
+    summary: &crate::corpus::ReadSummary,
+    took: Duration,
+) {
+    log::info!(
+        "read {} documents from {} in {}",
+        summary.documents,
+        path.display(),
+        secs(took)
+    );
+    if summary.latin1_fallbacks > 0 {
+        log::info!(
+            "{} documents were not valid UTF-8 and were decoded as Latin-1",
+            summary.latin1_fallbacks
+        );
+    }
+    if summary.skipped_bad > 0 {
+        log::info!("{} bad records skipped (--skip-bad)", summary.skipped_bad);
+        for ex in &summary.skip_examples {
+            log::info!("  skipped: {ex}");
+        }
+        if summary.skip_examples.len() < summary.skipped_bad {
+            log::info!(
+                "  (the first {} reasons shown)",
+                summary.skip_examples.len()
+            );
+        }
+    }
+    if summary.unlabelled_skipped > 0 {
+        log::info!(
+            "{} files directly in the corpus folder left out (no class folder)",
+            summary.unlabelled_skipped
+        );
+    }
+}

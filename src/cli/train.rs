@@ -130,7 +130,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
         pb.finish_and_clear();
         (docs, summary, t0.elapsed(), None)
     };
-    log_read_summary(&args.data, &summary, read_time);
+    super::output::log_read_summary(&args.data, &summary, read_time);
     if !quiet {
         summary.warnings.iter().for_each(super::output::warn);
     }
@@ -375,40 +375,6 @@ fn log_vocabulary(terms: usize, tfidf: &TfidfParams, took: Duration) {
         tfidf.max_features,
         secs(took)
     );
-}
-
-/// Logs what the reader did (for `--verbose`).
-fn log_read_summary(path: &Path, summary: &crate::corpus::ReadSummary, took: Duration) {
-    info!(
-        "read {} documents from {} in {}",
-        summary.documents,
-        path.display(),
-        secs(took)
-    );
-    if summary.latin1_fallbacks > 0 {
-        info!(
-            "{} documents were not valid UTF-8 and were decoded as Latin-1",
-            summary.latin1_fallbacks
-        );
-    }
-    if summary.skipped_bad > 0 {
-        info!("{} bad records skipped (--skip-bad)", summary.skipped_bad);
-        for ex in &summary.skip_examples {
-            info!("  skipped: {ex}");
-        }
-        if summary.skip_examples.len() < summary.skipped_bad {
-            info!(
-                "  (the first {} reasons shown)",
-                summary.skip_examples.len()
-            );
-        }
-    }
-    if summary.unlabelled_skipped > 0 {
-        info!(
-            "{} files directly in the corpus folder left out (no class folder)",
-            summary.unlabelled_skipped
-        );
-    }
 }
 
 /// Logs solver iterations per class where the model family counts them (for `--verbose`).
