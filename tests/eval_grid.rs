@@ -102,6 +102,20 @@ fn a_grid_runs_each_classifier_at_each_combination_it_reads() {
         terminal.contains(&format!("Folds of {best}\n")),
         "{terminal}"
     );
+    // It ends with the train options of the best run, its values as flags.
+    let flags = best
+        .replacen("svm", "--classifier svm", 1)
+        .replacen("nb", "--classifier nb", 1)
+        .replace("C=", "--c ")
+        .replace("ngrams=", "--ngrams ");
+    assert!(
+        terminal.contains(&format!("topic: best {best} (macro-F1 ")),
+        "{terminal}"
+    );
+    assert!(
+        terminal.ends_with(&format!("; to train it: textclf train ... {flags}\n")),
+        "{terminal}"
+    );
 
     // The same report at any thread count.
     let (two, _) = eval("2", &grid);

@@ -1,6 +1,6 @@
 //! Argument groups shared by several commands, and their conversion to library settings.
 
-use super::grid::{combinations, refuse_lists, refuse_repeats, GridOption, GridPoint};
+use super::grid::{combinations, refuse_lists, refuse_repeats, GridOption, GridPoint, Pick};
 use super::UsageError;
 use crate::corpus::{Format, JoinSpec, ReadOptions};
 use crate::features::{DfLimit, TfidfParams};
@@ -175,8 +175,8 @@ fn parse_df(s: &str, flag: &str) -> Result<DfLimit> {
 /// shared by every classifier setting.
 #[derive(Debug, Clone)]
 pub struct FeatureSet {
-    /// How its runs' names tell it apart (`ngrams=1-2`); empty without a feature grid.
-    pub name: Vec<String>,
+    /// The values that tell its runs apart (`ngrams=1-2`); none without a feature grid.
+    pub picks: Vec<Pick>,
     /// Tokens, case, stop words, stemming, n-grams.
     pub analyzer: AnalyzerConfig,
     /// Document-frequency limits, vocabulary cap, weighting.
@@ -225,7 +225,7 @@ impl FeatureArgs {
                 Ok(FeatureSet {
                     analyzer: p.args.analyzer_config()?,
                     tfidf: p.args.tfidf_params()?,
-                    name: p.name,
+                    picks: p.picks,
                 })
             })
             .collect()

@@ -5,7 +5,7 @@
 use super::args::{
     default_classifier, parse_classifiers, CorpusArgs, FeatureArgs, FeatureSet, ModelArgs,
 };
-use super::grid::GridPoint;
+use super::grid::{GridPoint, Pick};
 use super::output::{bar, spinner};
 use crate::corpus::{read_corpus, Document, ReadOptions};
 use crate::eval::{
@@ -200,6 +200,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         let mut out = std::io::stdout().lock();
         let color = super::output::colour_enabled(super::output::Stream::Stdout);
         write!(out, "{}", render_terminal(&report, color))?;
+        write!(out, "{}", grid.best_runs(&report))?;
     }
     if let Some(p) = &args.json {
         write_file(p, &render_json(&report))?;
@@ -270,12 +271,50 @@ impl Grid {
     /// A run's name: its classifier, then its gridded settings (`svm C=0.1 ngrams=1-2`);
     /// without a grid the classifier alone, as before grids existed.
     fn run_name(&self, m: usize, f: usize) -> String {
-        let (kind, point) = &self.models[m];
-        let parts = point.name.iter().chain(&self.features[f].name);
-        std::iter::once(kind.name())
-            .chain(parts.map(String::as_str))
+        let picks = self.picks(m, f).map(Pick::label);
+        std::iter::once(self.models[m].0.name().to_string())
+            .chain(picks)
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// The `train` options that fit a run's model: its classifier and gridded values.
+    fn train_flags(&self, m: usize, f: usize) -> String {
+        let picks = self.picks(m, f).map(Pick::flag);
+        std::iter::once(format!("--classifier {}", self.models[m].0.name()))
+            .chain(picks)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The gridded values of run (`m`, `f`), model settings first.
+    fn picks(&self, m: usize, f: usize) -> impl Iterator<Item = &Pick> {
+        self.models[m].1.picks.iter().chain(&self.features[f].picks)
+    }
+
+    /// For each task with several runs, its best run (the leaderboard's first) and the
+    /// `train` options that fit that model: where a grid search ends.
+    fn best_runs(&self, report: &EvalReport) -> String {
+        let mut out = String::new();
+        for board in report.leaderboard().iter().filter(|b| b.runs.len() > 1) {
+            let best = board.runs[0];
+            let run = self
+                .runs()
+                .find(|&(m, f)| self.run_name(m, f) == best.classifier);
+            if let Some((m, f)) = run {
+                if out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(&format!(
+                    "{}: best {} (macro-F1 {:.4}); to train it: textclf train ... {}\n",
+                    board.task,
+                    best.classifier,
+                    best.summary.macro_f1.mean,
+                    self.train_flags(m, f)
+                ));
+            }
+        }
+        out
     }
 
     /// Each model's settings for a task with `labels` (class weights resolved); evaluation

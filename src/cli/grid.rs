@@ -55,9 +55,29 @@ impl<A> GridOption<A> {
 pub struct GridPoint<A> {
     /// The arguments, each listed option narrowed to this point's value.
     pub args: A,
-    /// `C=0.1`, `ngrams=1-2`, ...: only options listing several values, so a run without a
-    /// grid keeps its plain name.
-    pub name: Vec<String>,
+    /// The values picked from options listing several (`C=0.1`, `ngrams=1-2`, ...), so a
+    /// run without a grid keeps its plain name.
+    pub picks: Vec<Pick>,
+}
+
+/// The value a [`GridPoint`] picks from an option listing several.
+#[derive(Debug, Clone)]
+pub struct Pick {
+    flag: &'static str,
+    name: &'static str,
+    value: String,
+}
+
+impl Pick {
+    /// As run names show it: `C=0.1`.
+    pub fn label(&self) -> String {
+        format!("{}={}", self.name, self.value)
+    }
+
+    /// As `train` takes it: `--c 0.1`.
+    pub fn flag(&self) -> String {
+        format!("{} {}", self.flag, self.value)
+    }
 }
 
 /// Every combination of one value per option, the first option varying slowest (as nested
@@ -65,7 +85,7 @@ pub struct GridPoint<A> {
 pub(super) fn combinations<A: Clone>(base: &A, options: &[GridOption<A>]) -> Vec<GridPoint<A>> {
     let mut points = vec![GridPoint {
         args: base.clone(),
-        name: Vec::new(),
+        picks: Vec::new(),
     }];
     for o in options.iter().filter(|o| !o.values.is_empty()) {
         points = points
@@ -75,7 +95,11 @@ pub(super) fn combinations<A: Clone>(base: &A, options: &[GridOption<A>]) -> Vec
                     let mut q = p.clone();
                     (o.pick)(&mut q.args, i);
                     if o.is_list() {
-                        q.name.push(format!("{}={}", o.name, o.values[i]));
+                        q.picks.push(Pick {
+                            flag: o.flag,
+                            name: o.name,
+                            value: o.values[i].clone(),
+                        });
                     }
                     q
                 })
@@ -128,7 +152,8 @@ mod tests {
     }
 
     fn names(points: &[GridPoint<Toy>]) -> Vec<String> {
-        points.iter().map(|p| p.name.join(" ")).collect()
+        let label = |p: &GridPoint<Toy>| p.picks.iter().map(Pick::label).collect::<Vec<_>>();
+        points.iter().map(|p| label(p).join(" ")).collect()
     }
 
     #[test]
