@@ -81,11 +81,7 @@ fn predict_batch_formats() {
         .arg(example("example_batch.jsonl"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -370,11 +366,7 @@ fn eval_reports_side_by_side_and_reproducibly() {
             .arg(dir.path().join(format!("{name}.html")))
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success(&out);
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
         (String::from_utf8(out.stdout).unwrap(), v)
     };
@@ -450,11 +442,7 @@ fn inspect_shows_settings_and_telling_terms() {
         .arg(dir.path().join("stance.model"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["task"], "stance");
     assert_eq!(v["classifier"], "svm");
@@ -499,11 +487,7 @@ fn explain_names_the_terms_behind_each_label() {
         .write_stdin("The hospital cut waiting times for patients needing treatment.")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["topic"]["label"], "health");
     let for_label = v["topic"]["explain"]["for"].as_array().unwrap();

@@ -23,11 +23,7 @@ fn eval(threads: &str, extra: &[&str]) -> (Value, String) {
         .args(extra)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let report = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
     (report, String::from_utf8(out.stdout).unwrap())
 }

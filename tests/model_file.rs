@@ -249,11 +249,7 @@ fn interrupted_saves_leave_the_previous_model_intact() {
         .arg(&corpus)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
 }
 
 #[test]

@@ -173,11 +173,7 @@ fn allsides_trains_topic_and_bias_in_one_run() {
         .arg(&article)
         .output()
         .unwrap();
-    assert!(
-        pred.status.success(),
-        "{}",
-        String::from_utf8_lossy(&pred.stderr)
-    );
+    common::assert_success(&pred);
     let v: serde_json::Value = serde_json::from_slice(&pred.stdout).unwrap();
     assert!(v["topic"]["label"].is_string(), "{v}");
     assert!(

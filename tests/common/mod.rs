@@ -42,3 +42,12 @@ pub fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
     }
     v
 }
+
+/// Asserts that a run of the binary succeeded, showing its stderr when it did not.
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
