@@ -47,6 +47,30 @@ fn run(report: &Value, name: &str) -> Value {
     common::without_timings(r.clone())
 }
 
+/// The analyzer options grid too, each value its own vectorizer: a stemmed run is not the
+/// unstemmed one.
+#[test]
+fn stop_words_and_stemmers_are_compared_as_feature_settings() {
+    let (report, _) = eval(
+        "2",
+        &["--stop-words", "none,english", "--stem", "none,english"],
+    );
+    let names: Vec<&str> = runs(&report).iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        names,
+        [
+            "svm stop_words=none stem=none",
+            "svm stop_words=none stem=english",
+            "svm stop_words=english stem=none",
+            "svm stop_words=english stem=english",
+        ]
+    );
+    let stemmed = run(&report, "svm stop_words=english stem=english");
+    assert_eq!(stemmed["settings"]["analyzer"]["stemmer"], "english");
+    let plain = run(&report, "svm stop_words=none stem=none");
+    assert_ne!(plain["summary"], stemmed["summary"]);
+}
+
 #[test]
 fn a_grid_runs_each_classifier_at_each_combination_it_reads() {
     let grid = [
@@ -196,6 +220,21 @@ fn lists_are_usage_errors_in_train_and_bad_values_are_named() {
         "train",
         &["--max-features", "10,20"],
         "--max-features 10,20: train",
+    );
+    refused(
+        "train",
+        &["--stem", "none,english"],
+        "--stem none,english: train",
+    );
+    refused(
+        "eval",
+        &["--stem", "none,klingon"],
+        "--stem: unknown stemmer \"klingon\"",
+    );
+    refused(
+        "eval",
+        &["--max-df", "0.5,2.0"],
+        "--max-df '2.0': expected a document count",
     );
     refused(
         "eval",

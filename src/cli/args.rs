@@ -127,12 +127,14 @@ pub const DEFAULT_MAX_FEATURES: usize = 200_000;
 /// How text becomes terms and terms become TF-IDF features.
 #[derive(Debug, Clone, Args)]
 pub struct FeatureArgs {
-    /// Stop words: english, none, another language name, or a file with one word per line
-    #[arg(long, default_value = "none")]
-    pub stop_words: String,
-    /// Snowball stemmer language (english, french, german, ...) or none
-    #[arg(long, default_value = "none")]
-    pub stem: String,
+    /// Stop words: english, none, another language name, or a file with one word per line;
+    /// eval compares a comma-separated list (none,english)
+    #[arg(long, value_delimiter = ',', default_value = "none")]
+    pub stop_words: Vec<String>,
+    /// Snowball stemmer language (english, french, german, ...) or none; eval compares a
+    /// comma-separated list (none,english)
+    #[arg(long, value_delimiter = ',', default_value = "none")]
+    pub stem: Vec<String>,
     /// Word n-gram range: 1-1 is unigrams (the default), 1-2 adds bigrams (more accurate on
     /// every corpus measured but BBC, at 2–3× the time and memory: README "Quality"); eval
     /// compares a comma-separated list of ranges (1-1,1-2)
@@ -148,9 +150,10 @@ pub struct FeatureArgs {
     /// compares a comma-separated list (1,2,5)
     #[arg(long, value_delimiter = ',', default_value = "2")]
     pub min_df: Vec<String>,
-    /// Ignore terms in more documents than this (a count, or a fraction up to 1.0)
-    #[arg(long, default_value = "1.0")]
-    pub max_df: String,
+    /// Ignore terms in more documents than this (a count, or a fraction up to 1.0); eval
+    /// compares a comma-separated list (0.5,1.0)
+    #[arg(long, value_delimiter = ',', default_value = "1.0")]
+    pub max_df: Vec<String>,
     /// Keep only this many of the most frequent terms (0: no limit); the cap keeps bigram
     /// models small at no measured cost in accuracy; eval compares a comma-separated list
     #[arg(long, value_delimiter = ',', default_values_t = [DEFAULT_MAX_FEATURES])]
@@ -186,14 +189,15 @@ pub struct FeatureSet {
 impl FeatureArgs {
     /// The analyzer settings (tokens, case, stop words, stemming, n-grams) these arguments
     /// ask for; an unknown stop-word list, stemmer or n-gram range is an error. Arguments
-    /// listing several n-gram ranges give the first: narrow them first ([`Self::grid`],
+    /// listing several values give the first: narrow them first ([`Self::grid`],
     /// or [`refuse_grid`] for commands that take one value).
     pub fn analyzer_config(&self) -> Result<AnalyzerConfig> {
         Ok(AnalyzerConfig {
             lowercase: !self.no_lowercase,
             token_pattern: self.token_pattern.clone(),
-            stop_words: resolve_stop_words(&self.stop_words).context("--stop-words")?,
-            stemmer: resolve_stemmer(&self.stem).context("--stem")?,
+            stop_words: resolve_stop_words(first(&self.stop_words).as_str())
+                .context("--stop-words")?,
+            stemmer: resolve_stemmer(first(&self.stem).as_str()).context("--stem")?,
             ngram_range: parse_ngram_range(first(&self.ngrams).as_str()).context("--ngrams")?,
         })
     }
@@ -204,7 +208,7 @@ impl FeatureArgs {
         let max_features = *first(&self.max_features);
         let params = TfidfParams {
             min_df: parse_df(first(&self.min_df).as_str(), "--min-df")?,
-            max_df: parse_df(&self.max_df, "--max-df")?,
+            max_df: parse_df(first(&self.max_df).as_str(), "--max-df")?,
             max_features: (max_features > 0).then_some(max_features),
             sublinear_tf: !self.no_sublinear_tf,
             ..TfidfParams::default()
@@ -212,8 +216,8 @@ impl FeatureArgs {
         Ok(params.check()?)
     }
 
-    /// Every combination of the listed n-gram ranges, `min_df` and `max_features` values,
-    /// each checked (so a bad value is named before any data is read); one set without a
+    /// Every combination of the listed stop-word lists, stemmers, n-gram ranges, `min_df`,
+    /// `max_df` and `max_features` values, each checked (so a bad value is named before any data is read); one set without a
     /// list.
     pub fn grid(&self) -> Result<Vec<FeatureSet>> {
         self.refuse_bare_ngram_list()?;
@@ -232,13 +236,26 @@ impl FeatureArgs {
     }
 
     /// The options an `eval` grid may list several values of.
-    fn grid_options(&self) -> [GridOption<Self>; 3] {
+    fn grid_options(&self) -> [GridOption<Self>; 6] {
         [
+            GridOption::new(
+                "--stop-words",
+                "stop_words",
+                &self.stop_words,
+                true,
+                |a, i| a.stop_words = vec![a.stop_words[i].clone()],
+            ),
+            GridOption::new("--stem", "stem", &self.stem, true, |a, i| {
+                a.stem = vec![a.stem[i].clone()]
+            }),
             GridOption::new("--ngrams", "ngrams", &self.ngrams, true, |a, i| {
                 a.ngrams = vec![a.ngrams[i].clone()]
             }),
             GridOption::new("--min-df", "min_df", &self.min_df, true, |a, i| {
                 a.min_df = vec![a.min_df[i].clone()]
+            }),
+            GridOption::new("--max-df", "max_df", &self.max_df, true, |a, i| {
+                a.max_df = vec![a.max_df[i].clone()]
             }),
             GridOption::new(
                 "--max-features",
