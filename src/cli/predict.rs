@@ -2,7 +2,7 @@
 
 use super::args::CorpusArgs;
 use crate::bundle::{model_files, ModelBundle};
-use crate::corpus::{decode_lenient, looks_binary, open_corpus, CorpusError, Document};
+use crate::corpus::{file_text, open_corpus, CorpusError, Document};
 use crate::pipeline::{bundle_features, explain, missing_pair, predict_features, Prediction};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
@@ -687,15 +687,17 @@ fn score_files<W: Write>(args: &PredictArgs, scorer: &Scorer, sink: &mut Sink<W>
     let mut failed = 0;
     for path in &files {
         let (id, bytes) = read_article(path)?;
-        if let Some(why) = looks_binary(&bytes) {
-            failed += 1;
-            sink.write(Row {
-                id: &id,
-                result: Err(&why),
-            })?;
-            continue;
-        }
-        let (text, _) = decode_lenient(&bytes);
+        let text = match file_text(&bytes) {
+            Ok((text, _)) => text,
+            Err(why) => {
+                failed += 1;
+                sink.write(Row {
+                    id: &id,
+                    result: Err(&why),
+                })?;
+                continue;
+            }
+        };
         let preds = scorer
             .score(&[text.as_str()], None, args.top_k)?
             .pop()

@@ -28,7 +28,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use super::source::{decode_lenient, looks_binary, normalize_newlines, strip_bom};
+use super::source::{file_text, normalize_newlines};
 use super::{CorpusError, Document, ReadOptions, ReadSummary};
 
 /// How deep sub-folders are followed: a guard against symlink cycles where folders have no
@@ -396,11 +396,7 @@ fn read_text(file: &DirFile, buf: &mut Vec<u8>) -> Result<(String, bool), String
         Found::Unlisted(e) => return Err(format!("cannot list the folder: {e}")),
     }
     let len = read_file(&file.path(), buf).map_err(|e| format!("cannot read the file: {e}"))?;
-    let bytes = &buf[..len];
-    let text = match looks_binary(bytes) {
-        Some(why) => Err(why),
-        None => Ok(decode_lenient(strip_bom(bytes))),
-    };
+    let text = file_text(&buf[..len]);
     if buf.len() > READ_BUF_KEEP {
         *buf = Vec::new();
     }
@@ -612,19 +608,5 @@ mod tests {
                 format!("{want}: cannot list the folder: permission denied")
             );
         }
-    }
-
-    #[test]
-    fn a_nul_byte_in_the_first_8_kib_makes_a_file_binary() {
-        let mut text = vec![b'a'; 8 << 10];
-        assert_eq!(looks_binary(&text), None);
-        text.push(0);
-        assert_eq!(looks_binary(&text), None, "a NUL past the first 8 KiB");
-        text[8191] = 0;
-        assert_eq!(
-            looks_binary(&text).as_deref(),
-            Some("looks binary: NUL byte at offset 8191")
-        );
-        assert_eq!(looks_binary(b""), None);
     }
 }

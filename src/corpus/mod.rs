@@ -21,7 +21,7 @@ mod jsonl;
 mod source;
 
 pub use source::decode_lenient;
-pub(crate) use source::looks_binary;
+pub(crate) use source::file_text;
 #[cfg(test)]
 mod tests;
 

@@ -372,9 +372,19 @@ const BINARY_PROBE: usize = 8 << 10;
 /// Why a whole file (a folder-corpus document, or a file given to `predict`) is not text:
 /// a NUL byte in its first 8 KiB, at the offset named. `None` for text. Read as Latin-1,
 /// a binary file would be trained on (or scored) as gibberish without a word said.
-pub(crate) fn looks_binary(bytes: &[u8]) -> Option<String> {
+pub(super) fn looks_binary(bytes: &[u8]) -> Option<String> {
     let head = &bytes[..bytes.len().min(BINARY_PROBE)];
     memchr::memchr(0, head).map(|at| format!("looks binary: NUL byte at offset {at}"))
+}
+
+/// The text of a whole-file document (a folder-corpus file, or a file given to `predict`)
+/// and whether it needed Latin-1: the BOM dropped, decoded leniently; or, for a binary
+/// file, why it is not a document.
+pub(crate) fn file_text(bytes: &[u8]) -> Result<(String, bool), String> {
+    match looks_binary(bytes) {
+        Some(why) => Err(why),
+        None => Ok(decode_lenient(strip_bom(bytes))),
+    }
 }
 
 /// Decodes bytes as UTF-8, or as Latin-1 when they are not valid UTF-8 (every byte maps

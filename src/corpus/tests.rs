@@ -1011,3 +1011,21 @@ fn windows_line_ends_become_newlines_and_lone_carriage_returns_stay() {
         assert_eq!(normalize_newlines(input.to_string()), want, "{input:?}");
     }
 }
+
+#[test]
+fn a_nul_byte_in_the_first_8_kib_makes_a_file_binary() {
+    let mut text = vec![b'a'; 8 << 10];
+    assert_eq!(source::looks_binary(&text), None);
+    text.push(0);
+    assert_eq!(
+        source::looks_binary(&text),
+        None,
+        "a NUL past the first 8 KiB"
+    );
+    text[8191] = 0;
+    assert_eq!(
+        source::looks_binary(&text).as_deref(),
+        Some("looks binary: NUL byte at offset 8191")
+    );
+    assert_eq!(source::looks_binary(b""), None);
+}
