@@ -148,14 +148,14 @@ fn saved_models_are_scored_on_the_sample_corpus() {
 }
 
 /// The key round trip: `train` on A then `eval --model-dir` on B gives exactly the figures
-/// of `eval --data A --test B`. Not for svm: the saved SVM is Platt-calibrated (whose
-/// warm-started fit and probabilities `predict` answers from), while `eval` fits an
+/// of `eval --data A --test B`. Not for svm: the saved SVM is Platt-calibrated (a
+/// warm-started fit, whose probabilities `predict` answers from), while `eval` fits an
 /// uncalibrated one, so their answers may differ on a few documents.
 #[test]
 fn saved_model_figures_equal_those_of_eval_with_test() {
     let tmp = TempDir::new().unwrap();
     let (a, b) = split_sample(tmp.path());
-    for classifier in ["logreg", "cnb"] {
+    for classifier in ["logreg", "cnb", "two-stage"] {
         let models = tmp.path().join(classifier);
         train(&a, &models, classifier, &["topic", "stance"], &TEXT);
         let saved = [

@@ -661,7 +661,6 @@ impl TestRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Args as _;
 
     /// `--model-dir` must refuse every option that fits a model: a new feature or model
     /// option left out of [`SAVED_MODELS_REFUSE`] would be ignored in silence.
