@@ -733,6 +733,29 @@ mod tests {
     }
 
     #[test]
+    fn a_task_scored_against_a_model_keeps_its_classes_and_the_unknown_ones() {
+        let doc = |label: Option<&str>| Document {
+            id: String::new(),
+            text: String::new(),
+            pair: None,
+            labels: vec![label.map(str::to_owned)],
+            group: None,
+        };
+        // One gold class alone is fine: the model brings the others.
+        let docs = [doc(Some("c")), doc(None), doc(Some("c")), doc(Some("a"))];
+        let known = ["b".to_owned(), "c".to_owned()];
+        let task = LabelledTask::scored_against(&docs, 0, "t", &known);
+        assert_eq!(task.labels, ["a", "b", "c"]);
+        assert_eq!(task.rows, [0, 2, 3]);
+        assert_eq!(task.y, [2, 2, 0]);
+        assert_eq!(task.unlabelled, 1);
+        assert_eq!(task.classes_outside(&known), ["a"]);
+        let none = LabelledTask::scored_against(&[doc(None)], 0, "t", &known);
+        assert!(none.rows.is_empty());
+        assert_eq!(none.labels, known);
+    }
+
+    #[test]
     fn select_rows_keeps_order_and_values() {
         let params = TfidfParams::default();
         let texts = ["a1 b1", "c1", "a1 c1 d1"];

@@ -65,12 +65,7 @@ impl SavedModel {
 pub(super) fn evaluate(args: &EvalArgs, dir: &Path, quiet: bool) -> Result<EvalReport> {
     let models = load(args, dir)?;
     refuse_missing_pairs(args, &models)?;
-    let mut columns: Vec<String> = Vec::new();
-    for m in &models {
-        if !columns.contains(&m.gold) {
-            columns.push(m.gold.clone());
-        }
-    }
+    let columns = gold_columns(&models);
     let opts = args.corpus.read_options(&columns, true, None)?;
     let pb = spinner(&format!("reading {}", args.data.display()), quiet);
     let mut warnings = Vec::new();
@@ -83,32 +78,12 @@ pub(super) fn evaluate(args: &EvalArgs, dir: &Path, quiet: bool) -> Result<EvalR
     let mut runs = Vec::with_capacity(models.len());
     let mut n_documents = 0;
     for (m, shared) in models.iter().zip(&features) {
-        let column = columns.iter().position(|c| *c == m.gold).expect("read");
-        // Each model's own classes with the corpus's: another model's would count in its
-        // macro averages.
-        let task = LabelledTask::scored_against(&docs, column, &m.gold, &m.bundle.labels);
-        if task.rows.is_empty() {
-            bail!(
-                "{}: label column '{}': no document has a label to score {} against",
-                args.data.display(),
-                task.name,
-                m.path.display()
-            );
-        }
+        let column = columns
+            .iter()
+            .position(|c| *c == m.gold)
+            .expect("every gold column is read");
+        let task = gold_task(args, &docs, column, m, &mut warnings)?;
         n_documents = n_documents.max(task.rows.len());
-        let note = format!(
-            "{}: {} document(s) without a label left out of every figure",
-            task.name, task.unlabelled
-        );
-        if task.unlabelled > 0 && !warnings.contains(&note) {
-            warnings.push(note);
-        }
-        let trained = format!("the training corpus of {}", m.path.display());
-        warnings.extend(
-            task.classes_outside(&m.bundle.labels)
-                .iter()
-                .map(|label| unseen_class_warning(&task.name, label, "the corpus", &trained)),
-        );
         runs.push(score(m, &task, &shared.0, shared.1)?);
     }
     Ok(EvalReport {
@@ -127,6 +102,53 @@ pub(super) fn evaluate(args: &EvalArgs, dir: &Path, quiet: bool) -> Result<EvalR
         warnings,
         runs,
     })
+}
+
+/// The gold-label columns of `models`, each once, in the order of the models.
+fn gold_columns(models: &[SavedModel]) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for m in models {
+        if !columns.contains(&m.gold) {
+            columns.push(m.gold.clone());
+        }
+    }
+    columns
+}
+
+/// Model `m`'s task: label column `column` of `docs` with the model's own classes (another
+/// model's would count in its macro averages). Adds to `warnings` the documents without
+/// a label (once per column) and the gold classes the model never learnt; a column
+/// without any label is an error.
+fn gold_task(
+    args: &EvalArgs,
+    docs: &[Document],
+    column: usize,
+    m: &SavedModel,
+    warnings: &mut Vec<String>,
+) -> Result<LabelledTask> {
+    let task = LabelledTask::scored_against(docs, column, &m.gold, &m.bundle.labels);
+    if task.rows.is_empty() {
+        bail!(
+            "{}: label column '{}': no document has a label to score {} against",
+            args.data.display(),
+            task.name,
+            m.path.display()
+        );
+    }
+    let note = format!(
+        "{}: {} document(s) without a label left out of every figure",
+        task.name, task.unlabelled
+    );
+    if task.unlabelled > 0 && !warnings.contains(&note) {
+        warnings.push(note);
+    }
+    let trained = format!("the training corpus of {}", m.path.display());
+    warnings.extend(
+        task.classes_outside(&m.bundle.labels)
+            .iter()
+            .map(|label| unseen_class_warning(&task.name, label, "the corpus", &trained)),
+    );
+    Ok(task)
 }
 
 /// Loads the models `--task` names (all of `dir`'s without it, as `predict` does), each
