@@ -32,9 +32,55 @@ impl LabelledTask {
     pub fn from_documents(docs: &[Document], column: usize, name: &str) -> Result<Self> {
         let mut labels = LabelColumn::default();
         for d in docs {
-            labels.push(d.labels.get(column).and_then(|l| l.as_deref()));
+            labels.push(d.label(column));
         }
         labels.task(name)
+    }
+
+    /// Label column `column` named `name`, scored against a model that knows `classes`:
+    /// the task's classes are the union of `classes` and the documents' labels, sorted, so a
+    /// label the model never learnt is still scored (as always wrong) rather than dropped,
+    /// and a class the documents lack still counts the documents wrongly given it. Unlike
+    /// [`Self::from_documents`] it asks for no second class (the model brings them) nor
+    /// for any labelled document: the caller says what an empty test means.
+    pub fn scored_against(
+        docs: &[Document],
+        column: usize,
+        name: &str,
+        classes: &[String],
+    ) -> Self {
+        let mut union: std::collections::BTreeSet<&str> =
+            classes.iter().map(String::as_str).collect();
+        union.extend(docs.iter().filter_map(|d| d.label(column)));
+        let labels: Vec<String> = union.into_iter().map(str::to_owned).collect();
+        let (mut rows, mut y) = (Vec::new(), Vec::new());
+        for (i, label) in docs.iter().map(|d| d.label(column)).enumerate() {
+            if let Some(label) = label {
+                rows.push(i);
+                y.push(
+                    labels
+                        .binary_search_by(|l| l.as_str().cmp(label))
+                        .expect("every label is in the union"),
+                );
+            }
+        }
+        LabelledTask {
+            name: name.to_owned(),
+            labels,
+            unlabelled: docs.len() - rows.len(),
+            rows,
+            y,
+        }
+    }
+
+    /// The task's classes that are not among `known` (a model's): their documents can
+    /// never be predicted right, which a report must say.
+    pub fn classes_outside(&self, known: &[String]) -> Vec<String> {
+        self.labels
+            .iter()
+            .filter(|l| !known.contains(l))
+            .cloned()
+            .collect()
     }
 
     /// Documents per class, in label order.
@@ -405,6 +451,20 @@ pub fn bundle_features(
     })
 }
 
+/// For each bundle, the first bundle (itself or an earlier one) with the same vectorizer
+/// and pair features: both turn a text into the same feature row, so a caller scoring
+/// several models computes each distinct set of features once.
+pub fn feature_sharing<B: std::borrow::Borrow<ModelBundle>>(bundles: &[B]) -> Vec<usize> {
+    let same = |a: &ModelBundle, b: &ModelBundle| a.vectorizer == b.vectorizer && a.pair == b.pair;
+    (0..bundles.len())
+        .map(|i| {
+            (0..i)
+                .find(|&j| same(bundles[j].borrow(), bundles[i].borrow()))
+                .unwrap_or(i)
+        })
+        .collect()
+}
+
 /// What to say when a paired model gets no pair text: names the model and the column.
 pub fn missing_pair(task: &str, column: &str) -> String {
     format!(
@@ -477,6 +537,18 @@ pub fn predict_features(bundle: &ModelBundle, x: &SparseRecords, top_k: usize) -
                 explanation: None,
             }
         })
+        .collect()
+}
+
+/// The class index `predict_features` labels each row of `x` with (the most probable
+/// class, ties to the lower index): what `predict` answers, as indices into
+/// `bundle.labels`, for scoring without building label strings.
+pub fn predict_classes(bundle: &ModelBundle, x: &SparseRecords) -> Vec<usize> {
+    let proba = bundle.model.predict_proba(x);
+    proba
+        .rows()
+        .into_iter()
+        .map(|row| first_max(row.iter().copied()))
         .collect()
 }
 
@@ -658,6 +730,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("at least two classes"), "{err}");
+    }
+
+    #[test]
+    fn a_task_scored_against_a_model_keeps_its_classes_and_the_unknown_ones() {
+        let doc = |label: Option<&str>| Document {
+            id: String::new(),
+            text: String::new(),
+            pair: None,
+            labels: vec![label.map(str::to_owned)],
+            group: None,
+        };
+        // One gold class alone is fine: the model brings the others.
+        let docs = [doc(Some("c")), doc(None), doc(Some("c")), doc(Some("a"))];
+        let known = ["b".to_owned(), "c".to_owned()];
+        let task = LabelledTask::scored_against(&docs, 0, "t", &known);
+        assert_eq!(task.labels, ["a", "b", "c"]);
+        assert_eq!(task.rows, [0, 2, 3]);
+        assert_eq!(task.y, [2, 2, 0]);
+        assert_eq!(task.unlabelled, 1);
+        assert_eq!(task.classes_outside(&known), ["a"]);
+        let none = LabelledTask::scored_against(&[doc(None)], 0, "t", &known);
+        assert!(none.rows.is_empty());
+        assert_eq!(none.labels, known);
     }
 
     #[test]

@@ -241,6 +241,71 @@ fn paired_model_files_are_identical_at_one_and_two_threads() {
     }
 }
 
+/// A saved paired model scored by `eval --model-dir`: the default two-stage model gets
+/// every training pair right with the FNC-1 score; a logreg one has the figures of
+/// `eval --test` for the same settings; without --pair-col, a usage error naming it.
+#[test]
+fn saved_paired_models_are_scored_by_eval() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    write_fixture(dir);
+    let stances = dir.join("stances.csv");
+    let eval_json = |name: &str, args: &[String]| -> serde_json::Value {
+        let json = dir.join(format!("{name}.json"));
+        textclf()
+            .args(["eval", "--quiet", "--data"])
+            .arg(&stances)
+            .args(corpus_args(dir))
+            .args(["--pair-col", "Headline", "--json"])
+            .arg(&json)
+            .args(args)
+            .assert()
+            .success();
+        serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap()
+    };
+    let saved = |models: &Path| vec!["--model-dir".into(), models.display().to_string()];
+
+    let two_stage = dir.join("two-stage");
+    train(dir, &two_stage, "", "2");
+    let v = eval_json("two-stage", &saved(&two_stage));
+    let run = &v["runs"][0];
+    assert_eq!(run["task"], "Stance");
+    assert_eq!(run["classifier"], "two-stage (Stance.model)");
+    assert_eq!(run["settings"]["pair_col"], "Headline");
+    assert_eq!(run["pooled"]["accuracy"], 1.0);
+    assert_eq!(run["pooled_fnc_score"], 100.0);
+
+    let logreg = dir.join("logreg");
+    train(dir, &logreg, "logreg", "2");
+    let saved = eval_json("saved", &saved(&logreg));
+    let mut trained_args: Vec<String> = ["--test", stances.to_str().unwrap(), "--label", "Stance"]
+        .map(String::from)
+        .to_vec();
+    trained_args.extend([
+        "--classifier".into(),
+        "logreg".into(),
+        "--min-df".into(),
+        "1".into(),
+    ]);
+    let trained = eval_json("trained", &trained_args);
+    assert_eq!(saved["runs"][0]["pooled"], trained["runs"][0]["pooled"]);
+
+    textclf()
+        .args(["eval", "--model-dir"])
+        .arg(&two_stage)
+        .arg("--data")
+        .arg(&stances)
+        .args(corpus_args(dir))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a paired model (trained with --pair-col 'Headline')",
+        ))
+        .stderr(predicate::str::contains(
+            "give eval --pair-col \"Headline\"",
+        ));
+}
+
 #[test]
 fn paired_eval_with_groups_reports_the_fnc_score() {
     let tmp = TempDir::new().unwrap();

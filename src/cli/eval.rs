@@ -1,6 +1,9 @@
 //! `textclf eval`: stratified k-fold cross-validation, or train → test, of one or more
 //! classifiers, and of every combination of listed hyperparameter values (a grid, as
-//! scikit-learn's `GridSearchCV`), on the very same folds, reported side by side.
+//! scikit-learn's `GridSearchCV`), on the very same folds, reported side by side; or, with
+//! `--model-dir`, saved models scored on a labelled corpus ([`saved`]).
+
+mod saved;
 
 use super::args::{
     default_classifier, parse_classifiers, CorpusArgs, FeatureArgs, FeatureSet, ModelArgs,
@@ -23,18 +26,27 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Cross-validate classifiers (or train on one corpus and test on another) and report quality
+/// Cross-validate classifiers (or train on one corpus and test on another, or score saved models) and report quality
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  textclf eval --data datasets/sample_news.csv --text-col title,text --label topic --label stance --classifier svm,logreg,cnb\n  textclf eval --data bbc/ --label topic --folds 5 --html bbc-report.html\n  textclf eval --data bbc/ --label topic --folds 5 --classifier svm,logreg --c 0.1,1,10 --ngrams 1-1,1-2   (a grid: every combination)\n  textclf eval --data train_stances.csv --join train_bodies.csv --on 'Body ID' --text-col articleBody --label Stance --group-col 'Body ID' --folds 5"
+    after_help = "Examples:\n  textclf eval --data datasets/sample_news.csv --text-col title,text --label topic --label stance --classifier svm,logreg,cnb\n  textclf eval --data bbc/ --label topic --folds 5 --html bbc-report.html\n  textclf eval --data bbc/ --label topic --folds 5 --classifier svm,logreg --c 0.1,1,10 --ngrams 1-1,1-2   (a grid: every combination)\n  textclf eval --data train_stances.csv --join train_bodies.csv --on 'Body ID' --text-col articleBody --label Stance --group-col 'Body ID' --folds 5\n  textclf eval --model-dir models --data new_news.csv --text-col title,text   (score the saved models, trained on nothing)\n  textclf eval --model-dir models --task topic --label category --data other.jsonl   (gold labels from another column)"
 )]
 pub struct EvalArgs {
-    /// Labelled corpus (same formats as train)
+    /// Labelled corpus (same formats as train); with --model-dir, the corpus the saved models
+    /// are scored on
     #[arg(long)]
     pub data: PathBuf,
-    /// Label column(s) to evaluate
-    #[arg(long, default_value = "label")]
+    /// Label column(s) to evaluate [default: label]; with --model-dir, the gold-label column
+    /// of each --task, in order [default: the column each model was trained on]
+    #[arg(long)]
     pub label: Vec<String>,
+    /// Score the models saved in this folder on --data instead of training any: all its
+    /// .model files, or those --task names; each keeps the settings it was trained with
+    #[arg(long, value_name = "DIR", conflicts_with_all = SAVED_MODELS_REFUSE)]
+    pub model_dir: Option<PathBuf>,
+    /// With --model-dir: only this model, DIR/TASK.model (repeatable)
+    #[arg(long, requires = "model_dir")]
+    pub task: Vec<String>,
     /// Classifiers to compare on the same folds, comma-separated [default: svm; two-stage
     /// with --pair-col]
     #[arg(long)]
@@ -66,6 +78,51 @@ pub struct EvalArgs {
     /// Classifier hyperparameters.
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// What `--model-dir` refuses, by argument id: the options that choose or fit a model
+/// (saved models keep the settings they were trained with: classifier, hyperparameters,
+/// seed, every feature option) and those that split a corpus for training (saved models
+/// train on nothing). Listed one by one rather than as the flattened groups, whose
+/// conflict message names the group's first option, not the one given; a test checks
+/// the list covers both groups.
+const SAVED_MODELS_REFUSE: [&str; 22] = [
+    "classifier",
+    "folds",
+    "test",
+    "group_col",
+    // FeatureArgs
+    "stop_words",
+    "stem",
+    "ngrams",
+    "token_pattern",
+    "no_lowercase",
+    "min_df",
+    "max_df",
+    "max_features",
+    "no_sublinear_tf",
+    // ModelArgs
+    "c",
+    "alpha",
+    "tol",
+    "max_iter",
+    "epochs",
+    "loss",
+    "hinge",
+    "class_weight",
+    "seed",
+];
+
+impl EvalArgs {
+    /// The label columns to train and test on (`label` unless named): for the modes that
+    /// train, where `--label` has no other meaning.
+    fn label_columns(&self) -> Vec<String> {
+        if self.label.is_empty() {
+            vec!["label".to_owned()]
+        } else {
+            self.label.clone()
+        }
+    }
 }
 
 /// Writes a report file atomically (its folder created if needed), as models are written:
@@ -118,15 +175,57 @@ fn check_report_paths(args: &EvalArgs) -> Result<()> {
 }
 
 /// Runs `textclf eval`: evaluates each classifier on every label column (cross-validation
-/// or --test), writes the --json/--markdown/--html files asked for, and prints the report
-/// unless `quiet`.
+/// or --test), or scores the saved models of --model-dir, writes the
+/// --json/--markdown/--html files asked for, and prints the report unless `quiet`.
 pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
+    check_report_paths(&args)?;
+    let (report, footer) = match &args.model_dir {
+        Some(dir) => (saved::evaluate(&args, dir, quiet)?, String::new()),
+        None => train_and_evaluate(&args, quiet)?,
+    };
+    write_report(&args, &report, &footer, quiet)
+}
+
+/// Prints the report unless `quiet`, with `footer` after it, and writes the
+/// --json/--markdown/--html files asked for.
+fn write_report(args: &EvalArgs, report: &EvalReport, footer: &str, quiet: bool) -> Result<()> {
+    // The terminal report first: a report file that cannot be written then loses nothing.
+    if !quiet {
+        let mut out = std::io::stdout().lock();
+        let color = super::output::colour_enabled(super::output::Stream::Stdout);
+        write!(out, "{}", render_terminal(report, color))?;
+        write!(out, "{footer}")?;
+    }
+    if let Some(p) = &args.json {
+        write_file(p, &render_json(report))?;
+    }
+    if let Some(p) = &args.markdown {
+        write_file(p, &render_markdown(report))?;
+    }
+    if let Some(p) = &args.html {
+        write_file(p, &render_html(report))?;
+    }
+    Ok(())
+}
+
+/// The warning for a class of a scored corpus that the model was never trained on:
+/// scored, but none of its documents can be predicted right. `scored` names the corpus
+/// and `trained` what the model learnt from.
+fn unseen_class_warning(task: &str, label: &str, scored: &str, trained: &str) -> String {
+    format!(
+        "{task}: class '{label}' of {scored} is not in {trained}: none of its documents can be predicted right"
+    )
+}
+
+/// Cross-validates or trains and tests every run asked for; returns the report and what
+/// follows it on the terminal (each task's best run of a grid).
+fn train_and_evaluate(args: &EvalArgs, quiet: bool) -> Result<(EvalReport, String)> {
+    let labels = args.label_columns();
     let kinds = match &args.classifier {
         Some(spec) => parse_classifiers(spec).map_err(|e| super::UsageError(e.to_string()))?,
         None => vec![default_classifier(args.corpus.pair_col.is_some())],
     };
-    let grid = Grid::new(&args, &kinds)?;
-    check_report_paths(&args)?;
+    let grid = Grid::new(args, &kinds)?;
     if args.test.is_none() && args.folds < 2 {
         bail!(super::UsageError(format!(
             "--folds must be at least 2, got {}",
@@ -135,7 +234,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
     }
     let opts = args
         .corpus
-        .read_options(&args.label, true, args.group_col.as_deref())?;
+        .read_options(&labels, true, args.group_col.as_deref())?;
     let pb = spinner(&format!("reading {}", args.data.display()), quiet);
     let mut warnings = unread_warnings(&args.model, &kinds);
     let docs = read_reported(&args.data, &opts, &mut warnings)?;
@@ -150,24 +249,22 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
 
     let mut runs = Vec::new();
     let mut n_documents = 0;
-    for (column, name) in args.label.iter().enumerate() {
+    for (column, name) in labels.iter().enumerate() {
         let mut runs_for_task = match &test_docs {
             None => {
                 let task = LabelledTask::from_documents(&docs, column, name)
                     .with_context(|| args.data.display().to_string())?;
                 n_documents = n_documents.max(task.rows.len());
-                cross_validate_task(&args, &docs, &task, &grid, &mut warnings, quiet)?
+                cross_validate_task(args, &docs, &task, &grid, &mut warnings, quiet)?
             }
             Some(test) => {
                 let (task, n, unseen) = train_test_task(&docs, test, column, name)
                     .with_context(|| args.data.display().to_string())?;
                 n_documents = n_documents.max(n);
-                for label in unseen {
-                    warnings.push(format!(
-                        "{name}: class '{label}' of the test corpus is not in the training corpus: none of its documents can be predicted right"
-                    ));
-                }
-                evaluate_on_test(&args, &docs, test, column, &task, &grid)?
+                warnings.extend(unseen.iter().map(|label| {
+                    unseen_class_warning(name, label, "the test corpus", "the training corpus")
+                }));
+                evaluate_on_test(args, &docs, test, column, &task, &grid)?
             }
         };
         runs.append(&mut runs_for_task);
@@ -195,23 +292,8 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
         warnings,
         runs,
     };
-    // The terminal report first: a report file that cannot be written then loses nothing.
-    if !quiet {
-        let mut out = std::io::stdout().lock();
-        let color = super::output::colour_enabled(super::output::Stream::Stdout);
-        write!(out, "{}", render_terminal(&report, color))?;
-        write!(out, "{}", grid.best_runs(&report))?;
-    }
-    if let Some(p) = &args.json {
-        write_file(p, &render_json(&report))?;
-    }
-    if let Some(p) = &args.markdown {
-        write_file(p, &render_markdown(&report))?;
-    }
-    if let Some(p) = &args.html {
-        write_file(p, &render_html(&report))?;
-    }
-    Ok(())
+    let footer = grid.best_runs(&report);
+    Ok((report, footer))
 }
 
 /// A warning for each option listing values that none of `kinds` reads (`--alpha` for
@@ -466,8 +548,8 @@ fn as_str(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-/// Label indices over the union of training and test labels, so a test label never seen
-/// in training is still scored (as always wrong) rather than dropped; such labels are
+/// The test task, its labels the union of training and test labels
+/// ([`LabelledTask::scored_against`]); the test labels the training corpus lacks are
 /// returned too, to be warned about, with the number of labelled training documents (the
 /// corpus line counts `--data` alone). The training documents alone must hold two classes,
 /// as `train` requires: a model fitted on one class would be scored as if it meant
@@ -479,16 +561,9 @@ fn train_test_task(
     name: &str,
 ) -> Result<(LabelledTask, usize, Vec<String>)> {
     let trained = LabelledTask::from_documents(train, column, name)?;
-    let both: Vec<Document> = train.iter().chain(test).cloned().collect();
-    let task = LabelledTask::from_documents(&both, column, name)?;
-    let n = trained.rows.len();
-    let unseen = task
-        .labels
-        .iter()
-        .filter(|l| trained.labels.binary_search(l).is_err())
-        .cloned()
-        .collect();
-    Ok((task, n, unseen))
+    let task = LabelledTask::scored_against(test, column, name, &trained.labels);
+    let unseen = task.classes_outside(&trained.labels);
+    Ok((task, trained.rows.len(), unseen))
 }
 
 /// Trains every run of `grid` on `train` and scores it on `test`, for label `column`.
@@ -503,7 +578,7 @@ fn evaluate_on_test(
     let pick = |docs: &[Document]| -> (Vec<String>, Vec<String>, Vec<usize>) {
         let mut out = (Vec::new(), Vec::new(), Vec::new());
         for d in docs {
-            let Some(l) = d.labels.get(column).and_then(|l| l.as_deref()) else {
+            let Some(l) = d.label(column) else {
                 continue;
             };
             out.0.push(d.text.clone());
@@ -539,23 +614,72 @@ fn evaluate_on_test(
     )?;
     grid.runs()
         .map(|(m, f)| {
-            let p = &out[f][m];
-            let fold = FoldResult::new(
-                0,
-                train_texts.len(),
-                &test_y,
-                &p.predictions,
-                &task.labels,
-                p.timings,
-            )?;
-            let pooled = ClassificationReport::new(&test_y, &p.predictions, &task.labels)?;
-            Ok(EvalRun::new(
-                &task.name,
-                grid.run_name(m, f),
-                grid.run_settings(&settings[m], f, task),
-                vec![fold],
-                pooled,
-            ))
+            let run = TestRun {
+                name: grid.run_name(m, f),
+                settings: grid.run_settings(&settings[m], f, task),
+                n_train: train_texts.len(),
+            };
+            run.score(task, &test_y, &out[f][m])
         })
         .collect()
+}
+
+/// One model scored on a whole test corpus, reported as a run of one fold: a trained
+/// run of `--test`, or a saved model of `--model-dir`.
+struct TestRun {
+    /// The run's name in the report.
+    name: String,
+    /// What the run used, for the report.
+    settings: Value,
+    /// The documents the model was trained on.
+    n_train: usize,
+}
+
+impl TestRun {
+    /// The run's figures for predictions `p` (indices into `task.labels`) of the test
+    /// documents whose true classes are `y_true`.
+    fn score(self, task: &LabelledTask, y_true: &[usize], p: &FoldPrediction) -> Result<EvalRun> {
+        let fold = FoldResult::new(
+            0,
+            self.n_train,
+            y_true,
+            &p.predictions,
+            &task.labels,
+            p.timings,
+        )?;
+        let pooled = ClassificationReport::new(y_true, &p.predictions, &task.labels)?;
+        Ok(EvalRun::new(
+            &task.name,
+            self.name,
+            self.settings,
+            vec![fold],
+            pooled,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--model-dir` must refuse every option that fits a model: a new feature or model
+    /// option left out of [`SAVED_MODELS_REFUSE`] would be ignored in silence.
+    #[test]
+    fn saved_models_refuse_every_feature_and_model_option() {
+        let groups = ModelArgs::augment_args(FeatureArgs::augment_args(clap::Command::new("t")));
+        for arg in groups.get_arguments() {
+            let id = arg.get_id().as_str();
+            assert!(
+                SAVED_MODELS_REFUSE.contains(&id),
+                "--model-dir does not refuse '{id}'"
+            );
+        }
+        let eval = EvalArgs::augment_args(clap::Command::new("t"));
+        for id in SAVED_MODELS_REFUSE {
+            assert!(
+                eval.get_arguments().any(|a| a.get_id() == id),
+                "'{id}' is no eval option"
+            );
+        }
+    }
 }

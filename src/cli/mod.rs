@@ -43,7 +43,7 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Score articles with the models in a directory
     Predict(predict::PredictArgs),
-    /// Cross-validate classifiers (or train on one corpus and test on another) and report quality
+    /// Cross-validate classifiers (or train on one corpus and test on another, or score saved models) and report quality
     Eval(eval::EvalArgs),
     /// Show a model's settings, training data and strongest terms per class
     Inspect(inspect::InspectArgs),

@@ -3,7 +3,9 @@
 use super::args::CorpusArgs;
 use crate::bundle::{model_files, ModelBundle};
 use crate::corpus::{file_text, open_corpus, CorpusError, Document};
-use crate::pipeline::{bundle_features, explain, missing_pair, predict_features, Prediction};
+use crate::pipeline::{
+    bundle_features, explain, feature_sharing, missing_pair, predict_features, Prediction,
+};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
@@ -73,7 +75,9 @@ impl Scorer {
     /// Loads the models `args` asks for; `quiet` silences the warning about a model file
     /// named for another task than the one it was trained for.
     fn load(args: &PredictArgs, quiet: bool) -> Result<Self> {
-        let (paths, names): (Vec<PathBuf>, Vec<String>) = model_paths(args)?.into_iter().unzip();
+        let (paths, names): (Vec<PathBuf>, Vec<String>) = model_paths(&args.model_dir, &args.task)?
+            .into_iter()
+            .unzip();
         let bundles: Vec<ModelBundle> = paths
             .iter()
             .map(|p| ModelBundle::load(p))
@@ -94,16 +98,7 @@ impl Scorer {
                 ));
             }
         }
-        let shares = (0..bundles.len())
-            .map(|i| {
-                (0..i)
-                    .find(|&j| {
-                        bundles[j].vectorizer == bundles[i].vectorizer
-                            && bundles[j].pair == bundles[i].pair
-                    })
-                    .unwrap_or(i)
-            })
-            .collect();
+        let shares = feature_sharing(&bundles);
         let evidence = bundles
             .iter()
             .map(|b| (args.explain > 0).then(|| b.model.feature_evidence()))
@@ -155,8 +150,9 @@ impl Scorer {
     }
 }
 
-/// The model files `args` asks for, each with the name that labels its predictions:
-/// `--task NAME` as given, else each `*.model` file's name without the extension.
+/// The model files of `dir` that `tasks` (`--task`) name, or all of them, each with the
+/// name that labels its predictions: `--task NAME` as given, else each `*.model` file's
+/// name without the extension.
 ///
 /// The file name, not the task recorded inside the model, labels the output, because it
 /// is the name the user chose: what `--task` selects by and what scripts reading the
@@ -164,18 +160,17 @@ impl Scorer {
 /// whereas a model copied for a comparison (`topic-v2.model`) records the same task as
 /// its original, and two output columns of one name would lose one in JSON. A file whose
 /// name differs from its recorded task is warned about ([`Scorer::load`]).
-fn model_paths(args: &PredictArgs) -> Result<Vec<(PathBuf, String)>> {
-    if !args.task.is_empty() {
-        return Ok(args
-            .task
+pub(super) fn model_paths(dir: &Path, tasks: &[String]) -> Result<Vec<(PathBuf, String)>> {
+    if !tasks.is_empty() {
+        return Ok(tasks
             .iter()
-            .map(|t| (args.model_dir.join(format!("{t}.model")), t.clone()))
+            .map(|t| (dir.join(format!("{t}.model")), t.clone()))
             .collect());
     }
-    let files = model_files(&args.model_dir)?;
+    let files = model_files(dir)?;
     if files.is_empty() {
         bail!(crate::bundle::BundleError::Io {
-            path: args.model_dir.clone(),
+            path: dir.to_path_buf(),
             source: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 "no .model files here; run `textclf train` first"

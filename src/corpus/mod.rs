@@ -41,6 +41,13 @@ pub struct Document {
     pub group: Option<String>,
 }
 
+impl Document {
+    /// The label of column `column` (an index into `labels`), if the document has one.
+    pub fn label(&self, column: usize) -> Option<&str> {
+        self.labels.get(column).and_then(|l| l.as_deref())
+    }
+}
+
 /// How a corpus file is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

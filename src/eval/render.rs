@@ -342,9 +342,11 @@ pub(crate) fn corpus_line(report: &EvalReport) -> String {
         "corpus: {} ({} documents)",
         report.corpus.source, report.corpus.n_documents
     );
-    match report.settings.get("test").and_then(|t| t.as_str()) {
-        Some(test) => s.push_str(&format!(", trained on it and tested on {test}")),
-        None => {
+    let setting = |key| report.settings.get(key).and_then(|v| v.as_str());
+    match (setting("test"), setting("model_dir")) {
+        (Some(test), _) => s.push_str(&format!(", trained on it and tested on {test}")),
+        (None, Some(dir)) => s.push_str(&format!(", scored with the saved models of {dir}")),
+        (None, None) => {
             if let Some(run) = report.runs.first() {
                 s.push_str(&format!(", {}-fold cross-validation", run.summary.n_folds));
             }
