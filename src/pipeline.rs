@@ -5,7 +5,7 @@ use crate::bundle::{ModelBundle, TrainingInfo};
 use crate::corpus::Document;
 use crate::features::paired::PairFeatures;
 use crate::features::{Csr, SparseRecords, TfidfParams, TfidfVectorizer};
-use crate::models::{Model, ModelSettings};
+use crate::models::{argmax, Model, ModelSettings};
 use crate::text::{Analyzer, AnalyzerConfig};
 use anyhow::{bail, Context, Result};
 use linfa::DatasetBase;
@@ -510,7 +510,7 @@ pub fn predict_features(bundle: &ModelBundle, x: &SparseRecords, top_k: usize) -
             if top_k <= 1 {
                 // The winner alone (the common case): a scan instead of sorting every class,
                 // same pick as the stable sort below (first of the highest).
-                let k = first_max(row.iter().copied());
+                let k = argmax(row.iter().copied());
                 return Prediction {
                     label: bundle.labels[k].clone(),
                     probability: row[k],
@@ -538,34 +538,6 @@ pub fn predict_features(bundle: &ModelBundle, x: &SparseRecords, top_k: usize) -
             }
         })
         .collect()
-}
-
-/// The class index `predict_features` labels each row of `x` with (the most probable
-/// class, ties to the lower index): what `predict` answers, as indices into
-/// `bundle.labels`, for scoring without building label strings.
-pub fn predict_classes(bundle: &ModelBundle, x: &SparseRecords) -> Vec<usize> {
-    let proba = bundle.model.predict_proba(x);
-    proba
-        .rows()
-        .into_iter()
-        .map(|row| first_max(row.iter().copied()))
-        .collect()
-}
-
-/// The index the stable descending sort of `predict_features` puts first for finite
-/// values: the first of the highest (ties go to the lower class index, as in argmax).
-fn first_max(values: impl Iterator<Item = f32>) -> usize {
-    let mut best: Option<(usize, f32)> = None;
-    for (k, v) in values.enumerate() {
-        match best {
-            None => best = Some((k, v)),
-            Some((_, b)) if v.partial_cmp(&b) == Some(std::cmp::Ordering::Greater) => {
-                best = Some((k, v))
-            }
-            _ => {}
-        }
-    }
-    best.map_or(0, |(k, _)| k)
 }
 
 /// A TF-IDF fit that fails here, with settings already checked, fails because of the
@@ -675,17 +647,17 @@ mod tests {
     }
 
     #[test]
-    fn first_max_picks_the_first_of_the_highest_like_the_sort() {
-        assert_eq!(first_max([0.1f32, 0.7, 0.2].into_iter()), 1);
-        assert_eq!(first_max([0.4f32, 0.2, 0.4].into_iter()), 0);
-        assert_eq!(first_max([0.2f32, 0.4, 0.4].into_iter()), 1);
-        assert_eq!(first_max([0.5f32].into_iter()), 0);
-        assert_eq!(first_max(std::iter::empty()), 0);
-        // The same pick as the stable descending sort it replaces for --top-k 1.
+    fn argmax_picks_what_the_top_k_sort_puts_first() {
+        assert_eq!(argmax([0.1f32, 0.7, 0.2]), 1);
+        assert_eq!(argmax([0.4f32, 0.2, 0.4]), 0);
+        assert_eq!(argmax([0.2f32, 0.4, 0.4]), 1);
+        assert_eq!(argmax([0.5f32]), 0);
+        assert_eq!(argmax(std::iter::empty()), 0);
+        // The same pick as the stable descending sort of `predict_features` for --top-k > 1.
         let row = [0.05f32, 0.3, 0.1, 0.3, 0.25];
         let mut order: Vec<usize> = (0..row.len()).collect();
         order.sort_by(|&a, &b| row[b].partial_cmp(&row[a]).unwrap());
-        assert_eq!(first_max(row.into_iter()), order[0]);
+        assert_eq!(argmax(row), order[0]);
     }
 
     #[test]

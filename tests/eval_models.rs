@@ -148,14 +148,13 @@ fn saved_models_are_scored_on_the_sample_corpus() {
 }
 
 /// The key round trip: `train` on A then `eval --model-dir` on B gives exactly the figures
-/// of `eval --data A --test B`. Not for svm: the saved SVM is Platt-calibrated (a
-/// warm-started fit, whose probabilities `predict` answers from), while `eval` fits an
-/// uncalibrated one, so their answers may differ on a few documents.
+/// of `eval --data A --test B`, for every family (eval fits the calibrated SVM `train`
+/// saves, and both answer from its probabilities).
 #[test]
 fn saved_model_figures_equal_those_of_eval_with_test() {
     let tmp = TempDir::new().unwrap();
     let (a, b) = split_sample(tmp.path());
-    for classifier in ["logreg", "cnb", "two-stage"] {
+    for classifier in ["svm", "sgd", "logreg", "cnb", "two-stage"] {
         let models = tmp.path().join(classifier);
         train(&a, &models, classifier, &["topic", "stance"], &TEXT);
         let saved = [
@@ -452,47 +451,50 @@ fn options_that_fit_a_model_are_refused_with_saved_models() {
         .stderr(predicate::str::contains("stance.model"));
 }
 
-/// BBC (a folder corpus, 2,225 articles): a complement-NB model `train` saved, scored on
-/// its corpus, has the figures of `eval --data bbc --test bbc`.
+/// BBC (a folder corpus, 2,225 articles): the default (calibrated svm) and complement-NB
+/// models `train` saved, scored on their corpus, have the figures of `eval --data bbc
+/// --test bbc`.
 #[test]
 fn bbc_saved_model_figures_equal_those_of_eval_with_test() {
     let Some(bbc) = common::shared_dataset("bbc") else {
         return;
     };
     let tmp = TempDir::new().unwrap();
-    let models = tmp.path().join("models");
-    train(&bbc, &models, "cnb", &["topic"], &[]);
-    let (_, saved) = eval_json(
-        tmp.path(),
-        "saved",
-        &[
+    for classifier in ["svm", "cnb"] {
+        let models = tmp.path().join(classifier);
+        train(&bbc, &models, classifier, &["topic"], &[]);
+        let (_, saved) = eval_json(
+            tmp.path(),
+            "saved",
+            &[
+                "eval",
+                "--quiet",
+                "--model-dir",
+                s(&models),
+                "--data",
+                s(&bbc),
+            ],
+        );
+        let args = [
             "eval",
             "--quiet",
-            "--model-dir",
-            s(&models),
             "--data",
             s(&bbc),
-        ],
-    );
-    let args = [
-        "eval",
-        "--quiet",
-        "--data",
-        s(&bbc),
-        "--test",
-        s(&bbc),
-        "--label",
-        "topic",
-        "--classifier",
-        "cnb",
-    ];
-    let (_, trained) = eval_json(tmp.path(), "trained", &args);
-    let (x, y) = (run(&saved, "topic"), run(&trained, "topic"));
-    assert_eq!(x["pooled"], y["pooled"]);
-    assert_eq!(x["folds"][0]["n_test"], 2225);
-    assert!(
-        x["pooled"]["accuracy"].as_f64().unwrap() > 0.97,
-        "{}",
-        x["pooled"]["accuracy"]
-    );
+            "--test",
+            s(&bbc),
+            "--label",
+            "topic",
+            "--classifier",
+            classifier,
+        ];
+        let (_, trained) = eval_json(tmp.path(), "trained", &args);
+        let (x, y) = (run(&saved, "topic"), run(&trained, "topic"));
+        assert_eq!(x["pooled"], y["pooled"], "{classifier}");
+        assert_eq!(x["folds"][0]["n_test"], 2225);
+        assert!(
+            x["pooled"]["accuracy"].as_f64().unwrap() > 0.97,
+            "{classifier}: {}",
+            x["pooled"]["accuracy"]
+        );
+    }
 }

@@ -399,16 +399,13 @@ impl Grid {
         out
     }
 
-    /// Each model's settings for a task with `labels` (class weights resolved); evaluation
-    /// scores labels only, so probabilities need no calibration.
+    /// Each model's settings for a task with `labels` (class weights resolved): those
+    /// `train` would use, calibration included, so that every figure describes the model
+    /// `train` saves (a calibrated SVM answers from its probabilities).
     fn settings(&self, labels: &[String]) -> Result<Vec<ModelSettings>> {
         self.models
             .iter()
-            .map(|(kind, point)| {
-                let mut s = point.args.settings(*kind, labels)?;
-                s.calibrate = false;
-                Ok(s)
-            })
+            .map(|(kind, point)| point.args.settings(*kind, labels))
             .collect()
     }
 

@@ -182,8 +182,9 @@ pub struct ModelSettings {
     /// Seed of the random streams (svm visiting order, sgd shuffling): a fixed seed gives
     /// the same model whatever the thread count.
     pub seed: u64,
-    /// Fit calibrated probabilities (Platt scaling for svm). Evaluation, which only needs
-    /// the predicted label, turns this off to save the internal cross-validation.
+    /// Fit calibrated probabilities (Platt scaling for svm), as `train` and `eval` do. Off,
+    /// the SVM skips its internal cross-validation and answers from its margins (the
+    /// two-stage model's second stage, comparisons of the bare solver).
     pub calibrate: bool,
 }
 
@@ -347,9 +348,13 @@ impl Model {
         }
     }
 
-    /// Most likely class of each row.
+    /// The answer for each row: its most probable class (ties to the lower index), what
+    /// `textclf predict` prints. For every family this is also the argmax of
+    /// [`Model::decision_function`] except the calibrated SVM, whose per-class Platt
+    /// sigmoids can reorder close classes (as scikit-learn's `CalibratedClassifierCV`
+    /// answers from its probabilities, not from the wrapped `LinearSVC`'s margins).
     pub fn predict(&self, x: &SparseRecords) -> Array1<usize> {
-        argmax_rows(&self.decision_function(x))
+        argmax_rows(&self.predict_proba(x))
     }
 
     /// Per-class, per-feature weights (n_classes × n_features): linear weights, or the
@@ -525,16 +530,21 @@ pub fn argmax_rows(scores: &Array2<f32>) -> Array1<usize> {
     scores
         .rows()
         .into_iter()
-        .map(|r| {
-            let mut best = 0;
-            for (j, &v) in r.iter().enumerate() {
-                if v > r[best] {
-                    best = j;
-                }
-            }
-            best
-        })
+        .map(|r| argmax(r.iter().copied()))
         .collect()
+}
+
+/// The index of the first of the highest `values`: ties go to the lower index, and a
+/// later value replaces the best only if it compares greater (so a NaN never wins, nor is
+/// beaten once first); 0 when there are none.
+pub fn argmax(values: impl IntoIterator<Item = f32>) -> usize {
+    let mut best = (0, f32::NAN);
+    for (k, v) in values.into_iter().enumerate() {
+        if k == 0 || v > best.1 {
+            best = (k, v);
+        }
+    }
+    best.0
 }
 
 /// Turns each row of log-scores into probabilities with a stable log-sum-exp.

@@ -1608,9 +1608,14 @@ impl LinearSvm {
         s
     }
 
-    /// Most likely class of each row.
+    /// The answer for each row: the class of the highest calibrated probability when
+    /// calibrated (as scikit-learn's `CalibratedClassifierCV`; the per-class sigmoids can
+    /// reorder close classes), else of the largest margin.
     pub fn predict(&self, x: &SparseRecords) -> Array1<usize> {
-        argmax_rows(&self.decision_function(x))
+        match self.platt {
+            Some(_) => argmax_rows(&self.predict_proba(x)),
+            None => argmax_rows(&self.decision_function(x)),
+        }
     }
 
     /// Number of outputs.
@@ -1652,7 +1657,7 @@ impl LinearSvm {
 
 impl PredictInplace<SparseRecords, Array1<usize>> for LinearSvm {
     fn predict_inplace(&self, x: &SparseRecords, y: &mut Array1<usize>) {
-        *y = argmax_rows(&self.decision_function(x));
+        *y = self.predict(x);
     }
     fn default_target(&self, x: &SparseRecords) -> Array1<usize> {
         Array1::zeros(x.0.rows())
@@ -1845,7 +1850,9 @@ mod tests {
                 .chain((warm.intercept() - cold.intercept()).iter())
                 .fold(0.0f32, |m, v| m.max(v.abs()));
             assert!(gap < 1e-3, "{folds} folds: weights differ by {gap}");
-            assert_eq!(warm.predict(&records(&r)), cold.predict(&records(&r)));
+            // The same margins' answers (a calibrated model answers from its probabilities).
+            let x = records(&r);
+            assert_eq!(argmax_rows(&warm.decision_function(&x)), cold.predict(&x));
         }
     }
 

@@ -11,9 +11,7 @@ use crate::cli::UsageError;
 use crate::corpus::Document;
 use crate::eval::{CorpusInfo, EvalReport, EvalRun, FoldPrediction, Timings};
 use crate::features::SparseRecords;
-use crate::pipeline::{
-    bundle_features, feature_sharing, predict_classes, select_rows, LabelledTask,
-};
+use crate::pipeline::{bundle_features, feature_sharing, select_rows, LabelledTask};
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -234,7 +232,7 @@ fn score(
 ) -> Result<EvalRun> {
     let x = select_rows(x, &task.rows);
     let start = Instant::now();
-    let classes = predict_classes(&m.bundle, &x);
+    let classes = m.bundle.model.predict(&x).to_vec();
     let predict_s = start.elapsed().as_secs_f64();
     // The task's classes include the model's, maybe with more: its index of each.
     let index: Vec<usize> = m
