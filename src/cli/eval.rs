@@ -26,7 +26,7 @@ use std::time::Instant;
 /// Cross-validate classifiers (or train on one corpus and test on another) and report quality
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  textclf eval --data datasets/sample_news.csv --text-col title,text --label topic --label stance --classifier svm,logreg,cnb\n  textclf eval --data bbc/ --label topic --folds 5 --html bbc-report.html\n  textclf eval --data bbc/ --label topic --folds 5 --classifier svm,logreg --c 0.1,1,10 --ngrams 1-1,1-2   (a grid: every combination)\n  textclf eval --data train_stances.csv --join train_bodies.csv --on 'Body ID' --text-col articleBody --label Stance --group-col 'Body ID' --folds 5"
+    after_help = "Examples:\n  textclf eval --data datasets/sample_news.csv --text-col title,text --label topic --label stance --classifier svm,logreg,cnb\n  textclf eval --data bbc/ --label topic --folds 5 --html bbc-report.html\n  textclf eval --data bbc/ --label topic --folds 5 --classifier svm,logreg --c 0.1,1,10 --ngrams 1-1,1-2   (a grid: every combination)\n  textclf eval --data bbc/ --label topic --classifier sgd --loss hinge,log --epochs 5,20 --class-weight none,balanced\n  textclf eval --data train_stances.csv --join train_bodies.csv --on 'Body ID' --text-col articleBody --label Stance --group-col 'Body ID' --folds 5"
 )]
 pub struct EvalArgs {
     /// Labelled corpus (same formats as train)

@@ -43,9 +43,21 @@ impl<A> GridOption<A> {
         self.values.len() > 1
     }
 
-    /// The flag and its values as given on the command line (`--c 0.1,1`), for messages.
+    /// The flag and its values as a command line gives them (`--c 0.1,1`), for messages;
+    /// the flag repeated when a value holds a comma of its own (`--class-weight balanced
+    /// --class-weight pos=2,neg=1`).
     pub(super) fn describe(&self) -> String {
-        format!("{} {}", self.flag, self.values.join(","))
+        if self.values.iter().any(|v| v.contains(',')) {
+            let flags: Vec<String> = self.values.iter().map(|v| self.flag_with(v)).collect();
+            flags.join(" ")
+        } else {
+            self.flag_with(&self.values.join(","))
+        }
+    }
+
+    /// The flag given `value`, quoted for a shell if need be.
+    fn flag_with(&self, value: &str) -> String {
+        format!("{} {}", self.flag, shell_word(value))
     }
 }
 
@@ -74,9 +86,21 @@ impl Pick {
         format!("{}={}", self.name, self.value)
     }
 
-    /// As `train` takes it: `--c 0.1`.
+    /// As `train` takes it on a shell's command line: `--c 0.1`, `--stop-words 'my words.txt'`.
     pub fn flag(&self) -> String {
-        format!("{} {}", self.flag, self.value)
+        format!("{} {}", self.flag, shell_word(&self.value))
+    }
+}
+
+/// `value` as one shell word: as it is when it holds only characters no shell treats
+/// specially, else in single quotes (a quote inside written `'\''`), so a label or file
+/// name with a space can be pasted as printed.
+fn shell_word(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.,=+:/@%".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
     }
 }
 
@@ -218,5 +242,29 @@ mod tests {
         };
         refuse_lists(&options(&one, true)).unwrap();
         refuse_repeats(&options(&one, true)).unwrap();
+    }
+
+    #[test]
+    fn a_value_with_a_comma_is_described_as_a_repeated_flag() {
+        let weights = [String::from("balanced"), String::from("a=2,b=1")];
+        let o = GridOption::<Toy>::new("--w", "w", &weights, true, |_, _| {});
+        assert_eq!(o.describe(), "--w balanced --w a=2,b=1");
+        let o = GridOption::<Toy>::new("--w", "w", &weights[..1], true, |_, _| {});
+        assert_eq!(o.describe(), "--w balanced");
+    }
+
+    #[test]
+    fn flags_are_quoted_only_when_a_shell_would_split_or_expand_them() {
+        let pick = |value: &str| Pick {
+            flag: "--x",
+            name: "x",
+            value: value.to_string(),
+        };
+        assert_eq!(pick("1-2").flag(), "--x 1-2");
+        assert_eq!(pick("pos=2,neg=0.5").flag(), "--x pos=2,neg=0.5");
+        assert_eq!(pick("my words.txt").flag(), "--x 'my words.txt'");
+        assert_eq!(pick("it's").flag(), r"--x 'it'\''s'");
+        assert_eq!(pick("$HOME").label(), "x=$HOME");
+        assert_eq!(pick("$HOME").flag(), "--x '$HOME'");
     }
 }
