@@ -441,6 +441,44 @@ fn lists_are_usage_errors_in_train_and_bad_values_are_named() {
         &["--classifier", "svm,sgd", "--tol", "0.1,-1"],
         "svm tolerance must be a finite number > 0, got -1",
     );
+    // Values compare as parsed: two spellings of one value are a repeat.
+    for (flag, list, message) in [
+        ("--c", "1,1.0", "--c 1,1: 1 is listed twice"),
+        (
+            "--ngrams",
+            "1-2,01-2",
+            "--ngrams 1-2,01-2: 01-2 is 1-2 again, listed twice",
+        ),
+        (
+            "--ngrams",
+            "1-2,1..2",
+            "--ngrams 1-2,1..2: 1..2 is 1-2 again",
+        ),
+        ("--min-df", "2,2", "--min-df 2,2: 2 is listed twice"),
+        ("--max-df", "0.5,.50", "--max-df 0.5,.50: .50 is 0.5 again"),
+        (
+            "--stem",
+            "english,EN",
+            "--stem english,EN: EN is english again",
+        ),
+        (
+            "--stop-words",
+            "none,english,English",
+            "English is english again",
+        ),
+        (
+            "--loss",
+            "log,hinge,log",
+            "--loss log,hinge,log: log is listed twice",
+        ),
+        (
+            "--max-iter",
+            "100,0100",
+            "--max-iter 100,100: 100 is listed twice",
+        ),
+    ] {
+        refused("eval", &[flag, list], message);
+    }
     refused(
         "eval",
         &["--class-weight", "a=1,b=2", "--class-weight", "b=2,a=1"],

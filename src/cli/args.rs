@@ -223,7 +223,10 @@ impl FeatureArgs {
     pub fn grid(&self) -> Result<Vec<FeatureSet>> {
         self.refuse_bare_ngram_list()?;
         let options = self.grid_options();
-        refuse_repeats(&options)?;
+        // Values compare as parsed, so `1-2` and `01-2`, or `0.5` and `.5`, are one value.
+        refuse_repeats(self, &options, |a| {
+            Ok((a.analyzer_config()?, a.tfidf_params()?))
+        })?;
         combinations(self, &options)
             .into_iter()
             .map(|p| {
@@ -441,7 +444,7 @@ fn weight_pair(item: &str) -> Result<(String, f32), String> {
 }
 
 /// Classifier choice and hyperparameters.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct ModelArgs {
     /// Inverse regularisation strength for svm and logreg; eval compares a comma-separated
     /// list (0.1,1,10)
@@ -489,7 +492,8 @@ impl ModelArgs {
                  are negative, which naive Bayes cannot take; use svm, logreg, sgd or two-stage"
             )));
         }
-        refuse_repeats(&self.grid_options(None))?;
+        // Every option's values are already parsed, so the narrowed arguments compare them.
+        refuse_repeats(self, &self.grid_options(None), |a| Ok(a.clone()))?;
         for &kind in kinds {
             for point in self.grid(kind) {
                 point

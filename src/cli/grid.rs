@@ -133,13 +133,33 @@ pub(super) fn combinations<A: Clone>(base: &A, options: &[GridOption<A>]) -> Vec
     points
 }
 
-/// Refuses a value listed twice: its runs would share a name and repeat the same work.
-pub(super) fn refuse_repeats<A>(options: &[GridOption<A>]) -> Result<()> {
-    for o in options {
-        if let Some(v) = (1..o.values.len())
-            .find_map(|i| o.values[..i].contains(&o.values[i]).then_some(&o.values[i]))
-        {
-            bail!(UsageError(format!("{}: {v} is listed twice", o.describe())));
+/// Refuses a value listed twice, however spelled (`--ngrams 1-2,01-2`): its runs would
+/// have the same settings and repeat the same work. Values compare as `parse` reads `base`
+/// narrowed to each, and its error (naming a bad value) is returned as is.
+pub(super) fn refuse_repeats<A: Clone, K: PartialEq>(
+    base: &A,
+    options: &[GridOption<A>],
+    parse: impl Fn(&A) -> Result<K>,
+) -> Result<()> {
+    for o in options.iter().filter(|o| o.is_list()) {
+        let parsed = (0..o.values.len())
+            .map(|i| {
+                let mut args = base.clone();
+                (o.pick)(&mut args, i);
+                parse(&args)
+            })
+            .collect::<Result<Vec<K>>>()?;
+        let repeat = (1..parsed.len())
+            .find_map(|j| (0..j).find(|&i| parsed[i] == parsed[j]).map(|i| (i, j)));
+        if let Some((i, j)) = repeat {
+            let (first, again) = (&o.values[i], &o.values[j]);
+            let (first, again) = (shell_word(first), shell_word(again));
+            let what = if first == again {
+                format!("{first} is listed twice")
+            } else {
+                format!("{again} is {first} again, listed twice")
+            };
+            bail!(UsageError(format!("{}: {what}", o.describe())));
         }
     }
     Ok(())
@@ -231,7 +251,8 @@ mod tests {
             a: vec![1, 2, 1],
             b: vec![3],
         };
-        let err = refuse_repeats(&options(&toy, true)).unwrap_err();
+        let same = |t: &Toy| Ok(t.clone());
+        let err = refuse_repeats(&toy, &options(&toy, true), same).unwrap_err();
         assert_eq!(err.to_string(), "--a 1,2,1: 1 is listed twice");
         let err = refuse_lists(&options(&toy, true)).unwrap_err().to_string();
         assert!(err.starts_with("--a 1,2,1: train fits one model"), "{err}");
@@ -241,7 +262,25 @@ mod tests {
             b: vec![],
         };
         refuse_lists(&options(&one, true)).unwrap();
-        refuse_repeats(&options(&one, true)).unwrap();
+        refuse_repeats(&one, &options(&one, true), same).unwrap();
+    }
+
+    #[test]
+    fn repeats_compare_parsed_values_and_parse_errors_pass_through() {
+        let toy = Toy {
+            a: vec![3, 13],
+            b: vec![],
+        };
+        // Read modulo 10, 13 is 3 spelled differently.
+        let modulo = |t: &Toy| Ok(t.a[0] % 10);
+        let err = refuse_repeats(&toy, &options(&toy, true), modulo).unwrap_err();
+        assert_eq!(err.to_string(), "--a 3,13: 13 is 3 again, listed twice");
+        let refuse_13 = |t: &Toy| match t.a[0] {
+            13 => bail!("13 is unlucky"),
+            a => Ok(a),
+        };
+        let err = refuse_repeats(&toy, &options(&toy, true), refuse_13).unwrap_err();
+        assert_eq!(err.to_string(), "13 is unlucky");
     }
 
     #[test]
