@@ -197,9 +197,11 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
     };
     // The terminal report first: a report file that cannot be written then loses nothing.
     if !quiet {
-        let mut out = std::io::stdout().lock();
         let color = super::output::colour_enabled(super::output::Stream::Stdout);
-        write!(out, "{}", render_terminal(&report, color))?;
+        // Tables are fitted to a terminal; elsewhere the report is the same on every system.
+        let width = terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0);
+        let mut out = std::io::stdout().lock();
+        write!(out, "{}", render_terminal(&report, color, width))?;
         write!(out, "{}", grid.best_runs(&report))?;
     }
     if let Some(p) = &args.json {
