@@ -400,23 +400,29 @@ fn fitted(grid: &Grid, width: usize) -> Grid {
     if table_width(&widths) <= width {
         return wrapped(grid, &widths);
     }
-    let stacked = Grid {
-        rows: grid
-            .rows
-            .iter()
-            .map(|row| {
-                let stack = |(c, v): (usize, &String)| match grid.is_numeric(c) {
-                    true => v.replacen(" ± ", "\n± ", 1),
-                    false => v.clone(),
-                };
-                row.iter().enumerate().map(stack).collect()
-            })
-            .collect(),
-        ..grid.clone()
-    };
+    let stacked = stacked(grid);
     let mut widths = column_widths(&stacked, width);
     squeeze_text(&stacked, &mut widths, width);
     wrapped(&stacked, &widths)
+}
+
+/// `grid` with each `mean ± std` figure on two lines, `± std` under the mean.
+fn stacked(grid: &Grid) -> Grid {
+    let stack = |c: usize, v: &String| {
+        if grid.is_numeric(c) {
+            v.replacen(" ± ", "\n± ", 1)
+        } else {
+            v.clone()
+        }
+    };
+    Grid {
+        rows: grid
+            .rows
+            .iter()
+            .map(|row| row.iter().enumerate().map(|(c, v)| stack(c, v)).collect())
+            .collect(),
+        ..grid.clone()
+    }
 }
 
 /// Narrows the text columns of a table still wider than `width` down to
@@ -499,10 +505,11 @@ fn least_width(grid: &Grid, c: usize) -> usize {
 /// characters, in equal shares; a column needing less than its share leaves the rest to
 /// the others.
 fn share_out(widths: &mut [usize], natural: &[usize], mut cols: Vec<usize>, left: &mut usize) {
-    cols.sort_by_key(|&c| natural[c] - widths[c]);
+    let wanted = |widths: &[usize], c: usize| natural[c].saturating_sub(widths[c]);
+    cols.sort_by_key(|&c| wanted(widths, c));
     let n = cols.len();
     for (k, &c) in cols.iter().enumerate() {
-        let add = (natural[c] - widths[c]).min(*left / (n - k));
+        let add = wanted(widths, c).min(*left / (n - k));
         widths[c] += add;
         *left -= add;
     }
