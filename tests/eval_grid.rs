@@ -178,6 +178,141 @@ fn a_list_read_by_no_classifier_is_one_run_and_a_warning() {
     );
 }
 
+/// The names of a report's runs, in report order.
+fn names(report: &Value) -> Vec<&str> {
+    runs(report).iter().map(|(n, _)| *n).collect()
+}
+
+/// The solver options grid only the families that read them: loss and epochs sgd's,
+/// tolerance and iteration cap svm's and logreg's, class weights every family's.
+#[test]
+fn solver_options_and_class_weights_are_grid_lists() {
+    let grid = [
+        "--classifier",
+        "sgd,svm",
+        "--loss",
+        "hinge,log",
+        "--epochs",
+        "5,10",
+        "--max-iter",
+        "50,1000",
+        "--class-weight",
+        "none,balanced",
+    ];
+    let (report, terminal) = eval("2", &grid);
+    let mut expected = Vec::new();
+    for loss in ["hinge", "log"] {
+        for epochs in ["5", "10"] {
+            for weights in ["none", "balanced"] {
+                expected.push(format!(
+                    "sgd loss={loss} epochs={epochs} class_weight={weights}"
+                ));
+            }
+        }
+    }
+    for max_iter in ["50", "1000"] {
+        for weights in ["none", "balanced"] {
+            expected.push(format!("svm max_iter={max_iter} class_weight={weights}"));
+        }
+    }
+    assert_eq!(names(&report), expected);
+    let sgd = run(&report, "sgd loss=log epochs=5 class_weight=balanced");
+    let settings = &sgd["settings"]["classifier"];
+    assert_eq!(
+        (
+            &settings["sgd_loss"],
+            &settings["epochs"],
+            &settings["class_weight"]
+        ),
+        (&"Log".into(), &5.into(), &"Balanced".into())
+    );
+    assert_eq!(
+        run(&report, "svm max_iter=50 class_weight=none")["settings"]["classifier"]["max_iter"],
+        50
+    );
+    // The closing line gives the best run's values as train flags.
+    let best = report["leaderboard"][0]["ranking"][0].as_str().unwrap();
+    let flags = best
+        .replacen("sgd", "--classifier sgd", 1)
+        .replacen("svm", "--classifier svm", 1)
+        .replace(" loss=", " --loss ")
+        .replace(" epochs=", " --epochs ")
+        .replace(" max_iter=", " --max-iter ")
+        .replace(" class_weight=", " --class-weight ");
+    assert!(
+        terminal.ends_with(&format!("; to train it: textclf train ... {flags}\n")),
+        "{terminal}"
+    );
+    // A gridded value scores as the same value given alone.
+    let (plain, _) = eval(
+        "2",
+        &[
+            "--classifier",
+            "sgd",
+            "--loss",
+            "log",
+            "--epochs",
+            "5",
+            "--class-weight",
+            "balanced",
+        ],
+    );
+    assert_eq!(sgd["folds"], run(&plain, "sgd")["folds"]);
+}
+
+/// Explicit weights hold commas of their own: a value is keywords or one weighting, and
+/// several weightings are compared by repeating the flag.
+#[test]
+fn explicit_class_weights_are_compared_by_repeating_the_flag() {
+    let (report, terminal) = eval(
+        "2",
+        &[
+            "--class-weight",
+            "balanced",
+            "--class-weight",
+            "technology=0.5,health=2",
+        ],
+    );
+    // Explicit weights show with their labels sorted.
+    assert_eq!(
+        names(&report),
+        [
+            "svm class_weight=balanced",
+            "svm class_weight=health=2,technology=0.5"
+        ]
+    );
+    let explicit = run(&report, "svm class_weight=health=2,technology=0.5");
+    let labels = explicit["settings"]["labels"].as_array().unwrap();
+    let weights = explicit["settings"]["classifier"]["class_weight"]["Explicit"]
+        .as_array()
+        .unwrap();
+    let weight_of = |label: &str| weights[labels.iter().position(|l| l == label).unwrap()].clone();
+    assert_eq!(
+        (weight_of("health"), weight_of("technology")),
+        (2.0.into(), 0.5.into())
+    );
+    assert_eq!(weight_of("sport"), 1.0);
+    let best = report["leaderboard"][0]["ranking"][0].as_str().unwrap();
+    let weighting = best.strip_prefix("svm class_weight=").unwrap();
+    assert!(
+        terminal.ends_with(&format!(
+            "to train it: textclf train ... --classifier svm --class-weight {weighting}\n"
+        )),
+        "{terminal}"
+    );
+}
+
+#[test]
+fn a_solver_list_no_classifier_reads_is_one_run_and_a_warning() {
+    let (report, _) = eval("2", &["--classifier", "svm,nb", "--loss", "hinge,log"]);
+    assert_eq!(names(&report), ["svm", "nb"]);
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("--loss hinge,log: none of the classifiers compared (svm, nb) reads"),
+        "{warnings}"
+    );
+}
+
 #[test]
 fn lists_are_usage_errors_in_train_and_bad_values_are_named() {
     let tmp = TempDir::new().unwrap();
@@ -260,5 +395,93 @@ fn lists_are_usage_errors_in_train_and_bad_values_are_named() {
         "eval",
         &["--c", "1,0.5,1"],
         "--c 1,0.5,1: 1 is listed twice",
+    );
+    for (flag, list) in [
+        ("--loss", "hinge,log"),
+        ("--epochs", "5,10"),
+        ("--tol", "0.1,0.01"),
+        ("--max-iter", "10,100"),
+        ("--class-weight", "none,balanced"),
+    ] {
+        refused(
+            "train",
+            &[flag, list],
+            &format!("{flag} {list}: train fits one model"),
+        );
+    }
+    refused(
+        "train",
+        &["--class-weight", "balanced", "--class-weight", "a=2,b=1"],
+        "--class-weight balanced --class-weight a=2,b=1: train fits one model, so it takes one \
+         value; to compare values on the same folds, use `textclf eval ... --class-weight \
+         balanced --class-weight a=2,b=1`",
+    );
+    refused(
+        "eval",
+        &["--class-weight", "balanced,a=2"],
+        "'balanced' is a keyword and the rest are LABEL=WEIGHT pairs",
+    );
+    refused(
+        "eval",
+        &["--class-weight", "none,heavy"],
+        "'heavy': expected LABEL=WEIGHT, 'balanced' or 'none'",
+    );
+    refused(
+        "eval",
+        &["--loss", "log,huber"],
+        "invalid value 'huber' for '--loss",
+    );
+    refused(
+        "eval",
+        &["--classifier", "sgd", "--epochs", "10,0"],
+        "sgd epochs must be at least 1",
+    );
+    refused(
+        "eval",
+        &["--classifier", "svm,sgd", "--tol", "0.1,-1"],
+        "svm tolerance must be a finite number > 0, got -1",
+    );
+    // Values compare as parsed: two spellings of one value are a repeat.
+    for (flag, list, message) in [
+        ("--c", "1,1.0", "--c 1,1: 1 is listed twice"),
+        (
+            "--ngrams",
+            "1-2,01-2",
+            "--ngrams 1-2,01-2: 01-2 is 1-2 again, listed twice",
+        ),
+        (
+            "--ngrams",
+            "1-2,1..2",
+            "--ngrams 1-2,1..2: 1..2 is 1-2 again",
+        ),
+        ("--min-df", "2,2", "--min-df 2,2: 2 is listed twice"),
+        ("--max-df", "0.5,.50", "--max-df 0.5,.50: .50 is 0.5 again"),
+        (
+            "--stem",
+            "english,EN",
+            "--stem english,EN: EN is english again",
+        ),
+        (
+            "--stop-words",
+            "none,english,English",
+            "English is english again",
+        ),
+        (
+            "--loss",
+            "log,hinge,log",
+            "--loss log,hinge,log: log is listed twice",
+        ),
+        (
+            "--max-iter",
+            "100,0100",
+            "--max-iter 100,100: 100 is listed twice",
+        ),
+    ] {
+        refused("eval", &[flag, list], message);
+    }
+    refused(
+        "eval",
+        &["--class-weight", "a=1,b=2", "--class-weight", "b=2,a=1"],
+        "--class-weight a=1,b=2 --class-weight a=1,b=2: a=1,b=2 is listed twice",
     );
 }

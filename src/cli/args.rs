@@ -4,10 +4,11 @@ use super::grid::{combinations, refuse_lists, refuse_repeats, GridOption, GridPo
 use super::UsageError;
 use crate::corpus::{Format, JoinSpec, ReadOptions};
 use crate::features::{DfLimit, TfidfParams};
-use crate::models::{ClassWeight, ClassifierKind, ModelSettings, SgdLoss};
+use crate::models::{ClassWeight, ClassifierKind, Hyperparameter, ModelSettings, SgdLoss};
 use crate::text::{parse_ngram_range, resolve_stemmer, resolve_stop_words, AnalyzerConfig};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
+use std::fmt;
 use std::path::PathBuf;
 
 /// Corpus file formats accepted by `--data-format`.
@@ -222,7 +223,10 @@ impl FeatureArgs {
     pub fn grid(&self) -> Result<Vec<FeatureSet>> {
         self.refuse_bare_ngram_list()?;
         let options = self.grid_options();
-        refuse_repeats(&options)?;
+        // Values compare as parsed, so `1-2` and `01-2`, or `0.5` and `.5`, are one value.
+        refuse_repeats(self, &options, |a| {
+            Ok((a.analyzer_config()?, a.tfidf_params()?))
+        })?;
         combinations(self, &options)
             .into_iter()
             .map(|p| {
@@ -298,7 +302,7 @@ pub fn refuse_grid(model: &ModelArgs, features: &FeatureArgs) -> Result<()> {
 }
 
 /// Losses accepted by `--loss` (sgd only).
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
 pub enum LossArg {
     /// Linear SVM loss (the default)
     Hinge,
@@ -308,8 +312,139 @@ pub enum LossArg {
     ModifiedHuber,
 }
 
+impl fmt::Display for LossArg {
+    /// As the command line spells it (`modified-huber`), for run names and `train` flags.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = self.to_possible_value().expect("no value is skipped");
+        f.write_str(value.get_name())
+    }
+}
+
+impl From<LossArg> for SgdLoss {
+    fn from(l: LossArg) -> SgdLoss {
+        match l {
+            LossArg::Hinge => SgdLoss::Hinge,
+            LossArg::Log => SgdLoss::Log,
+            LossArg::ModifiedHuber => SgdLoss::ModifiedHuber,
+        }
+    }
+}
+
+/// One class weighting as `--class-weight` gives it: checked, but not yet matched to the
+/// labels, which are known only once the corpus is read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClassWeightSpec {
+    /// Every class weighs 1.
+    None,
+    /// scikit-learn's "balanced".
+    Balanced,
+    /// (label, weight) pairs sorted by label, so two spellings of one weighting are equal;
+    /// unnamed classes weigh 1.
+    Explicit(Vec<(String, f32)>),
+}
+
+impl fmt::Display for ClassWeightSpec {
+    /// As `--class-weight` takes it (`balanced`, `pos=2,neg=1`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClassWeightSpec::None => f.write_str("none"),
+            ClassWeightSpec::Balanced => f.write_str("balanced"),
+            ClassWeightSpec::Explicit(pairs) => {
+                let pairs: Vec<String> = pairs.iter().map(|(l, w)| format!("{l}={w}")).collect();
+                f.write_str(&pairs.join(","))
+            }
+        }
+    }
+}
+
+impl ClassWeightSpec {
+    /// The weighting for a task with `labels`; an explicit weight for a class the task
+    /// lacks is an error (a misspelt label would otherwise weigh nothing, silently).
+    fn resolve(&self, labels: &[String]) -> Result<ClassWeight> {
+        let pairs = match self {
+            ClassWeightSpec::None => return Ok(ClassWeight::None),
+            ClassWeightSpec::Balanced => return Ok(ClassWeight::Balanced),
+            ClassWeightSpec::Explicit(pairs) => pairs,
+        };
+        let mut weights = vec![1.0f32; labels.len()];
+        for (name, w) in pairs {
+            let Some(i) = labels.iter().position(|l| l == name) else {
+                bail!(UsageError(format!(
+                    "--class-weight: no class named '{name}' (classes: {})",
+                    labels.join(", ")
+                )));
+            };
+            weights[i] = *w;
+        }
+        Ok(ClassWeight::Explicit(weights))
+    }
+}
+
+/// The weightings one `--class-weight` flag gives: a comma-separated list of keywords to
+/// compare (`none,balanced`), or one explicit weighting (`pos=2,neg=1`), whose commas
+/// separate its classes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassWeightFlag(Vec<ClassWeightSpec>);
+
+/// Parses one `--class-weight` value. Items without `=` are keywords, items with `=` are
+/// the weights of one weighting; a value mixing both is refused, since it would be unclear
+/// whether its commas separate weightings or classes. To compare explicit weights, repeat
+/// the flag.
+fn parse_class_weight_flag(spec: &str) -> Result<ClassWeightFlag, String> {
+    if spec.trim().is_empty() {
+        return Ok(ClassWeightFlag(vec![ClassWeightSpec::None]));
+    }
+    let items: Vec<&str> = spec.split(',').map(str::trim).collect();
+    if items.iter().all(|i| !i.contains('=')) {
+        return items
+            .iter()
+            .map(|i| keyword(i))
+            .collect::<Result<_, _>>()
+            .map(ClassWeightFlag);
+    }
+    if let Some(k) = items.iter().find(|i| !i.contains('=')) {
+        return Err(format!(
+            "'{k}' is a keyword and the rest are LABEL=WEIGHT pairs: a value is either keywords \
+             to compare (none,balanced) or one set of weights (LABEL=W,LABEL=W); to compare \
+             them, repeat the flag (--class-weight {k} --class-weight LABEL=W,...)"
+        ));
+    }
+    let mut pairs = items
+        .iter()
+        .map(|i| weight_pair(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(p) = pairs.windows(2).find(|p| p[0].0 == p[1].0) {
+        return Err(format!("class '{}' is given two weights", p[0].0));
+    }
+    Ok(ClassWeightFlag(vec![ClassWeightSpec::Explicit(pairs)]))
+}
+
+/// A `--class-weight` keyword.
+fn keyword(item: &str) -> Result<ClassWeightSpec, String> {
+    match item {
+        "none" => Ok(ClassWeightSpec::None),
+        "balanced" => Ok(ClassWeightSpec::Balanced),
+        _ => Err(format!(
+            "'{item}': expected LABEL=WEIGHT, 'balanced' or 'none'"
+        )),
+    }
+}
+
+/// A `LABEL=WEIGHT` item of an explicit weighting; the weight a positive number.
+fn weight_pair(item: &str) -> Result<(String, f32), String> {
+    let (name, w) = item.split_once('=').expect("an item with '='");
+    let w: f32 = w
+        .trim()
+        .parse()
+        .ok()
+        .filter(|w: &f32| w.is_finite() && *w > 0.0)
+        .ok_or_else(|| format!("'{item}': the weight must be a positive number"))?;
+    Ok((name.trim().to_string(), w))
+}
+
 /// Classifier choice and hyperparameters.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct ModelArgs {
     /// Inverse regularisation strength for svm and logreg; eval compares a comma-separated
     /// list (0.1,1,10)
@@ -318,24 +453,26 @@ pub struct ModelArgs {
     /// Smoothing for nb/cnb; L2 strength for sgd; eval compares a comma-separated list
     #[arg(long, value_delimiter = ',')]
     pub alpha: Vec<f32>,
-    /// Stopping tolerance
-    #[arg(long)]
-    pub tol: Option<f32>,
-    /// Iteration cap for svm and logreg
-    #[arg(long)]
-    pub max_iter: Option<usize>,
-    /// Passes over the data for sgd
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    /// Loss for sgd
-    #[arg(long, value_enum)]
-    pub loss: Option<LossArg>,
+    /// Stopping tolerance for svm and logreg; eval compares a comma-separated list
+    #[arg(long, value_delimiter = ',')]
+    pub tol: Vec<f32>,
+    /// Iteration cap for svm and logreg; eval compares a comma-separated list
+    #[arg(long, value_delimiter = ',')]
+    pub max_iter: Vec<usize>,
+    /// Passes over the data for sgd; eval compares a comma-separated list (5,10,20)
+    #[arg(long, value_delimiter = ',')]
+    pub epochs: Vec<usize>,
+    /// Loss for sgd; eval compares a comma-separated list (hinge,log)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub loss: Vec<LossArg>,
     /// Plain hinge loss for svm instead of squared hinge
     #[arg(long)]
     pub hinge: bool,
-    /// Class weights: none, balanced, or LABEL=W,LABEL=W (unnamed classes weigh 1)
-    #[arg(long, default_value = "none")]
-    pub class_weight: String,
+    /// Class weights: none, balanced, or LABEL=W,LABEL=W (unnamed classes weigh 1); eval
+    /// compares keywords listed with commas (none,balanced) or repeated flags
+    /// (--class-weight balanced --class-weight pos=2)
+    #[arg(long, default_value = "none", value_parser = parse_class_weight_flag)]
+    pub class_weight: Vec<ClassWeightFlag>,
     /// Seed for every random choice (shuffling, folds, calibration splits)
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -355,7 +492,8 @@ impl ModelArgs {
                  are negative, which naive Bayes cannot take; use svm, logreg, sgd or two-stage"
             )));
         }
-        refuse_repeats(&self.grid_options(None))?;
+        // Every option's values are already parsed, so the narrowed arguments compare them.
+        refuse_repeats(self, &self.grid_options(None), |a| Ok(a.clone()))?;
         for &kind in kinds {
             for point in self.grid(kind) {
                 point
@@ -368,8 +506,8 @@ impl ModelArgs {
         Ok(())
     }
 
-    /// Every combination of the listed C and alpha values that `kind` reads (one point
-    /// without a list): a value it ignores does not repeat its run.
+    /// Every combination of the listed values that `kind` reads (one point without a
+    /// list): a value it ignores does not repeat its run.
     pub fn grid(&self, kind: ClassifierKind) -> Vec<GridPoint<Self>> {
         combinations(self, &self.grid_options(Some(kind)))
     }
@@ -385,24 +523,68 @@ impl ModelArgs {
             .collect()
     }
 
+    /// The class weightings listed, over every `--class-weight` flag.
+    fn class_weights(&self) -> impl Iterator<Item = &ClassWeightSpec> {
+        self.class_weight.iter().flat_map(|f| &f.0)
+    }
+
     /// The options an `eval` grid may list several values of, as family `kind` reads them
     /// (`None`: as listed).
-    fn grid_options(&self, kind: Option<ClassifierKind>) -> [GridOption<Self>; 2] {
-        let reads = |f: fn(ClassifierKind) -> bool| kind.is_none_or(f);
+    fn grid_options(&self, kind: Option<ClassifierKind>) -> [GridOption<Self>; 7] {
+        let reads = |h| kind.is_none_or(|k| k.reads(h));
+        let class_weights: Vec<_> = self.class_weights().collect();
         [
-            GridOption::new(
-                "--c",
-                "C",
-                &self.c,
-                reads(ClassifierKind::reads_c),
-                |a, i| a.c = vec![a.c[i]],
-            ),
+            GridOption::new("--c", "C", &self.c, reads(Hyperparameter::C), |a, i| {
+                a.c = vec![a.c[i]]
+            }),
             GridOption::new(
                 "--alpha",
                 "alpha",
                 &self.alpha,
-                reads(ClassifierKind::reads_alpha),
+                reads(Hyperparameter::Alpha),
                 |a, i| a.alpha = vec![a.alpha[i]],
+            ),
+            GridOption::new(
+                "--loss",
+                "loss",
+                &self.loss,
+                reads(Hyperparameter::Loss),
+                |a, i| a.loss = vec![a.loss[i]],
+            ),
+            GridOption::new(
+                "--epochs",
+                "epochs",
+                &self.epochs,
+                reads(Hyperparameter::Epochs),
+                |a, i| a.epochs = vec![a.epochs[i]],
+            ),
+            GridOption::new(
+                "--tol",
+                "tol",
+                &self.tol,
+                reads(Hyperparameter::Tol),
+                |a, i| a.tol = vec![a.tol[i]],
+            ),
+            GridOption::new(
+                "--max-iter",
+                "max_iter",
+                &self.max_iter,
+                reads(Hyperparameter::MaxIter),
+                |a, i| a.max_iter = vec![a.max_iter[i]],
+            ),
+            GridOption::new(
+                "--class-weight",
+                "class_weight",
+                &class_weights,
+                reads(Hyperparameter::ClassWeight),
+                |a, i| {
+                    let w = a
+                        .class_weights()
+                        .nth(i)
+                        .cloned()
+                        .expect("a listed weighting");
+                    a.class_weight = vec![ClassWeightFlag(vec![w])];
+                },
             ),
         ]
     }
@@ -411,11 +593,13 @@ impl ModelArgs {
     /// per option (a [`GridPoint`], or after [`refuse_grid`]).
     pub fn settings(&self, kind: ClassifierKind, labels: &[String]) -> Result<ModelSettings> {
         let mut s = self.unweighted_settings(kind);
-        s.class_weight = parse_class_weight(&self.class_weight, labels)?;
+        let weights = self.class_weights().next().expect("a default value");
+        s.class_weight = weights.resolve(labels)?;
         Ok(s)
     }
 
-    /// Settings for `kind` from every option but the class weights, which need the labels.
+    /// Settings for `kind` from every option but the class weights, which need the labels;
+    /// an option not given keeps the family's default.
     fn unweighted_settings(&self, kind: ClassifierKind) -> ModelSettings {
         let mut s = ModelSettings::new(kind);
         if let Some(&c) = self.c.first() {
@@ -424,21 +608,17 @@ impl ModelArgs {
         if let Some(&a) = self.alpha.first() {
             s.alpha = a;
         }
-        if let Some(t) = self.tol {
+        if let Some(&t) = self.tol.first() {
             s.tol = t;
         }
-        if let Some(m) = self.max_iter {
+        if let Some(&m) = self.max_iter.first() {
             s.max_iter = m;
         }
-        if let Some(e) = self.epochs {
+        if let Some(&e) = self.epochs.first() {
             s.epochs = e;
         }
-        if let Some(l) = self.loss {
-            s.sgd_loss = match l {
-                LossArg::Hinge => SgdLoss::Hinge,
-                LossArg::Log => SgdLoss::Log,
-                LossArg::ModifiedHuber => SgdLoss::ModifiedHuber,
-            };
+        if let Some(&l) = self.loss.first() {
+            s.sgd_loss = l.into();
         }
         if self.hinge {
             s.squared_hinge = false;
@@ -446,41 +626,6 @@ impl ModelArgs {
         s.seed = self.seed;
         s
     }
-}
-
-fn parse_class_weight(spec: &str, labels: &[String]) -> Result<ClassWeight> {
-    match spec.trim() {
-        "none" | "" => return Ok(ClassWeight::None),
-        "balanced" => return Ok(ClassWeight::Balanced),
-        _ => {}
-    }
-    let mut weights = vec![1.0f32; labels.len()];
-    for part in spec.split(',') {
-        let Some((name, w)) = part.split_once('=') else {
-            bail!(UsageError(format!(
-                "--class-weight '{part}': expected LABEL=WEIGHT, 'balanced' or 'none'"
-            )));
-        };
-        let w: f32 = w
-            .trim()
-            .parse()
-            .ok()
-            .filter(|w: &f32| w.is_finite() && *w > 0.0)
-            .ok_or_else(|| {
-                UsageError(format!(
-                    "--class-weight '{part}': the weight must be a positive number"
-                ))
-            })?;
-        let Some(i) = labels.iter().position(|l| l == name.trim()) else {
-            bail!(UsageError(format!(
-                "--class-weight: no class named '{}' (classes: {})",
-                name.trim(),
-                labels.join(", ")
-            )));
-        };
-        weights[i] = w;
-    }
-    Ok(ClassWeight::Explicit(weights))
 }
 
 /// The classifier when `--classifier` is not given: the one measured best for the input
@@ -503,4 +648,58 @@ pub fn parse_classifiers(spec: &str) -> Result<Vec<ClassifierKind>> {
         bail!("--classifier needs at least one name");
     }
     Ok(kinds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn weights(spec: &str) -> Vec<ClassWeightSpec> {
+        parse_class_weight_flag(spec).unwrap().0
+    }
+
+    #[test]
+    fn a_class_weight_value_is_keywords_or_one_weighting_never_both() {
+        use ClassWeightSpec as W;
+        assert_eq!(weights("none, balanced"), [W::None, W::Balanced]);
+        assert_eq!(weights(""), [W::None]);
+        // One weighting, its labels sorted so that two spellings are one value.
+        let pairs = vec![("neg".to_string(), 0.5), ("pos".to_string(), 2.0)];
+        assert_eq!(weights("pos=2, neg=0.5"), [W::Explicit(pairs.clone())]);
+        assert_eq!(weights("neg=0.5,pos=2"), [W::Explicit(pairs)]);
+        assert_eq!(weights("pos=2,neg=0.5")[0].to_string(), "neg=0.5,pos=2");
+        let refused = |spec: &str| parse_class_weight_flag(spec).unwrap_err();
+        assert!(refused("balanced,pos=2").starts_with("'balanced' is a keyword and the rest"));
+        assert!(refused("pos=2,none").contains("repeat the flag"));
+        assert_eq!(refused("pos=2,pos=3"), "class 'pos' is given two weights");
+        assert_eq!(
+            refused("pos=-1"),
+            "'pos=-1': the weight must be a positive number"
+        );
+        assert_eq!(
+            refused("Balanced"),
+            "'Balanced': expected LABEL=WEIGHT, 'balanced' or 'none'"
+        );
+    }
+
+    #[test]
+    fn explicit_weights_are_matched_to_the_labels() {
+        let labels = ["neg".to_string(), "neutral".to_string(), "pos".to_string()];
+        let w = weights("pos=2,neg=0.5").remove(0);
+        assert_eq!(
+            w.resolve(&labels).unwrap(),
+            ClassWeight::Explicit(vec![0.5, 1.0, 2.0])
+        );
+        let err = weights("posh=2").remove(0).resolve(&labels).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--class-weight: no class named 'posh' (classes: neg, neutral, pos)"
+        );
+    }
+
+    #[test]
+    fn loss_values_show_as_the_command_line_spells_them() {
+        assert_eq!(LossArg::ModifiedHuber.to_string(), "modified-huber");
+        assert_eq!(SgdLoss::from(LossArg::Log), SgdLoss::Log);
+    }
 }

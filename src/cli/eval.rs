@@ -29,7 +29,7 @@ use std::time::Instant;
 /// Cross-validate classifiers (or train on one corpus and test on another, or score saved models) and report quality
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  textclf eval --data datasets/sample_news.csv --text-col title,text --label topic --label stance --classifier svm,logreg,cnb\n  textclf eval --data bbc/ --label topic --folds 5 --html bbc-report.html\n  textclf eval --data bbc/ --label topic --folds 5 --classifier svm,logreg --c 0.1,1,10 --ngrams 1-1,1-2   (a grid: every combination)\n  textclf eval --data train_stances.csv --join train_bodies.csv --on 'Body ID' --text-col articleBody --label Stance --group-col 'Body ID' --folds 5\n  textclf eval --model-dir models --data new_news.csv --text-col title,text   (score the saved models, trained on nothing)\n  textclf eval --model-dir models --task topic --label category --data other.jsonl   (gold labels from another column)"
+    after_help = "Examples:\n  textclf eval --data datasets/sample_news.csv --text-col title,text --label topic --label stance --classifier svm,logreg,cnb\n  textclf eval --data bbc/ --label topic --folds 5 --html bbc-report.html\n  textclf eval --data bbc/ --label topic --folds 5 --classifier svm,logreg --c 0.1,1,10 --ngrams 1-1,1-2   (a grid: every combination)\n  textclf eval --data bbc/ --label topic --classifier sgd --loss hinge,log --epochs 5,20 --class-weight none,balanced\n  textclf eval --data train_stances.csv --join train_bodies.csv --on 'Body ID' --text-col articleBody --label Stance --group-col 'Body ID' --folds 5\n  textclf eval --model-dir models --data new_news.csv --text-col title,text   (score the saved models, trained on nothing)\n  textclf eval --model-dir models --task topic --label category --data other.jsonl   (gold labels from another column)"
 )]
 pub struct EvalArgs {
     /// Labelled corpus (same formats as train); with --model-dir, the corpus the saved models
@@ -191,9 +191,11 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
 fn write_report(args: &EvalArgs, report: &EvalReport, footer: &str, quiet: bool) -> Result<()> {
     // The terminal report first: a report file that cannot be written then loses nothing.
     if !quiet {
-        let mut out = std::io::stdout().lock();
         let color = super::output::colour_enabled(super::output::Stream::Stdout);
-        write!(out, "{}", render_terminal(report, color))?;
+        // Tables are fitted to a terminal; elsewhere the report is the same on every system.
+        let width = terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0);
+        let mut out = std::io::stdout().lock();
+        write!(out, "{}", render_terminal(report, color, width))?;
         write!(out, "{footer}")?;
     }
     if let Some(p) = &args.json {

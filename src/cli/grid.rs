@@ -43,9 +43,21 @@ impl<A> GridOption<A> {
         self.values.len() > 1
     }
 
-    /// The flag and its values as given on the command line (`--c 0.1,1`), for messages.
+    /// The flag and its values as a command line gives them (`--c 0.1,1`), for messages;
+    /// the flag repeated when a value holds a comma of its own (`--class-weight balanced
+    /// --class-weight pos=2,neg=1`).
     pub(super) fn describe(&self) -> String {
-        format!("{} {}", self.flag, self.values.join(","))
+        if self.values.iter().any(|v| v.contains(',')) {
+            let flags: Vec<String> = self.values.iter().map(|v| self.flag_with(v)).collect();
+            flags.join(" ")
+        } else {
+            self.flag_with(&self.values.join(","))
+        }
+    }
+
+    /// The flag given `value`, quoted for a shell if need be.
+    fn flag_with(&self, value: &str) -> String {
+        format!("{} {}", self.flag, shell_word(value))
     }
 }
 
@@ -74,9 +86,21 @@ impl Pick {
         format!("{}={}", self.name, self.value)
     }
 
-    /// As `train` takes it: `--c 0.1`.
+    /// As `train` takes it on a shell's command line: `--c 0.1`, `--stop-words 'my words.txt'`.
     pub fn flag(&self) -> String {
-        format!("{} {}", self.flag, self.value)
+        format!("{} {}", self.flag, shell_word(&self.value))
+    }
+}
+
+/// `value` as one shell word: as it is when it holds only characters no shell treats
+/// specially, else in single quotes (a quote inside written `'\''`), so a label or file
+/// name with a space can be pasted as printed.
+fn shell_word(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.,=+:/@%".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
     }
 }
 
@@ -109,13 +133,33 @@ pub(super) fn combinations<A: Clone>(base: &A, options: &[GridOption<A>]) -> Vec
     points
 }
 
-/// Refuses a value listed twice: its runs would share a name and repeat the same work.
-pub(super) fn refuse_repeats<A>(options: &[GridOption<A>]) -> Result<()> {
-    for o in options {
-        if let Some(v) = (1..o.values.len())
-            .find_map(|i| o.values[..i].contains(&o.values[i]).then_some(&o.values[i]))
-        {
-            bail!(UsageError(format!("{}: {v} is listed twice", o.describe())));
+/// Refuses a value listed twice, however spelled (`--ngrams 1-2,01-2`): its runs would
+/// have the same settings and repeat the same work. Values compare as `parse` reads `base`
+/// narrowed to each, and its error (naming a bad value) is returned as is.
+pub(super) fn refuse_repeats<A: Clone, K: PartialEq>(
+    base: &A,
+    options: &[GridOption<A>],
+    parse: impl Fn(&A) -> Result<K>,
+) -> Result<()> {
+    for o in options.iter().filter(|o| o.is_list()) {
+        let parsed = (0..o.values.len())
+            .map(|i| {
+                let mut args = base.clone();
+                (o.pick)(&mut args, i);
+                parse(&args)
+            })
+            .collect::<Result<Vec<K>>>()?;
+        let repeat = (1..parsed.len())
+            .find_map(|j| (0..j).find(|&i| parsed[i] == parsed[j]).map(|i| (i, j)));
+        if let Some((i, j)) = repeat {
+            let (first, again) = (&o.values[i], &o.values[j]);
+            let (first, again) = (shell_word(first), shell_word(again));
+            let what = if first == again {
+                format!("{first} is listed twice")
+            } else {
+                format!("{again} is {first} again, listed twice")
+            };
+            bail!(UsageError(format!("{}: {what}", o.describe())));
         }
     }
     Ok(())
@@ -207,7 +251,8 @@ mod tests {
             a: vec![1, 2, 1],
             b: vec![3],
         };
-        let err = refuse_repeats(&options(&toy, true)).unwrap_err();
+        let same = |t: &Toy| Ok(t.clone());
+        let err = refuse_repeats(&toy, &options(&toy, true), same).unwrap_err();
         assert_eq!(err.to_string(), "--a 1,2,1: 1 is listed twice");
         let err = refuse_lists(&options(&toy, true)).unwrap_err().to_string();
         assert!(err.starts_with("--a 1,2,1: train fits one model"), "{err}");
@@ -217,6 +262,48 @@ mod tests {
             b: vec![],
         };
         refuse_lists(&options(&one, true)).unwrap();
-        refuse_repeats(&options(&one, true)).unwrap();
+        refuse_repeats(&one, &options(&one, true), same).unwrap();
+    }
+
+    #[test]
+    fn repeats_compare_parsed_values_and_parse_errors_pass_through() {
+        let toy = Toy {
+            a: vec![3, 13],
+            b: vec![],
+        };
+        // Read modulo 10, 13 is 3 spelled differently.
+        let modulo = |t: &Toy| Ok(t.a[0] % 10);
+        let err = refuse_repeats(&toy, &options(&toy, true), modulo).unwrap_err();
+        assert_eq!(err.to_string(), "--a 3,13: 13 is 3 again, listed twice");
+        let refuse_13 = |t: &Toy| match t.a[0] {
+            13 => bail!("13 is unlucky"),
+            a => Ok(a),
+        };
+        let err = refuse_repeats(&toy, &options(&toy, true), refuse_13).unwrap_err();
+        assert_eq!(err.to_string(), "13 is unlucky");
+    }
+
+    #[test]
+    fn a_value_with_a_comma_is_described_as_a_repeated_flag() {
+        let weights = [String::from("balanced"), String::from("a=2,b=1")];
+        let o = GridOption::<Toy>::new("--w", "w", &weights, true, |_, _| {});
+        assert_eq!(o.describe(), "--w balanced --w a=2,b=1");
+        let o = GridOption::<Toy>::new("--w", "w", &weights[..1], true, |_, _| {});
+        assert_eq!(o.describe(), "--w balanced");
+    }
+
+    #[test]
+    fn flags_are_quoted_only_when_a_shell_would_split_or_expand_them() {
+        let pick = |value: &str| Pick {
+            flag: "--x",
+            name: "x",
+            value: value.to_string(),
+        };
+        assert_eq!(pick("1-2").flag(), "--x 1-2");
+        assert_eq!(pick("pos=2,neg=0.5").flag(), "--x pos=2,neg=0.5");
+        assert_eq!(pick("my words.txt").flag(), "--x 'my words.txt'");
+        assert_eq!(pick("it's").flag(), r"--x 'it'\''s'");
+        assert_eq!(pick("$HOME").label(), "x=$HOME");
+        assert_eq!(pick("$HOME").flag(), "--x '$HOME'");
     }
 }

@@ -45,7 +45,7 @@ fn esc(s: &str) -> String {
 fn html_table(grid: &Grid) -> String {
     let mut s = String::from("<table>\n<thead><tr>");
     for (i, h) in grid.header.iter().enumerate() {
-        let class = if grid.numeric.get(i).copied().unwrap_or(false) {
+        let class = if grid.is_numeric(i) {
             " class=\"num\""
         } else {
             ""
@@ -60,7 +60,7 @@ fn html_table(grid: &Grid) -> String {
             s.push_str("<tr>");
         }
         for (i, cell) in row.iter().enumerate() {
-            let class = if grid.numeric.get(i).copied().unwrap_or(false) {
+            let class = if grid.is_numeric(i) {
                 " class=\"num\""
             } else {
                 ""

@@ -29,6 +29,13 @@ pub(crate) struct Grid {
     pub emphasis: Vec<usize>,
 }
 
+impl Grid {
+    /// Whether column `c` holds numbers: right-aligned, and never wrapped to fit a terminal.
+    pub(crate) fn is_numeric(&self, c: usize) -> bool {
+        self.numeric.get(c).copied().unwrap_or(false)
+    }
+}
+
 pub(crate) fn score(x: f64) -> String {
     format!("{x:.DIGITS$}")
 }
@@ -368,7 +375,191 @@ pub(crate) fn detail_title(run: &EvalRun) -> String {
     )
 }
 
-fn to_table(grid: &Grid, color: bool) -> Table {
+/// A text column (run names, labels) fitted to a terminal is not made narrower than this,
+/// nor than its longest word if that is shorter: narrower, names would break inside words.
+const MIN_TEXT_WIDTH: usize = 16;
+/// A text column is not made narrower than this even to fit a table in a terminal.
+const LEAST_TEXT_WIDTH: usize = 8;
+
+/// The table drawing `grid`; fitted to a terminal `width` columns wide when one is given
+/// and the table is wider ([`fitted`]). Otherwise each column is as wide as its content
+/// (comfy-table's arrangement stays disabled), so output that is not a terminal is the
+/// same everywhere.
+fn to_table(grid: &Grid, color: bool, width: Option<u16>) -> Table {
+    match width.map(usize::from) {
+        Some(w) if table_width(&natural_widths(grid)) > w => drawn_table(&fitted(grid, w), color),
+        _ => drawn_table(grid, color),
+    }
+}
+
+/// `grid` with its cells wrapped to fit `width` terminal columns where they can: headers
+/// and text cells (run names, labels) wrap at spaces; if that is not enough, each
+/// `mean ± std` figure goes on two lines as well, the std under the mean; if that is still
+/// not enough, text columns narrow further ([`squeeze_text`]). Figures are never cut, so a
+/// table whose figures alone are wider than the terminal stays wider.
+fn fitted(grid: &Grid, width: usize) -> Grid {
+    let widths = column_widths(grid, width);
+    if table_width(&widths) <= width {
+        return wrapped(grid, &widths);
+    }
+    let stacked = stacked(grid);
+    let mut widths = column_widths(&stacked, width);
+    squeeze_text(&stacked, &mut widths, width);
+    wrapped(&stacked, &widths)
+}
+
+/// `grid` with each `mean ± std` figure on two lines, `± std` under the mean.
+fn stacked(grid: &Grid) -> Grid {
+    let stack = |c: usize, v: &String| {
+        if grid.is_numeric(c) {
+            v.replacen(" ± ", "\n± ", 1)
+        } else {
+            v.clone()
+        }
+    };
+    Grid {
+        rows: grid
+            .rows
+            .iter()
+            .map(|row| row.iter().enumerate().map(|(c, v)| stack(c, v)).collect())
+            .collect(),
+        ..grid.clone()
+    }
+}
+
+/// Narrows the text columns of a table still wider than `width` down to
+/// [`LEAST_TEXT_WIDTH`], cutting their long words, rather than let it overflow.
+fn squeeze_text(grid: &Grid, widths: &mut [usize], width: usize) {
+    let mut excess = table_width(widths).saturating_sub(width);
+    for (c, w) in widths.iter_mut().enumerate() {
+        if !grid.is_numeric(c) {
+            let give = w.saturating_sub(LEAST_TEXT_WIDTH).min(excess);
+            *w -= give;
+            excess -= give;
+        }
+    }
+}
+
+/// The width a table takes with columns of `widths` characters: the content, a space of
+/// padding either side, and one border character per column plus one.
+fn table_width(widths: &[usize]) -> usize {
+    widths.iter().map(|w| w + 3).sum::<usize>() + 1
+}
+
+/// Characters in `s` (what a terminal shows of the labels and figures here).
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Column `c` of `grid`, its header first.
+fn column(grid: &Grid, c: usize) -> impl Iterator<Item = &str> {
+    let header = grid.header.get(c).map(String::as_str);
+    header.into_iter().chain(
+        grid.rows
+            .iter()
+            .filter_map(move |r| r.get(c).map(String::as_str)),
+    )
+}
+
+/// Each column's width with nothing wrapped: its widest line.
+fn natural_widths(grid: &Grid) -> Vec<usize> {
+    let widest = |s: &str| s.lines().map(chars).max().unwrap_or(0);
+    (0..grid.header.len())
+        .map(|c| column(grid, c).map(widest).max().unwrap_or(0))
+        .collect()
+}
+
+/// Column widths for a table within `width`: each column gets its least width (see
+/// [`least_width`]), then what is left goes first to the text columns (a run name wrapped
+/// costs a line per row), then to the numeric ones (unwrapping their headers), in equal
+/// shares.
+fn column_widths(grid: &Grid, width: usize) -> Vec<usize> {
+    let natural = natural_widths(grid);
+    let mut widths: Vec<usize> = (0..natural.len()).map(|c| least_width(grid, c)).collect();
+    let mut left = width.saturating_sub(table_width(&widths));
+    let (numeric, text): (Vec<usize>, Vec<usize>) =
+        (0..natural.len()).partition(|&c| grid.is_numeric(c));
+    share_out(&mut widths, &natural, text, &mut left);
+    share_out(&mut widths, &natural, numeric, &mut left);
+    widths
+}
+
+/// The narrowest column `c` of `grid` may be made: a numeric column keeps its widest
+/// figure line and its header's longest word whole, a text column its longest word up to
+/// [`MIN_TEXT_WIDTH`].
+fn least_width(grid: &Grid, c: usize) -> usize {
+    let longest_word = |s: &str| s.split_whitespace().map(chars).max().unwrap_or(0);
+    if grid.is_numeric(c) {
+        let figures = grid.rows.iter().filter_map(|r| r.get(c));
+        let figure = figures
+            .flat_map(|f| f.lines())
+            .map(chars)
+            .max()
+            .unwrap_or(0);
+        figure.max(grid.header.get(c).map_or(0, |h| longest_word(h)))
+    } else {
+        let word = column(grid, c).map(longest_word).max().unwrap_or(0);
+        word.clamp(1, MIN_TEXT_WIDTH)
+    }
+}
+
+/// Widens columns `cols` of `widths` towards their `natural` widths out of `left`
+/// characters, in equal shares; a column needing less than its share leaves the rest to
+/// the others.
+fn share_out(widths: &mut [usize], natural: &[usize], mut cols: Vec<usize>, left: &mut usize) {
+    let wanted = |widths: &[usize], c: usize| natural[c].saturating_sub(widths[c]);
+    cols.sort_by_key(|&c| wanted(widths, c));
+    let n = cols.len();
+    for (k, &c) in cols.iter().enumerate() {
+        let add = wanted(widths, c).min(*left / (n - k));
+        widths[c] += add;
+        *left -= add;
+    }
+}
+
+/// `grid` with every cell, header included, wrapped to its column's width.
+fn wrapped(grid: &Grid, widths: &[usize]) -> Grid {
+    let wrap_row = |row: &[String]| -> Vec<String> {
+        row.iter().zip(widths).map(|(v, &w)| wrap(v, w)).collect()
+    };
+    Grid {
+        header: wrap_row(&grid.header),
+        rows: grid.rows.iter().map(|r| wrap_row(r)).collect(),
+        ..grid.clone()
+    }
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces, and inside a word only
+/// when it is longer than `width`. (comfy-table's own wrapping cuts words to fill lines.)
+fn wrap(text: &str, width: usize) -> String {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    for line in text.split('\n') {
+        let mut current = String::new();
+        let mut len = 0;
+        let words = line.split(' ').filter(|w| !w.is_empty());
+        for word in words {
+            let word: Vec<char> = word.chars().collect();
+            for piece in word.chunks(width) {
+                if len > 0 && len + 1 + piece.len() > width {
+                    lines.push(std::mem::take(&mut current));
+                    len = 0;
+                }
+                if len > 0 {
+                    current.push(' ');
+                    len += 1;
+                }
+                current.extend(piece);
+                len += piece.len();
+            }
+        }
+        lines.push(current);
+    }
+    lines.join("\n")
+}
+
+/// `grid` as a table, each column as wide as its content.
+fn drawn_table(grid: &Grid, color: bool) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
@@ -379,7 +570,7 @@ fn to_table(grid: &Grid, color: bool) -> Table {
     }
     let cell = |text: &str, col: usize, header: bool, emph: bool| {
         let mut c = Cell::new(text);
-        if grid.numeric.get(col).copied().unwrap_or(false) {
+        if grid.is_numeric(col) {
             c = c.set_alignment(CellAlignment::Right);
         }
         if color && header {
@@ -421,8 +612,10 @@ fn subheading(text: &str, color: bool) -> String {
 /// Terminal rendering: per task a leaderboard (mean ± std across folds), then for the best
 /// classifier its per-class table, confusion matrix (or top confusions for many classes)
 /// and per-fold figures, and the timings of every classifier. `color` adds ANSI styling;
-/// without it the output is plain text, identical on every terminal.
-pub fn render_terminal(report: &EvalReport, color: bool) -> String {
+/// without it the output is plain text. `width`, a terminal's, fits the tables wider than
+/// it to it where they can be (see `fitted_table`); without it the output is the same
+/// everywhere.
+pub fn render_terminal(report: &EvalReport, color: bool, width: Option<u16>) -> String {
     let mut out = String::new();
     out.push_str(&subheading(&corpus_line(report), color));
     for w in &report.warnings {
@@ -435,18 +628,27 @@ pub fn render_terminal(report: &EvalReport, color: bool) -> String {
             "Leaderboard (mean ± std across folds, std with ddof = 0)",
             color,
         ));
-        out.push_str(&format!("{}\n", to_table(&leaderboard_grid(&board), color)));
+        out.push_str(&format!(
+            "{}\n",
+            to_table(&leaderboard_grid(&board), color, width)
+        ));
         let best = board.runs[0];
         out.push('\n');
         out.push_str(&subheading(&detail_title(best), color));
-        out.push_str(&format!("{}\n", to_table(&per_class_grid(best), color)));
+        out.push_str(&format!(
+            "{}\n",
+            to_table(&per_class_grid(best), color, width)
+        ));
         out.push('\n');
         if best.pooled.labels.len() <= MAX_TEXT_MATRIX {
             out.push_str(&subheading(
                 "Confusion matrix (rows = true, columns = predicted)",
                 color,
             ));
-            out.push_str(&format!("{}\n", to_table(&confusion_grid(best), color)));
+            out.push_str(&format!(
+                "{}\n",
+                to_table(&confusion_grid(best), color, width)
+            ));
         } else {
             out.push_str(&subheading(
                 &format!(
@@ -457,15 +659,18 @@ pub fn render_terminal(report: &EvalReport, color: bool) -> String {
             ));
             out.push_str(&format!(
                 "{}\n",
-                to_table(&top_confusions_grid(best, TOP_CONFUSIONS), color)
+                to_table(&top_confusions_grid(best, TOP_CONFUSIONS), color, width)
             ));
         }
         out.push('\n');
         out.push_str(&subheading(&format!("Folds of {}", best.classifier), color));
-        out.push_str(&format!("{}\n", to_table(&folds_grid(best), color)));
+        out.push_str(&format!("{}\n", to_table(&folds_grid(best), color, width)));
         out.push('\n');
         out.push_str(&subheading("Timings per stage (wall clock)", color));
-        out.push_str(&format!("{}\n", to_table(&timings_grid(&board), color)));
+        out.push_str(&format!(
+            "{}\n",
+            to_table(&timings_grid(&board), color, width)
+        ));
     }
     out
 }
@@ -480,7 +685,7 @@ fn md_table(grid: &Grid) -> String {
     s.push_str(&row(grid.header.iter().map(|h| md_escape(h)).collect()));
     s.push_str(&row((0..grid.header.len())
         .map(|i| {
-            if grid.numeric.get(i).copied().unwrap_or(false) {
+            if grid.is_numeric(i) {
                 "---:".to_string()
             } else {
                 "---".to_string()
@@ -666,7 +871,7 @@ pub(crate) mod tests {
         let best = boards[0].runs[0];
         let macro_f1 = mean_std(&best.summary.macro_f1);
         let fnc = format!("{:.2}", best.pooled_fnc_score.unwrap());
-        let plain = render_terminal(&r, false);
+        let plain = render_terminal(&r, false, None);
         let md = render_markdown(&r);
         for out in [&plain, &md] {
             assert!(out.contains(&macro_f1), "{out}");
@@ -682,7 +887,7 @@ pub(crate) mod tests {
             assert!(out.contains("1.750"));
         }
         assert!(!plain.contains('\x1b'), "no ANSI codes without color");
-        assert!(render_terminal(&r, true).contains('\x1b'));
+        assert!(render_terminal(&r, true, None).contains('\x1b'));
         // Leaderboard order: logreg before nb in the stance table.
         let lb = &plain[plain.find("Task: stance").unwrap()..];
         assert!(lb.find("logreg").unwrap() < lb.find("nb").unwrap());
@@ -736,10 +941,86 @@ pub(crate) mod tests {
             vec![f],
             pooled,
         )];
-        let out = render_terminal(&r, false);
+        let out = render_terminal(&r, false, None);
         assert!(out.contains("Most frequent confusions (30 classes"));
         assert!(out.contains("100.0%"));
         assert!(!out.contains("true \\ predicted"));
+    }
+
+    /// The lines of `out` from the first starting with `from` to the next blank line.
+    fn block<'a>(out: &'a str, from: &str) -> Vec<&'a str> {
+        let start = out
+            .find(from)
+            .unwrap_or_else(|| panic!("no {from:?} in {out}"));
+        out[start..].lines().take_while(|l| !l.is_empty()).collect()
+    }
+
+    fn widest(lines: &[&str]) -> usize {
+        lines.iter().map(|l| l.chars().count()).max().unwrap()
+    }
+
+    #[test]
+    fn tables_wider_than_the_terminal_are_fitted_to_it() {
+        let mut r = sample_report();
+        for run in &mut r.runs {
+            run.classifier = format!("{} C=0.5 ngrams=1-2 loss=hinge epochs=20", run.classifier);
+        }
+        let natural = render_terminal(&r, false, None);
+        // A terminal wide enough changes nothing.
+        assert_eq!(render_terminal(&r, false, Some(u16::MAX)), natural);
+        let board = "Leaderboard (mean";
+        let topic = |out: &str| out[out.find("Task: topic").unwrap()..].to_string();
+        assert!(widest(&block(&natural, board)) > 80);
+        let fitted = render_terminal(&r, false, Some(80));
+        for out in [&fitted, &topic(&fitted)] {
+            let leaderboard = block(out, board);
+            assert!(widest(&leaderboard) <= 80, "{}", leaderboard.join("\n"));
+        }
+        // Each mean ± std keeps its figures whole, the std under the mean.
+        let topic = topic(&fitted);
+        let leaderboard = block(&topic, board);
+        let shown = leaderboard.join("\n");
+        let best = r.leaderboard()[1].runs[0];
+        let (mean, std) = (best.summary.macro_f1.mean, best.summary.macro_f1.std);
+        let row = leaderboard
+            .iter()
+            .position(|l| l.contains(&score(mean)))
+            .unwrap();
+        assert!(
+            leaderboard[row + 1].contains(&format!("± {}", score(std))),
+            "{shown}"
+        );
+        // Without the FNC column, the run names wrap at spaces, whole words on each line.
+        for word in ["ngrams=1-2", "epochs=20"] {
+            assert!(leaderboard.iter().any(|l| l.contains(word)), "{shown}");
+        }
+        // No table gets wider than it was, and colour does not change the layout.
+        for (a, b) in natural.split("\n\n").zip(fitted.split("\n\n")) {
+            let widest = |s: &str| s.lines().map(|l| l.chars().count()).max();
+            assert!(widest(b) <= widest(a), "{b}");
+        }
+        let coloured = render_terminal(&r, true, Some(80));
+        let mut plain = String::new();
+        for (k, piece) in coloured.split('\x1b').enumerate() {
+            // Each piece after the first starts with an SGR sequence: `[...m`.
+            plain.push_str(if k == 0 {
+                piece
+            } else {
+                &piece[piece.find('m').unwrap() + 1..]
+            });
+        }
+        assert!(plain.contains(&shown), "{plain}");
+    }
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_inside_overlong_words_only() {
+        assert_eq!(wrap("svm C=0.5 ngrams=1-2", 10), "svm C=0.5\nngrams=1-2");
+        assert_eq!(wrap("0.8408\n± 0.0152", 8), "0.8408\n± 0.0152");
+        assert_eq!(
+            wrap("a class_weight=balanced", 8),
+            "a\nclass_we\night=bal\nanced"
+        );
+        assert_eq!(wrap("", 5), "");
     }
 
     #[test]

@@ -75,17 +75,40 @@ impl ClassifierKind {
         }
     }
 
-    /// Whether the family reads `c` (svm, logreg, and two-stage's SVMs): an `eval` grid over
-    /// C multiplies only these families' runs.
-    pub fn reads_c(self) -> bool {
-        matches!(self, Self::Svm | Self::Logreg | Self::TwoStage)
+    /// Whether the family reads hyperparameter `h`: an `eval` grid over its values
+    /// multiplies only these families' runs (a `--c` list does not repeat nb's).
+    pub fn reads(self, h: Hyperparameter) -> bool {
+        use Hyperparameter as H;
+        match h {
+            // The solvers of the linear SVM (two-stage's two stages too) and of logreg.
+            H::C | H::Tol | H::MaxIter => matches!(self, Self::Svm | Self::Logreg | Self::TwoStage),
+            // nb and cnb smoothing, sgd's L2 strength.
+            H::Alpha => matches!(self, Self::Nb | Self::Cnb | Self::Sgd),
+            H::Epochs | H::Loss => self == Self::Sgd,
+            // Sample weights for naive Bayes, loss weights for the others.
+            H::ClassWeight => true,
+        }
     }
+}
 
-    /// Whether the family reads `alpha` (nb and cnb smoothing, sgd's L2 strength): an
-    /// `eval` grid over alpha multiplies only these families' runs.
-    pub fn reads_alpha(self) -> bool {
-        matches!(self, Self::Nb | Self::Cnb | Self::Sgd)
-    }
+/// A hyperparameter of [`ModelSettings`] that some families read and others ignore
+/// ([`ClassifierKind::reads`]), so that a value one ignores adds none of its runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hyperparameter {
+    /// `c`: inverse regularisation strength.
+    C,
+    /// `alpha`: smoothing or L2 strength.
+    Alpha,
+    /// `tol`: the solvers' stopping tolerance.
+    Tol,
+    /// `max_iter`: the solvers' iteration cap.
+    MaxIter,
+    /// `epochs`: sgd's passes over the data.
+    Epochs,
+    /// `sgd_loss`.
+    Loss,
+    /// `class_weight`.
+    ClassWeight,
 }
 impl fmt::Display for ClassifierKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -609,17 +632,32 @@ pub(crate) mod test_util {
 mod tests {
     use super::*;
 
-    /// `reads_c` and `reads_alpha` agree with each family's own guard: a family refuses an
-    /// out-of-range value exactly when it reads that value.
+    /// `reads` agrees with each family's own guard: a family refuses an out-of-range value
+    /// exactly when it reads that value. (sgd's loss has no out-of-range value; only
+    /// `SgdClassifier::params_from` takes it.)
     #[test]
-    fn reads_c_and_alpha_match_what_each_guard_checks() {
+    fn reads_matches_what_each_guard_checks() {
+        type Spoil = fn(&mut ModelSettings);
+        let spoilers: [(Hyperparameter, Spoil); 6] = [
+            (Hyperparameter::C, |s| s.c = -1.0),
+            (Hyperparameter::Alpha, |s| s.alpha = -1.0),
+            (Hyperparameter::Tol, |s| s.tol = f32::NAN),
+            (Hyperparameter::MaxIter, |s| s.max_iter = 0),
+            (Hyperparameter::Epochs, |s| s.epochs = 0),
+            (Hyperparameter::ClassWeight, |s| {
+                s.class_weight = ClassWeight::Explicit(vec![f32::NAN; 3])
+            }),
+        ];
         for kind in ClassifierKind::ALL {
-            let mut s = ModelSettings::new(kind);
-            s.c = -1.0;
-            assert_eq!(s.check().is_err(), kind.reads_c(), "{kind} and C");
-            let mut s = ModelSettings::new(kind);
-            s.alpha = -1.0;
-            assert_eq!(s.check().is_err(), kind.reads_alpha(), "{kind} and alpha");
+            for (h, spoil) in spoilers {
+                let mut s = ModelSettings::new(kind);
+                spoil(&mut s);
+                assert_eq!(s.check().is_err(), kind.reads(h), "{kind} and {h:?}");
+            }
+            assert_eq!(
+                kind.reads(Hyperparameter::Loss),
+                kind == ClassifierKind::Sgd
+            );
         }
     }
 }
