@@ -6,6 +6,7 @@
 
 use assert_cmd::Command;
 use std::io::Write;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tempfile::TempDir;
@@ -987,16 +988,64 @@ fn eval_report_paths_fail_before_the_work_or_not_at_all() {
     assert!(std::fs::read_to_string(&report)
         .unwrap()
         .contains("\"leaderboard\""));
-    // A report that cannot be written still leaves the terminal report behind.
+    // A folder that cannot take the report is refused before the work too.
     let blocked = data.join("eval.json");
-    textclf(&[&eval[..], &["--min-df", "1", "--json", s(&blocked)]].concat())
-        .code(5)
+    let run = textclf(&[&eval[..], &["--min-df", "1", "--json", s(&blocked)]].concat());
+    run.code(5).stderr_has(&format!(
+        "--json {}: {} is not a folder",
+        blocked.display(),
+        data.display()
+    ));
+    assert!(run.stdout.is_empty(), "the evaluation ran: {}", run.stdout);
+    // Two reports at one path: the second overwrote the first in silence.
+    let md = tmp.path().join("r.out");
+    let dotted = format!("{}/./r.out", tmp.path().display());
+    textclf(&[&eval[..], &["--json", s(&md), "--markdown", &dotted]].concat())
+        .code(2)
         .stderr_has(&format!(
-            "writing {}: {} is not a folder",
-            blocked.display(),
-            data.display()
-        ))
+            "--json and --markdown both name {dotted}: one report would overwrite the other"
+        ));
+    // A report that fails as it is written still leaves the terminal report behind.
+    textclf(&[&eval[..], &["--min-df", "1", "--json", "/dev/full"]].concat())
+        .code(5)
+        .stderr_has("writing /dev/full: No space left on device")
         .stdout_has("2-fold cross-validation");
+}
+
+/// A report path that is a device or a symlink is written through, not replaced: a
+/// temporary file renamed over it replaced `/dev/stdout`'s link or `/dev/full` itself with
+/// a regular file when run as root (and failed for want of permission in `/dev` otherwise),
+/// and replaced a symlink to a report with a copy.
+#[test]
+fn eval_reports_go_through_devices_and_symlinks() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(&tmp, "ok.csv", &csv_with(""));
+    let eval = ["eval", "--data", s(&data), "--folds", "2", "-q"];
+    let eval = [&eval[..], &NB_TOPIC[..]].concat();
+    // A FIFO stands for /dev/stdout on a pipe: the report must arrive through it.
+    let fifo = tmp.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    textclf(&[&eval[..], &["--json", s(&fifo)]].concat()).code(0);
+    // Checked first: a reader of a replaced FIFO would wait for a writer forever.
+    assert!(fifo.metadata().unwrap().file_type().is_fifo(), "the FIFO was replaced");
+    assert!(reader.join().unwrap().contains("\"leaderboard\""));
+    // A symlink to a report keeps pointing at it, and the report is new.
+    let target = write(&tmp, "report.md", b"old");
+    let link = tmp.path().join("link.md");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    textclf(&[&eval[..], &["--markdown", s(&link)]].concat()).code(0);
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&target)
+        .unwrap()
+        .starts_with("# Evaluation report"));
 }
 
 #[test]

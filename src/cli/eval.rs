@@ -98,23 +98,42 @@ fn read_reported(
     Ok(docs)
 }
 
-/// Refuses a report path that is an existing folder before the evaluation runs, rather
-/// than failing to write it once all the work is done.
+/// Refuses report paths that cannot be written before the evaluation runs, rather than
+/// failing to write them once all the work is done: an existing folder, one path given
+/// to two reports (the second would overwrite the first), a folder that takes no files.
 fn check_report_paths(args: &EvalArgs) -> Result<()> {
-    let paths = [
+    let paths: Vec<(&str, &Path)> = [
         ("--json", &args.json),
         ("--markdown", &args.markdown),
         ("--html", &args.html),
-    ];
-    for (flag, path) in paths {
-        if let Some(p) = path.as_deref().filter(|p| p.is_dir()) {
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| Some((flag, p.as_deref()?)))
+    .collect();
+    for (i, &(flag, p)) in paths.iter().enumerate() {
+        if p.is_dir() {
             bail!(super::UsageError(format!(
                 "{flag} {}: is a folder; give the report a file name",
                 p.display()
             )));
         }
+        if let Some((other, _)) = paths[..i].iter().find(|(_, q)| same_file(p, q)) {
+            bail!(super::UsageError(format!(
+                "{other} and {flag} both name {}: one report would overwrite the other",
+                p.display()
+            )));
+        }
+        crate::bundle::check_writable_path(p)
+            .with_context(|| format!("{flag} {}", p.display()))?;
     }
     Ok(())
+}
+
+/// Whether two paths name one file: compared absolute (so `r.md` and `./r.md` match),
+/// and through links when both exist.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let resolve = |p: &Path| std::fs::canonicalize(p).or_else(|_| std::path::absolute(p));
+    matches!((resolve(a), resolve(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Runs `textclf eval`: evaluates each classifier on every label column (cross-validation
