@@ -494,6 +494,24 @@ fn a_50_mb_document_trains() {
     assert!(took.as_secs() < 30, "a 50 MB document took {took:?}");
 }
 
+/// No n-gram is longer than its document, so a huge `--ngrams` maximum costs no more than
+/// the longest document's length: the ordering of the kept n-grams allocated `MAX` slots
+/// per n-gram, and `--ngrams 1-4294967295` aborted asking for 100 GB.
+#[test]
+fn a_huge_ngram_maximum_costs_what_the_documents_hold() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(&tmp, "ok.csv", &csv_with(""));
+    for max in ["4294967295", &usize::MAX.to_string()] {
+        train(&tmp, &data, &["--ngrams", &format!("1-{max}")])
+            .code(0)
+            .stdout_has(&format!("word n-grams 1-{max}"));
+    }
+    let models = tmp.path().join("models");
+    textclf_with_stdin(&["predict", "--model-dir", s(&models), "-"], b"the team won")
+        .code(0)
+        .stdout_has("topic: sport");
+}
+
 #[test]
 fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
     let tmp = TempDir::new().unwrap();
