@@ -1121,6 +1121,31 @@ fn a_model_named_for_another_task_is_labelled_by_its_file_and_warned_about() {
     assert_eq!(quiet.code(0).stderr, "");
 }
 
+/// `--task` twice wrote a task's CSV columns twice (its JSON key once); a model file named
+/// `id.model` replaced every document's id in JSON output with its predictions.
+#[test]
+fn predict_refuses_task_names_that_would_merge_output_fields() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let predict = |extra: &[&str]| {
+        let args = ["predict", "--model-dir", s(&models), "--format", "csv"];
+        textclf_with_stdin(&[&args[..], extra].concat(), b"the team won the match")
+    };
+    predict(&["--task", "topic", "--task", "topic"])
+        .code(2)
+        .stderr_has("--task 'topic' is given twice");
+    for field in ["id", "error"] {
+        let renamed = models.join(format!("{field}.model"));
+        std::fs::rename(models.join("topic.model"), &renamed).unwrap();
+        predict(&[]).code(2).stderr_has(&format!(
+            "{}: a model's file name labels its predictions, and '{field}' is a field of \
+             every output row; rename the file",
+            renamed.display()
+        ));
+        std::fs::rename(&renamed, models.join("topic.model")).unwrap();
+    }
+}
+
 #[test]
 fn predict_top_k_zero_is_a_usage_error() {
     let tmp = TempDir::new().unwrap();

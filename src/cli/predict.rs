@@ -166,11 +166,13 @@ impl Scorer {
 /// name differs from its recorded task is warned about ([`Scorer::load`]).
 fn model_paths(args: &PredictArgs) -> Result<Vec<(PathBuf, String)>> {
     if !args.task.is_empty() {
-        return Ok(args
+        let paths: Vec<_> = args
             .task
             .iter()
             .map(|t| (args.model_dir.join(format!("{t}.model")), t.clone()))
-            .collect());
+            .collect();
+        check_output_names(&paths)?;
+        return Ok(paths);
     }
     let files = model_files(&args.model_dir)?;
     if files.is_empty() {
@@ -182,7 +184,7 @@ fn model_paths(args: &PredictArgs) -> Result<Vec<(PathBuf, String)>> {
             ),
         });
     }
-    Ok(files
+    let paths: Vec<_> = files
         .into_iter()
         .map(|p| {
             let name = p
@@ -191,7 +193,29 @@ fn model_paths(args: &PredictArgs) -> Result<Vec<(PathBuf, String)>> {
                 .unwrap_or_default();
             (p, name)
         })
-        .collect())
+        .collect();
+    check_output_names(&paths)?;
+    Ok(paths)
+}
+
+/// Refuses names that would make two output fields one: a task given twice (`--task topic
+/// --task topic` wrote its CSV columns twice and its JSON key once) and a model named
+/// `id` or `error`, the output's own fields (`id.model` replaced every document's id in
+/// JSON output with its predictions).
+fn check_output_names(paths: &[(PathBuf, String)]) -> Result<()> {
+    for (i, (path, name)) in paths.iter().enumerate() {
+        if paths[..i].iter().any(|(_, n)| n == name) {
+            bail!(super::UsageError(format!("--task '{name}' is given twice")));
+        }
+        if name == "id" || name == "error" {
+            bail!(super::UsageError(format!(
+                "{}: a model's file name labels its predictions, and '{name}' is a field of \
+                 every output row; rename the file",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// One scored (or failed) document, ready to print.
@@ -211,8 +235,8 @@ struct Sink<W: Write> {
     csv: Option<csv::Writer<W>>,
     written: usize,
     /// JSON rows are written field by field ([`write_json_row`]) rather than through a
-    /// `serde_json::Value`: false only when a task name would collide with `id`/`error` or
-    /// another task, or explanations are on (the `Value` path handles those).
+    /// `serde_json::Value`: false only when explanations are on (the `Value` path handles
+    /// those). Task names are unique and never `id` or `error` ([`check_output_names`]).
     direct_json: bool,
     /// The top-level keys of a JSON row in the order `serde_json::Map` prints them (sorted):
     /// `None` for `id`, `Some(i)` for task i.
@@ -227,12 +251,7 @@ impl<W: Write> Sink<W> {
         top_k: usize,
         explain: bool,
     ) -> Result<Self> {
-        let mut names: Vec<&str> = tasks.iter().map(String::as_str).collect();
-        names.sort_unstable();
-        names.dedup();
-        let direct_json = !explain
-            && names.len() == tasks.len()
-            && !names.iter().any(|&t| t == "id" || t == "error");
+        let direct_json = !explain;
         let mut json_keys: Vec<Option<usize>> = std::iter::once(None)
             .chain((0..tasks.len()).map(Some))
             .collect();
@@ -823,16 +842,29 @@ mod tests {
     }
 
     #[test]
-    fn task_names_that_collide_with_row_keys_take_the_value_path() {
-        for tasks in [
-            vec!["id".to_owned()],
-            vec!["error".to_owned()],
-            vec!["a".into(), "a".into()],
-        ] {
-            let sink = Sink::new(Vec::new(), OutputFormat::Jsonl, tasks, 1, false).unwrap();
-            assert!(!sink.direct_json);
-        }
+    fn explanations_take_the_value_path() {
         let sink = Sink::new(Vec::new(), OutputFormat::Jsonl, vec!["t".into()], 1, true).unwrap();
-        assert!(!sink.direct_json, "explanations take the Value path");
+        assert!(!sink.direct_json);
+    }
+
+    #[test]
+    fn a_task_given_twice_or_named_as_an_output_field_is_refused() {
+        let named = |names: &[&str]| {
+            let paths: Vec<_> = names
+                .iter()
+                .map(|&n| (PathBuf::from(format!("m/{n}.model")), n.to_owned()))
+                .collect();
+            check_output_names(&paths).map_err(|e| e.to_string())
+        };
+        assert!(named(&["topic", "stance"]).is_ok());
+        assert_eq!(
+            named(&["topic", "topic"]).unwrap_err(),
+            "--task 'topic' is given twice"
+        );
+        for field in ["id", "error"] {
+            assert!(named(&["topic", field])
+                .unwrap_err()
+                .starts_with(&format!("m/{field}.model: a model's file name labels")));
+        }
     }
 }
