@@ -1146,6 +1146,73 @@ fn predict_refuses_task_names_that_would_merge_output_fields() {
     }
 }
 
+/// Runs `textclf args...` with stdout and stderr sent to the given files (e.g. `/dev/full`),
+/// stdin empty; returns the exit code and the stderr when it was captured.
+fn textclf_into(args: &[&str], stdout: std::process::Stdio, stderr: std::process::Stdio) -> Run {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("textclf"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .output()
+        .unwrap();
+    let run = Run {
+        code: out.status.code().expect("killed by a signal"),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_ne!(run.code, 101, "exit code 101 is a Rust panic: {}", run.stderr);
+    run
+}
+
+fn dev_full() -> std::process::Stdio {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap()
+        .into()
+}
+
+/// Output that cannot be written is an I/O error naming stdout (exit 5) in every format:
+/// the CSV and JSON writers wrap the system's error, which made it a data error (exit 3),
+/// and `--format csv | head -1` printed `error: Broken pipe` and exited 3 where the other
+/// formats end quietly. An error that cannot be printed (stderr full) exited 101, a panic.
+#[test]
+fn output_that_cannot_be_written_is_an_io_error_and_a_closed_pipe_is_not() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let rows: String = (0..20_000)
+        .map(|i| format!("{{\"id\":\"d{i}\",\"text\":\"the team won the match\"}}\n"))
+        .collect();
+    let input = write(&tmp, "many.jsonl", rows.as_bytes());
+    let predict = |format| {
+        let args = ["predict", "--model-dir", s(&models), "--input", s(&input)];
+        [&args[..], &["--format", format]].concat()
+    };
+    for format in ["text", "json", "jsonl", "csv"] {
+        let args = predict(format);
+        textclf_into(&args, dev_full(), std::process::Stdio::piped())
+            .code(5)
+            .stderr_has("error: writing to stdout: No space left on device");
+        // A reader that stops after the first line, as `head -1` does.
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("textclf"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!((out.status.code(), stderr.as_ref()), (Some(0), ""), "{format}");
+    }
+    let missing = tmp.path().join("no-models");
+    let args = ["predict", "--model-dir", s(&missing), "-"];
+    textclf_into(&args, std::process::Stdio::null(), dev_full()).code(4);
+}
+
 #[test]
 fn predict_top_k_zero_is_a_usage_error() {
     let tmp = TempDir::new().unwrap();

@@ -216,7 +216,7 @@ pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
     };
     // The terminal report first: a report file that cannot be written then loses nothing.
     if !quiet {
-        let mut out = std::io::stdout().lock();
+        let mut out = super::output::stdout();
         let color = super::output::colour_enabled(super::output::Stream::Stdout);
         write!(out, "{}", render_terminal(&report, color))?;
         write!(out, "{}", grid.best_runs(&report))?;

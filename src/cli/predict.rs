@@ -579,9 +579,8 @@ pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
             bail!(super::UsageError(missing_pair(name, column)));
         }
     }
-    let stdout = std::io::stdout();
     let mut sink = Sink::new(
-        BufWriter::new(stdout.lock()),
+        BufWriter::new(super::output::stdout()),
         args.format,
         scorer.names.clone(),
         args.top_k,
@@ -606,7 +605,7 @@ pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
         if !args.corpus.skip_bad {
             bail!(msg);
         }
-        eprintln!("textclf: {msg}");
+        super::output::stderr_line(format_args!("textclf: {msg}"));
     }
     Ok(())
 }

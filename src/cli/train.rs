@@ -282,7 +282,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     if quiet {
         return Ok(());
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::stdout();
     writeln!(
         out,
         "read {} documents from {} in {}{}{}{}",
