@@ -507,9 +507,12 @@ fn a_huge_ngram_maximum_costs_what_the_documents_hold() {
             .stdout_has(&format!("word n-grams 1-{max}"));
     }
     let models = tmp.path().join("models");
-    textclf_with_stdin(&["predict", "--model-dir", s(&models), "-"], b"the team won")
-        .code(0)
-        .stdout_has("topic: sport");
+    textclf_with_stdin(
+        &["predict", "--model-dir", s(&models), "-"],
+        b"the team won",
+    )
+    .code(0)
+    .stdout_has("topic: sport");
 }
 
 #[test]
@@ -1053,7 +1056,10 @@ fn eval_reports_go_through_devices_and_symlinks() {
     };
     textclf(&[&eval[..], &["--json", s(&fifo)]].concat()).code(0);
     // Checked first: a reader of a replaced FIFO would wait for a writer forever.
-    assert!(fifo.metadata().unwrap().file_type().is_fifo(), "the FIFO was replaced");
+    assert!(
+        fifo.metadata().unwrap().file_type().is_fifo(),
+        "the FIFO was replaced"
+    );
     assert!(reader.join().unwrap().contains("\"leaderboard\""));
     // A symlink to a report keeps pointing at it, and the report is new.
     let target = write(&tmp, "report.md", b"old");
@@ -1161,7 +1167,11 @@ fn textclf_into(args: &[&str], stdout: std::process::Stdio, stderr: std::process
         stdout: String::new(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
-    assert_ne!(run.code, 101, "exit code 101 is a Rust panic: {}", run.stderr);
+    assert_ne!(
+        run.code, 101,
+        "exit code 101 is a Rust panic: {}",
+        run.stderr
+    );
     run
 }
 
@@ -1206,7 +1216,11 @@ fn output_that_cannot_be_written_is_an_io_error_and_a_closed_pipe_is_not() {
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!((out.status.code(), stderr.as_ref()), (Some(0), ""), "{format}");
+        assert_eq!(
+            (out.status.code(), stderr.as_ref()),
+            (Some(0), ""),
+            "{format}"
+        );
     }
     let missing = tmp.path().join("no-models");
     let args = ["predict", "--model-dir", s(&missing), "-"];

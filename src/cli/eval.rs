@@ -123,8 +123,7 @@ fn check_report_paths(args: &EvalArgs) -> Result<()> {
                 p.display()
             )));
         }
-        crate::bundle::check_writable_path(p)
-            .with_context(|| format!("{flag} {}", p.display()))?;
+        crate::bundle::check_writable_path(p).with_context(|| format!("{flag} {}", p.display()))?;
     }
     Ok(())
 }

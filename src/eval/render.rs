@@ -721,7 +721,10 @@ pub(crate) mod tests {
             "\\`x\\` \\*b\\* \\_u\\_ \\[l\\](y) a\\|b \\~s\\~ \\&amp; \\\\"
         );
         assert_eq!(md_escape("new\nline\r"), "new line ");
-        assert_eq!(md_escape("svm C=0.25, 1.0000 ± 0.0"), "svm C=0.25, 1.0000 ± 0.0");
+        assert_eq!(
+            md_escape("svm C=0.25, 1.0000 ± 0.0"),
+            "svm C=0.25, 1.0000 ± 0.0"
+        );
     }
 
     #[test]
