@@ -1225,6 +1225,18 @@ fn output_that_cannot_be_written_is_an_io_error_and_a_closed_pipe_is_not() {
     let missing = tmp.path().join("no-models");
     let args = ["predict", "--model-dir", s(&missing), "-"];
     textclf_into(&args, std::process::Stdio::null(), dev_full()).code(4);
+    // Help and the version, printed by clap, were lost in silence with exit code 0.
+    for args in [&["--help"][..], &["predict", "--help"], &["--version"]] {
+        textclf_into(args, dev_full(), std::process::Stdio::piped())
+            .code(5)
+            .stderr_has("error: writing to stdout: No space left on device");
+    }
+    textclf_into(
+        &["predict", "--nope"],
+        std::process::Stdio::null(),
+        dev_full(),
+    )
+    .code(2);
 }
 
 #[test]

@@ -124,6 +124,22 @@ fn io_error_kind(cause: &(dyn std::error::Error + 'static)) -> Option<std::io::E
         .and_then(serde_json::Error::io_error_kind)
 }
 
+/// Prints what parsing the command line produced instead of a command (help, the version,
+/// or a usage error) and returns its exit code. clap's own `exit` ignores a failed write,
+/// so `textclf --help > /dev/full` succeeded in silence; a closed pipe (`| head`) is fine,
+/// and a usage error that cannot be printed keeps its code (stderr has no one to tell).
+pub fn parse_failed(err: &clap::Error) -> ExitCode {
+    use std::io::Write;
+    let written = err.print().and_then(|()| std::io::stdout().flush());
+    match written {
+        Err(e) if !err.use_stderr() && e.kind() != std::io::ErrorKind::BrokenPipe => {
+            output::stderr_line(format_args!("textclf: error: writing to stdout: {e}"));
+            ExitCode::from(exit::IO)
+        }
+        _ => ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(exit::USAGE)),
+    }
+}
+
 /// Runs the parsed command line; prints errors with their causes and returns the exit code.
 pub fn run(cli: Cli) -> ExitCode {
     output::init_logging(cli.verbose);
