@@ -1239,6 +1239,32 @@ fn output_that_cannot_be_written_is_an_io_error_and_a_closed_pipe_is_not() {
     .code(2);
 }
 
+/// A label name becomes a file name: `--label .` wrote the hidden `..model` and failed
+/// to write its training record at `DIR/..`; a label given twice, apart, was trained and
+/// saved twice.
+#[test]
+fn label_names_are_checked_as_file_names_and_trained_once() {
+    let tmp = TempDir::new().unwrap();
+    let rows: String = ROWS
+        .lines()
+        .enumerate()
+        .map(|(i, r)| format!("{r},{}\n", ["odd", "even"][i % 2]))
+        .collect();
+    let data = write(
+        &tmp,
+        "two.csv",
+        format!("text,topic,parity\n{rows}").as_bytes(),
+    );
+    for bad in [".", ".."] {
+        train(&tmp, &data, &["--label", bad])
+            .code(2)
+            .stderr_has(&format!("--label '{bad}': label names become file names"));
+    }
+    train(&tmp, &data, &["--label", "parity", "--label", "topic"])
+        .code(0)
+        .stdout_has("saved 2 model(s)");
+}
+
 #[test]
 fn predict_top_k_zero_is_a_usage_error() {
     let tmp = TempDir::new().unwrap();

@@ -55,18 +55,31 @@ const STREAM_BATCH: usize = 4 << 20;
 /// starts after a few dozen documents are read, not after a whole batch.
 const STREAM_FIRST_BATCH: usize = 64 << 10;
 
+/// The `--label` columns, each once in the order given (`--label a --label b --label a`
+/// trained and saved `a` twice), checked as the file names they become: not empty, no path
+/// separator, not `.` or `..` (`--label .` wrote the hidden `..model` and failed to write
+/// its training record at `DIR/..`).
+fn label_names(given: &[String]) -> Result<Vec<String>> {
+    let mut labels: Vec<String> = Vec::with_capacity(given.len());
+    for l in given {
+        if l.is_empty() || l == "." || l == ".." || l.contains(['/', '\\']) {
+            bail!(super::UsageError(format!(
+                "--label '{l}': label names become file names: they must be non-empty, \
+                 not . or .., and contain no path separators"
+            )));
+        }
+        if !labels.contains(l) {
+            labels.push(l.clone());
+        }
+    }
+    Ok(labels)
+}
+
 /// Runs `textclf train`: reads the corpus, fits one model per label column on shared
 /// features, and writes each model with its `<label>.train.json` record.
 pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     refuse_grid(&args.model, &args.features)?;
-    let mut labels = args.label.clone();
-    labels.dedup();
-    if labels
-        .iter()
-        .any(|l| l.is_empty() || l.contains(['/', '\\']))
-    {
-        bail!(super::UsageError("--label names become file names: they must be non-empty and contain no path separators".into()));
-    }
+    let labels = label_names(&args.label)?;
     let kind = args
         .classifier
         .unwrap_or_else(|| default_classifier(args.corpus.pair_col.is_some()));
