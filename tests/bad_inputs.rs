@@ -1241,9 +1241,9 @@ fn output_that_cannot_be_written_is_an_io_error_and_a_closed_pipe_is_not() {
 
 /// A label name becomes a file name: `--label .` wrote the hidden `..model` and failed
 /// to write its training record at `DIR/..`; a label given twice, apart, was trained and
-/// saved twice.
+/// saved twice, and in `eval` any repeated label or classifier ran and was reported twice.
 #[test]
-fn label_names_are_checked_as_file_names_and_trained_once() {
+fn label_names_are_checked_as_file_names_and_each_label_and_classifier_runs_once() {
     let tmp = TempDir::new().unwrap();
     let rows: String = ROWS
         .lines()
@@ -1263,6 +1263,33 @@ fn label_names_are_checked_as_file_names_and_trained_once() {
     train(&tmp, &data, &["--label", "parity", "--label", "topic"])
         .code(0)
         .stdout_has("saved 2 model(s)");
+    // eval kept every repeat: the task, or the classifier, ran and was reported twice.
+    let report = tmp.path().join("eval.json");
+    let eval = [
+        "eval",
+        "--data",
+        s(&data),
+        "--folds",
+        "2",
+        "-q",
+        "--json",
+        s(&report),
+    ];
+    let eval = [&eval[..], &NB_TOPIC[..]].concat();
+    textclf(&[&eval[..], &["--label", "parity", "--label", "topic"]].concat()).code(0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let tasks: Vec<&str> = json["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["task"].as_str().unwrap())
+        .collect();
+    assert_eq!(tasks, ["topic", "parity"]);
+    let classifiers = ["eval", "--data", s(&data), "--label", "topic"];
+    textclf(&[&classifiers[..], &["--classifier", "nb,cnb,nb"]].concat())
+        .code(2)
+        .stderr_has("--classifier nb,cnb,nb: nb is listed twice");
 }
 
 #[test]

@@ -138,7 +138,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// Runs `textclf eval`: evaluates each classifier on every label column (cross-validation
 /// or --test), writes the --json/--markdown/--html files asked for, and prints the report
 /// unless `quiet`.
-pub fn run(args: EvalArgs, quiet: bool) -> Result<()> {
+pub fn run(mut args: EvalArgs, quiet: bool) -> Result<()> {
+    args.label = super::args::unique_labels(&args.label);
     let kinds = match &args.classifier {
         Some(spec) => parse_classifiers(spec).map_err(|e| super::UsageError(e.to_string()))?,
         None => vec![default_classifier(args.corpus.pair_col.is_some())],

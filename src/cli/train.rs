@@ -55,12 +55,10 @@ const STREAM_BATCH: usize = 4 << 20;
 /// starts after a few dozen documents are read, not after a whole batch.
 const STREAM_FIRST_BATCH: usize = 64 << 10;
 
-/// The `--label` columns, each once in the order given (`--label a --label b --label a`
-/// trained and saved `a` twice), checked as the file names they become: not empty, no path
-/// separator, not `.` or `..` (`--label .` wrote the hidden `..model` and failed to write
-/// its training record at `DIR/..`).
+/// The `--label` columns ([`super::args::unique_labels`]), checked as the file names they
+/// become: not empty, no path separator, not `.` or `..` (`--label .` wrote the hidden
+/// `..model` and failed to write its training record at `DIR/..`).
 fn label_names(given: &[String]) -> Result<Vec<String>> {
-    let mut labels: Vec<String> = Vec::with_capacity(given.len());
     for l in given {
         if l.is_empty() || l == "." || l == ".." || l.contains(['/', '\\']) {
             bail!(super::UsageError(format!(
@@ -68,11 +66,8 @@ fn label_names(given: &[String]) -> Result<Vec<String>> {
                  not . or .., and contain no path separators"
             )));
         }
-        if !labels.contains(l) {
-            labels.push(l.clone());
-        }
     }
-    Ok(labels)
+    Ok(super::args::unique_labels(given))
 }
 
 /// Runs `textclf train`: reads the corpus, fits one model per label column on shared
