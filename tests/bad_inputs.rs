@@ -1292,6 +1292,30 @@ fn label_names_are_checked_as_file_names_and_each_label_and_classifier_runs_once
         .stderr_has("--classifier nb,cnb,nb: nb is listed twice");
 }
 
+/// Folds that cannot be made name the corpus and the column: the message was only
+/// `cannot split 1 groups into k = 2 folds: ...`.
+#[test]
+fn folds_that_cannot_be_made_name_the_corpus_and_the_group_column() {
+    let tmp = TempDir::new().unwrap();
+    let rows: String = ROWS.lines().map(|r| format!("{r},same\n")).collect();
+    let data = write(
+        &tmp,
+        "one-group.csv",
+        format!("text,topic,g\n{rows}").as_bytes(),
+    );
+    let eval = ["eval", "--data", s(&data), "-q"];
+    let eval = [&eval[..], &NB_TOPIC[..]].concat();
+    textclf(&[&eval[..], &["--folds", "2", "--group-col", "g"]].concat())
+        .code(3)
+        .stderr_has(&format!(
+            "{}: --group-col 'g': cannot split 1 groups into k = 2 folds",
+            data.display()
+        ));
+    textclf(&[&eval[..], &["--folds", "9"]].concat())
+        .code(3)
+        .stderr_has(&format!("{}: task 'topic': cannot split 8", data.display()));
+}
+
 #[test]
 fn predict_top_k_zero_is_a_usage_error() {
     let tmp = TempDir::new().unwrap();

@@ -402,8 +402,12 @@ fn cross_validate_task(
     quiet: bool,
 ) -> Result<Vec<EvalRun>> {
     let settings = grid.settings(&task.labels)?;
+    // The corpus and the column are named: "cannot split 1 groups into k = 3 folds" alone
+    // said neither.
+    let data = args.data.display();
     let folds = match &args.group_col {
-        None => stratified_folds(&task.y, args.folds, args.model.seed)?,
+        None => stratified_folds(&task.y, args.folds, args.model.seed)
+            .with_context(|| format!("{data}: task '{}'", task.name))?,
         Some(col) => {
             let groups: Vec<String> = task
                 .rows
@@ -411,13 +415,14 @@ fn cross_validate_task(
                 .map(|&r| {
                     docs[r].group.clone().with_context(|| {
                         format!(
-                            "document '{}' has no value in --group-col '{col}'",
+                            "{data}: document '{}' has no value in --group-col '{col}'",
                             docs[r].id
                         )
                     })
                 })
                 .collect::<Result<_>>()?;
-            grouped_stratified_folds(&task.y, &groups, args.folds, args.model.seed)?
+            grouped_stratified_folds(&task.y, &groups, args.folds, args.model.seed)
+                .with_context(|| format!("{data}: --group-col '{col}'"))?
         }
     };
     for w in fold_warnings(&task.y, &folds, args.folds) {
