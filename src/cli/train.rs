@@ -82,6 +82,12 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     // Refused now rather than after reading and fitting: saving is the last step.
     crate::bundle::check_writable_folder(&args.model_dir)
         .with_context(|| format!("--model-dir {}", args.model_dir.display()))?;
+    // A model that is a symlink is saved at its target (`write_atomically`), whose folder
+    // may be another.
+    for label in &labels {
+        let model = args.model_dir.join(format!("{label}.model"));
+        crate::bundle::check_writable_path(&model).with_context(|| model.display().to_string())?;
+    }
     let analyzer = args.features.analyzer_config()?;
     let tfidf = args.features.tfidf_params()?;
     let opts = args.corpus.read_options(&labels, true, None)?;
