@@ -386,6 +386,7 @@ enum OutputTarget {
 }
 
 impl OutputTarget {
+    /// What `path` is now: metadata through links says whether it is a file at all.
     fn of(path: &Path) -> std::io::Result<Self> {
         match std::fs::metadata(path) {
             Ok(m) if !m.is_file() && !m.is_dir() => Ok(OutputTarget::Stream),

@@ -1175,6 +1175,7 @@ fn textclf_into(args: &[&str], stdout: std::process::Stdio, stderr: std::process
     run
 }
 
+/// `/dev/full` opened for writing: every write to it fails with "No space left on device".
 fn dev_full() -> std::process::Stdio {
     std::fs::OpenOptions::new()
         .write(true)

@@ -57,6 +57,7 @@ pub fn stdout() -> NamedStdout {
 pub struct NamedStdout(std::io::StdoutLock<'static>);
 
 impl NamedStdout {
+    /// `e` with `writing to stdout: ` before its message, its kind kept.
     fn named(e: std::io::Error) -> std::io::Error {
         std::io::Error::new(e.kind(), format!("writing to stdout: {e}"))
     }
