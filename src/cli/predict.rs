@@ -516,9 +516,13 @@ fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-/// `term +0.123, term +0.045; against: term -0.067` for text and CSV output.
+/// `term +0.123, term +0.045; against: term -0.067` for text and CSV output; an empty side
+/// (a document without a known term) says `no term`, where it printed `because ; against: `.
 fn explanation_text(e: &crate::pipeline::Explanation) -> String {
     let list = |v: &[(String, f32)]| {
+        if v.is_empty() {
+            return "no term".to_owned();
+        }
         v.iter()
             .map(|(t, c)| format!("{t} {c:+.3}"))
             .collect::<Vec<_>>()
@@ -838,6 +842,15 @@ mod tests {
             "doc\\t1\\n\tbias: left\\tcentre\\r\\n (0.500) [then a\\nb 0.500]\n\
              line 3\terror: bad\\nrecord\n"
         );
+    }
+
+    #[test]
+    fn an_explanation_without_terms_says_so() {
+        let e = crate::pipeline::Explanation {
+            for_label: vec![("goal".into(), 0.5)],
+            against: Vec::new(),
+        };
+        assert_eq!(explanation_text(&e), "goal +0.500; against: no term");
     }
 
     #[test]
