@@ -345,11 +345,19 @@ impl ModelBundle {
 /// Writes `bytes` to `path` through a temporary file in the same directory (created with
 /// its parents if needed), synced and then renamed over `path`: readers see the old file
 /// or the new one, never a part. The file is readable by all (0644), like any output.
+/// A symlink to a file is followed (its target is replaced, the link kept), and a device,
+/// FIFO or socket (`/dev/stdout`, a named pipe) is written into: see [`OutputTarget`].
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+    let path = match OutputTarget::of(path)? {
+        OutputTarget::Stream => {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)?
+                .write_all(bytes);
+        }
+        OutputTarget::File(p) => p,
     };
+    let dir = folder_of(&path);
     create_folder(dir)?;
     let mut tmp = temp_file_in(dir)?;
     // Temporary files are private (0600).
@@ -361,8 +369,51 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    tmp.persist(&path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// What writing an output path means. Renaming a new file over a device or FIFO would
+/// replace the node itself (as root: `--json /dev/stdout` left a regular file in place of
+/// the link, `/dev/full` a file in place of the device) or fail for want of permission in
+/// its folder; renaming over a symlink would replace the link with a file.
+enum OutputTarget {
+    /// Not a file (a device, FIFO or socket, through links): written into, as a shell
+    /// redirection would; there is nothing to replace atomically.
+    Stream,
+    /// A file, new or existing, written atomically: the path itself, or a symlink's target.
+    File(PathBuf),
+}
+
+impl OutputTarget {
+    /// What `path` is now: metadata through links says whether it is a file at all.
+    fn of(path: &Path) -> std::io::Result<Self> {
+        match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() && !m.is_dir() => Ok(OutputTarget::Stream),
+            Ok(m) if m.is_file() && path.symlink_metadata()?.file_type().is_symlink() => {
+                Ok(OutputTarget::File(std::fs::canonicalize(path)?))
+            }
+            // Missing, a dangling link, or a folder (whose error comes from the rename).
+            _ => Ok(OutputTarget::File(path.to_path_buf())),
+        }
+    }
+}
+
+/// The folder a file at `path` goes in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// Checks, without writing it, that [`write_atomically`] could write `path`: its folder is
+/// created if needed and must take files (nothing to check for a device or FIFO).
+pub fn check_writable_path(path: &Path) -> std::io::Result<()> {
+    match OutputTarget::of(path)? {
+        OutputTarget::Stream => Ok(()),
+        OutputTarget::File(p) => check_writable_folder(folder_of(&p)),
+    }
 }
 
 /// Creates folder `dir` if needed and checks that files can be written into it (by

@@ -1,5 +1,8 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    textclf::cli::run(textclf::cli::Cli::parse())
+    match textclf::cli::Cli::try_parse() {
+        Ok(cli) => textclf::cli::run(cli),
+        Err(err) => textclf::cli::parse_failed(&err),
+    }
 }

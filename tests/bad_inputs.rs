@@ -6,6 +6,7 @@
 
 use assert_cmd::Command;
 use std::io::Write;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tempfile::TempDir;
@@ -491,6 +492,27 @@ fn a_50_mb_document_trains() {
         .stdout_has("task 'topic': 9 documents, 2 classes");
     let took = started.elapsed();
     assert!(took.as_secs() < 30, "a 50 MB document took {took:?}");
+}
+
+/// No n-gram is longer than its document, so a huge `--ngrams` maximum costs no more than
+/// the longest document's length: the ordering of the kept n-grams allocated `MAX` slots
+/// per n-gram, and `--ngrams 1-4294967295` aborted asking for 100 GB.
+#[test]
+fn a_huge_ngram_maximum_costs_what_the_documents_hold() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(&tmp, "ok.csv", &csv_with(""));
+    for max in ["4294967295", &usize::MAX.to_string()] {
+        train(&tmp, &data, &["--ngrams", &format!("1-{max}")])
+            .code(0)
+            .stdout_has(&format!("word n-grams 1-{max}"));
+    }
+    let models = tmp.path().join("models");
+    textclf_with_stdin(
+        &["predict", "--model-dir", s(&models), "-"],
+        b"the team won",
+    )
+    .code(0)
+    .stdout_has("topic: sport");
 }
 
 #[test]
@@ -987,16 +1009,67 @@ fn eval_report_paths_fail_before_the_work_or_not_at_all() {
     assert!(std::fs::read_to_string(&report)
         .unwrap()
         .contains("\"leaderboard\""));
-    // A report that cannot be written still leaves the terminal report behind.
+    // A folder that cannot take the report is refused before the work too.
     let blocked = data.join("eval.json");
-    textclf(&[&eval[..], &["--min-df", "1", "--json", s(&blocked)]].concat())
-        .code(5)
+    let run = textclf(&[&eval[..], &["--min-df", "1", "--json", s(&blocked)]].concat());
+    run.code(5).stderr_has(&format!(
+        "--json {}: {} is not a folder",
+        blocked.display(),
+        data.display()
+    ));
+    assert!(run.stdout.is_empty(), "the evaluation ran: {}", run.stdout);
+    // Two reports at one path: the second overwrote the first in silence.
+    let md = tmp.path().join("r.out");
+    let dotted = format!("{}/./r.out", tmp.path().display());
+    textclf(&[&eval[..], &["--json", s(&md), "--markdown", &dotted]].concat())
+        .code(2)
         .stderr_has(&format!(
-            "writing {}: {} is not a folder",
-            blocked.display(),
-            data.display()
-        ))
+            "--json and --markdown both name {dotted}: one report would overwrite the other"
+        ));
+    // A report that fails as it is written still leaves the terminal report behind.
+    textclf(&[&eval[..], &["--min-df", "1", "--json", "/dev/full"]].concat())
+        .code(5)
+        .stderr_has("writing /dev/full: No space left on device")
         .stdout_has("2-fold cross-validation");
+}
+
+/// A report path that is a device or a symlink is written through, not replaced: a
+/// temporary file renamed over it replaced `/dev/stdout`'s link or `/dev/full` itself with
+/// a regular file when run as root (and failed for want of permission in `/dev` otherwise),
+/// and replaced a symlink to a report with a copy.
+#[test]
+fn eval_reports_go_through_devices_and_symlinks() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(&tmp, "ok.csv", &csv_with(""));
+    let eval = ["eval", "--data", s(&data), "--folds", "2", "-q"];
+    let eval = [&eval[..], &NB_TOPIC[..]].concat();
+    // A FIFO stands for /dev/stdout on a pipe: the report must arrive through it.
+    let fifo = tmp.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    textclf(&[&eval[..], &["--json", s(&fifo)]].concat()).code(0);
+    // Checked first: a reader of a replaced FIFO would wait for a writer forever.
+    assert!(
+        fifo.metadata().unwrap().file_type().is_fifo(),
+        "the FIFO was replaced"
+    );
+    assert!(reader.join().unwrap().contains("\"leaderboard\""));
+    // A symlink to a report keeps pointing at it, and the report is new.
+    let target = write(&tmp, "report.md", b"old");
+    let link = tmp.path().join("link.md");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    textclf(&[&eval[..], &["--markdown", s(&link)]].concat()).code(0);
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&target)
+        .unwrap()
+        .starts_with("# Evaluation report"));
 }
 
 #[test]
@@ -1052,6 +1125,196 @@ fn a_model_named_for_another_task_is_labelled_by_its_file_and_warned_about() {
         .stderr_has(&warning);
     let quiet = predict(&["--task", "stance", "--quiet"]);
     assert_eq!(quiet.code(0).stderr, "");
+}
+
+/// `--task` twice wrote a task's CSV columns twice (its JSON key once); a model file named
+/// `id.model` replaced every document's id in JSON output with its predictions.
+#[test]
+fn predict_refuses_task_names_that_would_merge_output_fields() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let predict = |extra: &[&str]| {
+        let args = ["predict", "--model-dir", s(&models), "--format", "csv"];
+        textclf_with_stdin(&[&args[..], extra].concat(), b"the team won the match")
+    };
+    predict(&["--task", "topic", "--task", "topic"])
+        .code(2)
+        .stderr_has("--task 'topic' is given twice");
+    for field in ["id", "error"] {
+        let renamed = models.join(format!("{field}.model"));
+        std::fs::rename(models.join("topic.model"), &renamed).unwrap();
+        predict(&[]).code(2).stderr_has(&format!(
+            "{}: a model's file name labels its predictions, and '{field}' is a field of \
+             every output row; rename the file",
+            renamed.display()
+        ));
+        std::fs::rename(&renamed, models.join("topic.model")).unwrap();
+    }
+}
+
+/// Runs `textclf args...` with stdout and stderr sent to the given files (e.g. `/dev/full`),
+/// stdin empty; returns the exit code and the stderr when it was captured.
+fn textclf_into(args: &[&str], stdout: std::process::Stdio, stderr: std::process::Stdio) -> Run {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("textclf"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .output()
+        .unwrap();
+    let run = Run {
+        code: out.status.code().expect("killed by a signal"),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_ne!(
+        run.code, 101,
+        "exit code 101 is a Rust panic: {}",
+        run.stderr
+    );
+    run
+}
+
+/// `/dev/full` opened for writing: every write to it fails with "No space left on device".
+fn dev_full() -> std::process::Stdio {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap()
+        .into()
+}
+
+/// Output that cannot be written is an I/O error naming stdout (exit 5) in every format:
+/// the CSV and JSON writers wrap the system's error, which made it a data error (exit 3),
+/// and `--format csv | head -1` printed `error: Broken pipe` and exited 3 where the other
+/// formats end quietly. An error that cannot be printed (stderr full) exited 101, a panic.
+#[test]
+fn output_that_cannot_be_written_is_an_io_error_and_a_closed_pipe_is_not() {
+    let tmp = TempDir::new().unwrap();
+    let models = trained(&tmp);
+    let rows: String = (0..20_000)
+        .map(|i| format!("{{\"id\":\"d{i}\",\"text\":\"the team won the match\"}}\n"))
+        .collect();
+    let input = write(&tmp, "many.jsonl", rows.as_bytes());
+    let predict = |format| {
+        let args = ["predict", "--model-dir", s(&models), "--input", s(&input)];
+        [&args[..], &["--format", format]].concat()
+    };
+    for format in ["text", "json", "jsonl", "csv"] {
+        let args = predict(format);
+        textclf_into(&args, dev_full(), std::process::Stdio::piped())
+            .code(5)
+            .stderr_has("error: writing to stdout: No space left on device");
+        // A reader that stops after the first line, as `head -1` does.
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("textclf"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            (out.status.code(), stderr.as_ref()),
+            (Some(0), ""),
+            "{format}"
+        );
+    }
+    let missing = tmp.path().join("no-models");
+    let args = ["predict", "--model-dir", s(&missing), "-"];
+    textclf_into(&args, std::process::Stdio::null(), dev_full()).code(4);
+    // Help and the version, printed by clap, were lost in silence with exit code 0.
+    for args in [&["--help"][..], &["predict", "--help"], &["--version"]] {
+        textclf_into(args, dev_full(), std::process::Stdio::piped())
+            .code(5)
+            .stderr_has("error: writing to stdout: No space left on device");
+    }
+    textclf_into(
+        &["predict", "--nope"],
+        std::process::Stdio::null(),
+        dev_full(),
+    )
+    .code(2);
+}
+
+/// A label name becomes a file name: `--label .` wrote the hidden `..model` and failed
+/// to write its training record at `DIR/..`; a label given twice, apart, was trained and
+/// saved twice, and in `eval` any repeated label or classifier ran and was reported twice.
+#[test]
+fn label_names_are_checked_as_file_names_and_each_label_and_classifier_runs_once() {
+    let tmp = TempDir::new().unwrap();
+    let rows: String = ROWS
+        .lines()
+        .enumerate()
+        .map(|(i, r)| format!("{r},{}\n", ["odd", "even"][i % 2]))
+        .collect();
+    let data = write(
+        &tmp,
+        "two.csv",
+        format!("text,topic,parity\n{rows}").as_bytes(),
+    );
+    for bad in [".", ".."] {
+        train(&tmp, &data, &["--label", bad])
+            .code(2)
+            .stderr_has(&format!("--label '{bad}': label names become file names"));
+    }
+    train(&tmp, &data, &["--label", "parity", "--label", "topic"])
+        .code(0)
+        .stdout_has("saved 2 model(s)");
+    // eval kept every repeat: the task, or the classifier, ran and was reported twice.
+    let report = tmp.path().join("eval.json");
+    let eval = [
+        "eval",
+        "--data",
+        s(&data),
+        "--folds",
+        "2",
+        "-q",
+        "--json",
+        s(&report),
+    ];
+    let eval = [&eval[..], &NB_TOPIC[..]].concat();
+    textclf(&[&eval[..], &["--label", "parity", "--label", "topic"]].concat()).code(0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let tasks: Vec<&str> = json["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["task"].as_str().unwrap())
+        .collect();
+    assert_eq!(tasks, ["topic", "parity"]);
+    let classifiers = ["eval", "--data", s(&data), "--label", "topic"];
+    textclf(&[&classifiers[..], &["--classifier", "nb,cnb,nb"]].concat())
+        .code(2)
+        .stderr_has("--classifier nb,cnb,nb: nb is listed twice");
+}
+
+/// Folds that cannot be made name the corpus and the column: the message was only
+/// `cannot split 1 groups into k = 2 folds: ...`.
+#[test]
+fn folds_that_cannot_be_made_name_the_corpus_and_the_group_column() {
+    let tmp = TempDir::new().unwrap();
+    let rows: String = ROWS.lines().map(|r| format!("{r},same\n")).collect();
+    let data = write(
+        &tmp,
+        "one-group.csv",
+        format!("text,topic,g\n{rows}").as_bytes(),
+    );
+    let eval = ["eval", "--data", s(&data), "-q"];
+    let eval = [&eval[..], &NB_TOPIC[..]].concat();
+    textclf(&[&eval[..], &["--folds", "2", "--group-col", "g"]].concat())
+        .code(3)
+        .stderr_has(&format!(
+            "{}: --group-col 'g': cannot split 1 groups into k = 2 folds",
+            data.display()
+        ));
+    textclf(&[&eval[..], &["--folds", "9"]].concat())
+        .code(3)
+        .stderr_has(&format!("{}: task 'topic': cannot split 8", data.display()));
 }
 
 #[test]

@@ -118,6 +118,22 @@ fn saving_into_a_folder_that_is_a_file_says_so() {
     assert_eq!(std::fs::read(&not_a_folder).unwrap(), b"a file");
 }
 
+/// A model file that is a symlink (to a model kept elsewhere) is saved at its target and
+/// the link kept: the temporary file renamed over the path replaced the link with a copy.
+#[test]
+fn saving_over_a_symlinked_model_replaces_its_target_and_keeps_the_link() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let target = dir.path().join("shared/topic-v3.model");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    std::fs::write(&target, b"old").unwrap();
+    let link = dir.path().join("topic.model");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let bundle = sample_bundle(ClassifierKind::Nb);
+    bundle.save(&link).unwrap();
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read(&target).unwrap(), bundle.to_bytes());
+}
+
 #[test]
 fn bit_flips_and_forged_headers_are_refused() {
     let bytes = sample_bundle(ClassifierKind::Svm).to_bytes();

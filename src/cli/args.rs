@@ -647,7 +647,25 @@ pub fn parse_classifiers(spec: &str) -> Result<Vec<ClassifierKind>> {
     if kinds.is_empty() {
         bail!("--classifier needs at least one name");
     }
+    // As a grid value listed twice: the runs would share a name and repeat the same work.
+    if let Some(k) =
+        (1..kinds.len()).find_map(|i| kinds[..i].contains(&kinds[i]).then_some(kinds[i]))
+    {
+        bail!("--classifier {spec}: {} is listed twice", k.name());
+    }
     Ok(kinds)
+}
+
+/// The `--label` columns, each once, in the order first given: a label repeated (apart:
+/// `--label a --label b --label a`) was trained, or evaluated, and reported twice.
+pub fn unique_labels(given: &[String]) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::with_capacity(given.len());
+    for l in given {
+        if !labels.contains(l) {
+            labels.push(l.clone());
+        }
+    }
+    labels
 }
 
 #[cfg(test)]

@@ -155,23 +155,41 @@ fn read_reported(
     Ok(docs)
 }
 
-/// Refuses a report path that is an existing folder before the evaluation runs, rather
-/// than failing to write it once all the work is done.
+/// Refuses report paths that cannot be written before the evaluation runs, rather than
+/// failing to write them once all the work is done: an existing folder, one path given
+/// to two reports (the second would overwrite the first), a folder that takes no files.
 fn check_report_paths(args: &EvalArgs) -> Result<()> {
-    let paths = [
+    let paths: Vec<(&str, &Path)> = [
         ("--json", &args.json),
         ("--markdown", &args.markdown),
         ("--html", &args.html),
-    ];
-    for (flag, path) in paths {
-        if let Some(p) = path.as_deref().filter(|p| p.is_dir()) {
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| Some((flag, p.as_deref()?)))
+    .collect();
+    for (i, &(flag, p)) in paths.iter().enumerate() {
+        if p.is_dir() {
             bail!(super::UsageError(format!(
                 "{flag} {}: is a folder; give the report a file name",
                 p.display()
             )));
         }
+        if let Some((other, _)) = paths[..i].iter().find(|(_, q)| same_file(p, q)) {
+            bail!(super::UsageError(format!(
+                "{other} and {flag} both name {}: one report would overwrite the other",
+                p.display()
+            )));
+        }
+        crate::bundle::check_writable_path(p).with_context(|| format!("{flag} {}", p.display()))?;
     }
     Ok(())
+}
+
+/// Whether two paths name one file: compared absolute (so `r.md` and `./r.md` match),
+/// and through links when both exist.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let resolve = |p: &Path| std::fs::canonicalize(p).or_else(|_| std::path::absolute(p));
+    matches!((resolve(a), resolve(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Runs `textclf eval`: evaluates each classifier on every label column (cross-validation
@@ -194,7 +212,7 @@ fn write_report(args: &EvalArgs, report: &EvalReport, footer: &str, quiet: bool)
         let color = super::output::colour_enabled(super::output::Stream::Stdout);
         // Tables are fitted to a terminal; elsewhere the report is the same on every system.
         let width = terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0);
-        let mut out = std::io::stdout().lock();
+        let mut out = super::output::stdout();
         write!(out, "{}", render_terminal(report, color, width))?;
         write!(out, "{footer}")?;
     }
@@ -222,7 +240,7 @@ fn unseen_class_warning(task: &str, label: &str, scored: &str, trained: &str) ->
 /// Cross-validates or trains and tests every run asked for; returns the report and what
 /// follows it on the terminal (each task's best run of a grid).
 fn train_and_evaluate(args: &EvalArgs, quiet: bool) -> Result<(EvalReport, String)> {
-    let labels = args.label_columns();
+    let labels = super::args::unique_labels(&args.label_columns());
     let kinds = match &args.classifier {
         Some(spec) => parse_classifiers(spec).map_err(|e| super::UsageError(e.to_string()))?,
         None => vec![default_classifier(args.corpus.pair_col.is_some())],
@@ -464,8 +482,12 @@ fn cross_validate_task(
     quiet: bool,
 ) -> Result<Vec<EvalRun>> {
     let settings = grid.settings(&task.labels)?;
+    // The corpus and the column are named: "cannot split 1 groups into k = 3 folds" alone
+    // said neither.
+    let data = args.data.display();
     let folds = match &args.group_col {
-        None => stratified_folds(&task.y, args.folds, args.model.seed)?,
+        None => stratified_folds(&task.y, args.folds, args.model.seed)
+            .with_context(|| format!("{data}: task '{}'", task.name))?,
         Some(col) => {
             let groups: Vec<String> = task
                 .rows
@@ -473,13 +495,14 @@ fn cross_validate_task(
                 .map(|&r| {
                     docs[r].group.clone().with_context(|| {
                         format!(
-                            "document '{}' has no value in --group-col '{col}'",
+                            "{data}: document '{}' has no value in --group-col '{col}'",
                             docs[r].id
                         )
                     })
                 })
                 .collect::<Result<_>>()?;
-            grouped_stratified_folds(&task.y, &groups, args.folds, args.model.seed)?
+            grouped_stratified_folds(&task.y, &groups, args.folds, args.model.seed)
+                .with_context(|| format!("{data}: --group-col '{col}'"))?
         }
     };
     for w in fold_warnings(&task.y, &folds, args.folds) {

@@ -47,7 +47,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
         .zip(&b.info.label_counts)
         .map(|(l, n)| (l.clone(), json!(n)))
         .collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::stdout();
     if args.format == InspectFormat::Json {
         let v = json!({
             "file": args.model.display().to_string(),

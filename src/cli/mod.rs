@@ -99,11 +99,45 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<crate::models::ModelError>() {
             return exit::DATA;
         }
-        if cause.is::<std::io::Error>() {
+        if io_error_kind(cause).is_some() {
             return exit::IO;
         }
     }
     exit::DATA
+}
+
+/// The kind of the I/O error `cause` is or wraps: the CSV and JSON writers wrap theirs
+/// (`predict --format csv | head -1` reported `Broken pipe` with exit code 3, and output
+/// that could not be written was a data error).
+fn io_error_kind(cause: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+        return Some(e.kind());
+    }
+    if let Some(e) = cause.downcast_ref::<csv::Error>() {
+        return match e.kind() {
+            csv::ErrorKind::Io(e) => Some(e.kind()),
+            _ => None,
+        };
+    }
+    cause
+        .downcast_ref::<serde_json::Error>()
+        .and_then(serde_json::Error::io_error_kind)
+}
+
+/// Prints what parsing the command line produced instead of a command (help, the version,
+/// or a usage error) and returns its exit code. clap's own `exit` ignores a failed write,
+/// so `textclf --help > /dev/full` succeeded in silence; a closed pipe (`| head`) is fine,
+/// and a usage error that cannot be printed keeps its code (stderr has no one to tell).
+pub fn parse_failed(err: &clap::Error) -> ExitCode {
+    use std::io::Write;
+    let written = err.print().and_then(|()| std::io::stdout().flush());
+    match written {
+        Err(e) if !err.use_stderr() && e.kind() != std::io::ErrorKind::BrokenPipe => {
+            output::stderr_line(format_args!("textclf: error: writing to stdout: {e}"));
+            ExitCode::from(exit::IO)
+        }
+        _ => ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(exit::USAGE)),
+    }
 }
 
 /// Runs the parsed command line; prints errors with their causes and returns the exit code.
@@ -121,18 +155,18 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            if err.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
+            if err
+                .chain()
+                .any(|c| io_error_kind(c) == Some(std::io::ErrorKind::BrokenPipe))
+            {
                 return ExitCode::SUCCESS;
             }
             let colour = output::colour_enabled(output::Stream::Stderr);
-            eprintln!(
+            output::stderr_line(format_args!(
                 "textclf: {} {}",
                 output::paint("error:", "1;31", colour),
                 describe(&err)
-            );
+            ));
             ExitCode::from(exit_code(&err))
         }
     }

@@ -46,11 +46,51 @@ pub fn paint(text: &str, code: &str, on: bool) -> String {
     }
 }
 
+/// Standard output, locked, for a command's results: its write errors say they are
+/// stdout's (`writing to stdout: No space left on device`), where the bare system error
+/// named no file. The error kind is kept, so a closed pipe still ends a command quietly.
+pub fn stdout() -> NamedStdout {
+    NamedStdout(std::io::stdout().lock())
+}
+
+/// See [`stdout`].
+pub struct NamedStdout(std::io::StdoutLock<'static>);
+
+impl NamedStdout {
+    /// `e` with `writing to stdout: ` before its message, its kind kept.
+    fn named(e: std::io::Error) -> std::io::Error {
+        std::io::Error::new(e.kind(), format!("writing to stdout: {e}"))
+    }
+}
+
+impl Write for NamedStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(Self::named)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf).map_err(Self::named)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(Self::named)
+    }
+}
+
 /// Prints `textclf: warning: MESSAGE` on stderr, styled as errors are: for what a
 /// command accepted but the user should hear about (it goes on, exit code unchanged).
 pub fn warn(message: impl std::fmt::Display) {
     let colour = colour_enabled(Stream::Stderr);
-    eprintln!("textclf: {} {message}", paint("warning:", "1;33", colour));
+    stderr_line(format_args!(
+        "textclf: {} {message}",
+        paint("warning:", "1;33", colour)
+    ));
+}
+
+/// Prints one line on stderr. A failed write there has nowhere to be reported, and
+/// `eprintln!` would panic on it (`2>/dev/full` made every error exit 101, a panic).
+pub fn stderr_line(line: std::fmt::Arguments) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// Whether progress may be drawn: not when quiet, not when `--verbose` writes log lines

@@ -75,9 +75,9 @@ impl Scorer {
     /// Loads the models `args` asks for; `quiet` silences the warning about a model file
     /// named for another task than the one it was trained for.
     fn load(args: &PredictArgs, quiet: bool) -> Result<Self> {
-        let (paths, names): (Vec<PathBuf>, Vec<String>) = model_paths(&args.model_dir, &args.task)?
-            .into_iter()
-            .unzip();
+        let paths = model_paths(&args.model_dir, &args.task)?;
+        refuse_field_names(&paths)?;
+        let (paths, names): (Vec<PathBuf>, Vec<String>) = paths.into_iter().unzip();
         let bundles: Vec<ModelBundle> = paths
             .iter()
             .map(|p| ModelBundle::load(p))
@@ -162,10 +162,12 @@ impl Scorer {
 /// name differs from its recorded task is warned about ([`Scorer::load`]).
 pub(super) fn model_paths(dir: &Path, tasks: &[String]) -> Result<Vec<(PathBuf, String)>> {
     if !tasks.is_empty() {
-        return Ok(tasks
+        let paths: Vec<_> = tasks
             .iter()
             .map(|t| (dir.join(format!("{t}.model")), t.clone()))
-            .collect());
+            .collect();
+        refuse_repeated_tasks(&paths)?;
+        return Ok(paths);
     }
     let files = model_files(dir)?;
     if files.is_empty() {
@@ -177,7 +179,7 @@ pub(super) fn model_paths(dir: &Path, tasks: &[String]) -> Result<Vec<(PathBuf, 
             ),
         });
     }
-    Ok(files
+    let paths: Vec<_> = files
         .into_iter()
         .map(|p| {
             let name = p
@@ -186,7 +188,34 @@ pub(super) fn model_paths(dir: &Path, tasks: &[String]) -> Result<Vec<(PathBuf, 
                 .unwrap_or_default();
             (p, name)
         })
-        .collect())
+        .collect();
+    Ok(paths)
+}
+
+/// Refuses a task given twice: `predict` wrote its CSV columns twice and its JSON key
+/// once, `eval --model-dir` scored it twice under one run name.
+fn refuse_repeated_tasks(paths: &[(PathBuf, String)]) -> Result<()> {
+    for (i, (_, name)) in paths.iter().enumerate() {
+        if paths[..i].iter().any(|(_, n)| n == name) {
+            bail!(super::UsageError(format!("--task '{name}' is given twice")));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a model named `id` or `error`, the fields of every `predict` output row, which
+/// its predictions would replace (`id.model`'s replaced every document's id in JSON).
+fn refuse_field_names(paths: &[(PathBuf, String)]) -> Result<()> {
+    for (path, name) in paths {
+        if name == "id" || name == "error" {
+            bail!(super::UsageError(format!(
+                "{}: a model's file name labels its predictions, and '{name}' is a field of \
+                 every output row; rename the file",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// One scored (or failed) document, ready to print.
@@ -206,8 +235,9 @@ struct Sink<W: Write> {
     csv: Option<csv::Writer<W>>,
     written: usize,
     /// JSON rows are written field by field ([`write_json_row`]) rather than through a
-    /// `serde_json::Value`: false only when a task name would collide with `id`/`error` or
-    /// another task, or explanations are on (the `Value` path handles those).
+    /// `serde_json::Value`: false only when explanations are on (the `Value` path handles
+    /// those). Task names are unique and never `id` or `error` ([`refuse_repeated_tasks`],
+    /// [`refuse_field_names`]).
     direct_json: bool,
     /// The top-level keys of a JSON row in the order `serde_json::Map` prints them (sorted):
     /// `None` for `id`, `Some(i)` for task i.
@@ -222,12 +252,7 @@ impl<W: Write> Sink<W> {
         top_k: usize,
         explain: bool,
     ) -> Result<Self> {
-        let mut names: Vec<&str> = tasks.iter().map(String::as_str).collect();
-        names.sort_unstable();
-        names.dedup();
-        let direct_json = !explain
-            && names.len() == tasks.len()
-            && !names.iter().any(|&t| t == "id" || t == "error");
+        let direct_json = !explain;
         let mut json_keys: Vec<Option<usize>> = std::iter::once(None)
             .chain((0..tasks.len()).map(Some))
             .collect();
@@ -492,9 +517,13 @@ fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-/// `term +0.123, term +0.045; against: term -0.067` for text and CSV output.
+/// `term +0.123, term +0.045; against: term -0.067` for text and CSV output; an empty side
+/// (a document without a known term) says `no term`, where it printed `because ; against: `.
 fn explanation_text(e: &crate::pipeline::Explanation) -> String {
     let list = |v: &[(String, f32)]| {
+        if v.is_empty() {
+            return "no term".to_owned();
+        }
         v.iter()
             .map(|(t, c)| format!("{t} {c:+.3}"))
             .collect::<Vec<_>>()
@@ -555,9 +584,8 @@ pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
             bail!(super::UsageError(missing_pair(name, column)));
         }
     }
-    let stdout = std::io::stdout();
     let mut sink = Sink::new(
-        BufWriter::new(stdout.lock()),
+        BufWriter::new(super::output::stdout()),
         args.format,
         scorer.names.clone(),
         args.top_k,
@@ -582,7 +610,7 @@ pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
         if !args.corpus.skip_bad {
             bail!(msg);
         }
-        eprintln!("textclf: {msg}");
+        super::output::stderr_line(format_args!("textclf: {msg}"));
     }
     Ok(())
 }
@@ -818,16 +846,40 @@ mod tests {
     }
 
     #[test]
-    fn task_names_that_collide_with_row_keys_take_the_value_path() {
-        for tasks in [
-            vec!["id".to_owned()],
-            vec!["error".to_owned()],
-            vec!["a".into(), "a".into()],
-        ] {
-            let sink = Sink::new(Vec::new(), OutputFormat::Jsonl, tasks, 1, false).unwrap();
-            assert!(!sink.direct_json);
-        }
+    fn an_explanation_without_terms_says_so() {
+        let e = crate::pipeline::Explanation {
+            for_label: vec![("goal".into(), 0.5)],
+            against: Vec::new(),
+        };
+        assert_eq!(explanation_text(&e), "goal +0.500; against: no term");
+    }
+
+    #[test]
+    fn explanations_take_the_value_path() {
         let sink = Sink::new(Vec::new(), OutputFormat::Jsonl, vec!["t".into()], 1, true).unwrap();
-        assert!(!sink.direct_json, "explanations take the Value path");
+        assert!(!sink.direct_json);
+    }
+
+    #[test]
+    fn a_task_given_twice_or_named_as_an_output_field_is_refused() {
+        let named = |names: &[&str]| {
+            let paths: Vec<_> = names
+                .iter()
+                .map(|&n| (PathBuf::from(format!("m/{n}.model")), n.to_owned()))
+                .collect();
+            refuse_repeated_tasks(&paths)
+                .and_then(|_| refuse_field_names(&paths))
+                .map_err(|e| e.to_string())
+        };
+        assert!(named(&["topic", "stance"]).is_ok());
+        assert_eq!(
+            named(&["topic", "topic"]).unwrap_err(),
+            "--task 'topic' is given twice"
+        );
+        for field in ["id", "error"] {
+            assert!(named(&["topic", field])
+                .unwrap_err()
+                .starts_with(&format!("m/{field}.model: a model's file name labels")));
+        }
     }
 }

@@ -30,12 +30,12 @@ pub fn completions(args: CompletionsArgs) -> Result<()> {
         "textclf",
         &mut script,
     );
-    std::io::stdout().write_all(&script)?;
+    super::output::stdout().write_all(&script)?;
     Ok(())
 }
 
 /// Runs `textclf man`: writes the roff manual page to stdout.
 pub fn man(_args: ManArgs) -> Result<()> {
-    clap_mangen::Man::new(super::Cli::command()).render(&mut std::io::stdout())?;
+    clap_mangen::Man::new(super::Cli::command()).render(&mut super::output::stdout())?;
     Ok(())
 }

@@ -55,18 +55,26 @@ const STREAM_BATCH: usize = 4 << 20;
 /// starts after a few dozen documents are read, not after a whole batch.
 const STREAM_FIRST_BATCH: usize = 64 << 10;
 
+/// The `--label` columns ([`super::args::unique_labels`]), checked as the file names they
+/// become: not empty, no path separator, not `.` or `..` (`--label .` wrote the hidden
+/// `..model` and failed to write its training record at `DIR/..`).
+fn label_names(given: &[String]) -> Result<Vec<String>> {
+    for l in given {
+        if l.is_empty() || l == "." || l == ".." || l.contains(['/', '\\']) {
+            bail!(super::UsageError(format!(
+                "--label '{l}': label names become file names: they must be non-empty, \
+                 not . or .., and contain no path separators"
+            )));
+        }
+    }
+    Ok(super::args::unique_labels(given))
+}
+
 /// Runs `textclf train`: reads the corpus, fits one model per label column on shared
 /// features, and writes each model with its `<label>.train.json` record.
 pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     refuse_grid(&args.model, &args.features)?;
-    let mut labels = args.label.clone();
-    labels.dedup();
-    if labels
-        .iter()
-        .any(|l| l.is_empty() || l.contains(['/', '\\']))
-    {
-        bail!(super::UsageError("--label names become file names: they must be non-empty and contain no path separators".into()));
-    }
+    let labels = label_names(&args.label)?;
     let kind = args
         .classifier
         .unwrap_or_else(|| default_classifier(args.corpus.pair_col.is_some()));
@@ -74,6 +82,12 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     // Refused now rather than after reading and fitting: saving is the last step.
     crate::bundle::check_writable_folder(&args.model_dir)
         .with_context(|| format!("--model-dir {}", args.model_dir.display()))?;
+    // A model that is a symlink is saved at its target (`write_atomically`), whose folder
+    // may be another.
+    for label in &labels {
+        let model = args.model_dir.join(format!("{label}.model"));
+        crate::bundle::check_writable_path(&model).with_context(|| model.display().to_string())?;
+    }
     let analyzer = args.features.analyzer_config()?;
     let tfidf = args.features.tfidf_params()?;
     let opts = args.corpus.read_options(&labels, true, None)?;
@@ -282,7 +296,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     if quiet {
         return Ok(());
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::stdout();
     writeln!(
         out,
         "read {} documents from {} in {}{}{}{}",

@@ -675,8 +675,24 @@ pub fn render_terminal(report: &EvalReport, color: bool, width: Option<u16>) -> 
     out
 }
 
+/// `s` as literal Markdown text (a table cell, a heading, a list item): every character
+/// that inline Markdown reads as syntax (code, emphasis, links, HTML tags and entities,
+/// strikethrough, a cell boundary) backslash-escaped, and line ends made spaces, since a
+/// cell is one line. Labels come from the corpus: a class named `<script>` or `` `x` ``
+/// was rendered as HTML or code.
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn md_table(grid: &Grid) -> String {
@@ -897,6 +913,25 @@ pub(crate) mod tests {
         assert!(md.contains("**1**"));
         // Confusion counts row for 'agree' of the best stance run: 2 right.
         assert!(plain.contains("true \\ predicted"));
+    }
+
+    /// A label comes from the corpus and is text in Markdown, never markup: an HTML tag,
+    /// code, emphasis, a link, a cell boundary or a line end in it took effect.
+    #[test]
+    fn markdown_escapes_what_a_label_could_mark_up() {
+        assert_eq!(
+            md_escape("<script>alert(1)</script>"),
+            "\\<script\\>alert(1)\\</script\\>"
+        );
+        assert_eq!(
+            md_escape("`x` *b* _u_ [l](y) a|b ~s~ &amp; \\"),
+            "\\`x\\` \\*b\\* \\_u\\_ \\[l\\](y) a\\|b \\~s\\~ \\&amp; \\\\"
+        );
+        assert_eq!(md_escape("new\nline\r"), "new line ");
+        assert_eq!(
+            md_escape("svm C=0.25, 1.0000 ± 0.0"),
+            "svm C=0.25, 1.0000 ± 0.0"
+        );
     }
 
     #[test]

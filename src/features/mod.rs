@@ -56,6 +56,16 @@ impl DfLimit {
     }
 }
 
+/// As the command line takes it: `2` (documents) or `0.5` (a fraction, with its point).
+impl std::fmt::Display for DfLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DfLimit::Count(c) => write!(f, "{c}"),
+            DfLimit::Fraction(x) => write!(f, "{x:?}"),
+        }
+    }
+}
+
 /// TF-IDF settings, with scikit-learn's meaning for each field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TfidfParams {

@@ -1416,10 +1416,19 @@ fn empty_vocabulary() -> FeatureError {
 fn df_bounds(params: &TfidfParams, n_docs: usize) -> Result<(f64, f64), FeatureError> {
     let lo = params.min_df.docs(n_docs);
     let hi = params.max_df.docs(n_docs);
+    // Said first: a min_df above the corpus size is what the user must change (max_df
+    // 1.0 being "below" it is a consequence).
+    if lo > n_docs as f64 {
+        return Err(FeatureError::Invalid(format!(
+            "min_df {} keeps only terms found in at least {lo} documents, but there are \
+             {n_docs}: no term can reach it; give a lower min_df",
+            params.min_df
+        )));
+    }
     if hi < lo {
         return Err(FeatureError::Invalid(format!(
-            "max_df ({:?} = {hi} documents) is below min_df ({:?} = {lo} documents) \
-             for {n_docs} documents",
+            "max_df {} ({hi} documents) is below min_df {} ({lo} documents) for {n_docs} \
+             documents",
             params.max_df, params.min_df
         )));
     }
@@ -1429,7 +1438,7 @@ fn df_bounds(params: &TfidfParams, n_docs: usize) -> Result<(f64, f64), FeatureE
 /// The error when `min_df` / `max_df` prune all `n_terms` terms.
 fn nothing_left(n_terms: usize, params: &TfidfParams, n_docs: usize) -> FeatureError {
     FeatureError::Invalid(format!(
-        "after pruning no terms remain ({n_terms} terms, min_df {:?}, max_df {:?}, \
+        "after pruning no terms remain ({n_terms} terms, min_df {}, max_df {}, \
          {n_docs} documents): try a lower min_df or a higher max_df",
         params.min_df, params.max_df
     ))

@@ -540,6 +540,12 @@ pub(super) fn rank_order(
     max_n: usize,
 ) -> Option<Vec<u32>> {
     let width = max_n.max(1);
+    // Each rank takes at least a bit, so more than 96 terms cannot fit whatever the terms:
+    // said before the sequences are allocated, which take `max_n` slots per entry
+    // (`--ngrams 1-4294967295` asked for terabytes and aborted).
+    if width > 96 {
+        return None;
+    }
     // Per kept entry: its term indices + 1, first term first, padded with 0.
     let mut seqs: Vec<u32> = written_zeros(kept.len() * width);
     seqs.par_chunks_mut(width)

@@ -715,7 +715,24 @@ fn pruning_everything_or_nothing_to_learn_is_an_error() {
         ..params(true)
     };
     let e = TfidfVectorizer::fit_transform(analyzer((1, 1)), &p, DOCS).unwrap_err();
-    assert!(e.to_string().contains("below min_df"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("max_df 0.2 (1 documents) is below min_df 3"),
+        "{e}"
+    );
+    // More documents asked for than there are: said as such, not as max_df being "below".
+    let p = TfidfParams {
+        min_df: DfLimit::Count(DOCS.len() + 1),
+        ..params(true)
+    };
+    let e = TfidfVectorizer::fit_transform(analyzer((1, 1)), &p, DOCS).unwrap_err();
+    let want = format!(
+        "min_df {} keeps only terms found in at least {} documents, but there are {}",
+        DOCS.len() + 1,
+        DOCS.len() + 1,
+        DOCS.len()
+    );
+    assert!(e.to_string().contains(&want), "{e}");
     let e = TfidfVectorizer::fit_transform(analyzer((1, 1)), &params(true), &["a b", ""]);
     assert!(e.unwrap_err().to_string().contains("empty vocabulary"));
     let e = TfidfVectorizer::fit_transform(analyzer((1, 1)), &params(true), &[]);
