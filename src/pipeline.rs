@@ -681,15 +681,19 @@ mod tests {
         assert_eq!(x_test.0.rows(), 2);
     }
 
-    #[test]
-    fn labelled_task_sorts_labels_and_leaves_out_unlabelled_documents() {
-        let doc = |label: Option<&str>| Document {
+    /// A document with one label column holding `label`.
+    fn doc(label: Option<&str>) -> Document {
+        Document {
             id: String::new(),
             text: String::new(),
             pair: None,
             labels: vec![label.map(str::to_owned)],
             group: None,
-        };
+        }
+    }
+
+    #[test]
+    fn labelled_task_sorts_labels_and_leaves_out_unlabelled_documents() {
         let docs = [doc(Some("b")), doc(None), doc(Some("a")), doc(Some("b"))];
         let task = LabelledTask::from_documents(&docs, 0, "t").unwrap();
         assert_eq!(task.labels, ["a", "b"]);
@@ -706,13 +710,6 @@ mod tests {
 
     #[test]
     fn a_task_scored_against_a_model_keeps_its_classes_and_the_unknown_ones() {
-        let doc = |label: Option<&str>| Document {
-            id: String::new(),
-            text: String::new(),
-            pair: None,
-            labels: vec![label.map(str::to_owned)],
-            group: None,
-        };
         // One gold class alone is fine: the model brings the others.
         let docs = [doc(Some("c")), doc(None), doc(Some("c")), doc(Some("a"))];
         let known = ["b".to_owned(), "c".to_owned()];

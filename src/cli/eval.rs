@@ -228,6 +228,27 @@ fn write_report(args: &EvalArgs, report: &EvalReport, footer: &str, quiet: bool)
     Ok(())
 }
 
+/// The report of an evaluation of `--data` (`n_documents` scored), made by this program.
+fn report_of(
+    args: &EvalArgs,
+    n_documents: usize,
+    settings: Value,
+    warnings: Vec<String>,
+    runs: Vec<EvalRun>,
+) -> EvalReport {
+    EvalReport {
+        tool: format!("textclf {}", env!("CARGO_PKG_VERSION")),
+        created: None,
+        corpus: CorpusInfo {
+            source: args.data.display().to_string(),
+            n_documents,
+        },
+        settings,
+        warnings,
+        runs,
+    }
+}
+
 /// The warning for a class of a scored corpus that the model was never trained on:
 /// scored, but none of its documents can be predicted right. `scored` names the corpus
 /// and `trained` what the model learnt from.
@@ -290,14 +311,10 @@ fn train_and_evaluate(args: &EvalArgs, quiet: bool) -> Result<(EvalReport, Strin
         runs.append(&mut runs_for_task);
     }
 
-    let report = EvalReport {
-        tool: format!("textclf {}", env!("CARGO_PKG_VERSION")),
-        created: None,
-        corpus: CorpusInfo {
-            source: args.data.display().to_string(),
-            n_documents,
-        },
-        settings: json!({
+    let report = report_of(
+        args,
+        n_documents,
+        json!({
             "mode": if args.test.is_some() { "train-test" } else { "k-fold" },
             "folds": if args.test.is_some() { None } else { Some(args.folds) },
             "test": args.test.as_ref().map(|p| p.display().to_string()),
@@ -311,7 +328,7 @@ fn train_and_evaluate(args: &EvalArgs, quiet: bool) -> Result<(EvalReport, Strin
         }),
         warnings,
         runs,
-    };
+    );
     let footer = grid.best_runs(&report);
     Ok((report, footer))
 }

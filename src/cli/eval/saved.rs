@@ -4,12 +4,12 @@
 //! are exactly `predict`'s, and they are scored against the corpus's labels in the report
 //! a `--test` evaluation writes.
 
-use super::{read_reported, unseen_class_warning, EvalArgs, TestRun};
+use super::{read_reported, report_of, unseen_class_warning, EvalArgs, TestRun};
 use crate::bundle::ModelBundle;
 use crate::cli::output::spinner;
 use crate::cli::UsageError;
 use crate::corpus::Document;
-use crate::eval::{CorpusInfo, EvalReport, EvalRun, FoldPrediction, Timings};
+use crate::eval::{EvalReport, EvalRun, FoldPrediction, Timings};
 use crate::features::SparseRecords;
 use crate::pipeline::{bundle_features, feature_sharing, select_rows, LabelledTask};
 use anyhow::{bail, Result};
@@ -84,14 +84,10 @@ pub(super) fn evaluate(args: &EvalArgs, dir: &Path, quiet: bool) -> Result<EvalR
         n_documents = n_documents.max(task.rows.len());
         runs.push(score(m, &task, &shared.0, shared.1)?);
     }
-    Ok(EvalReport {
-        tool: format!("textclf {}", env!("CARGO_PKG_VERSION")),
-        created: None,
-        corpus: CorpusInfo {
-            source: args.data.display().to_string(),
-            n_documents,
-        },
-        settings: json!({
+    Ok(report_of(
+        args,
+        n_documents,
+        json!({
             "mode": "saved-models",
             "model_dir": dir.display().to_string(),
             "text_cols": args.corpus.text_col,
@@ -99,7 +95,7 @@ pub(super) fn evaluate(args: &EvalArgs, dir: &Path, quiet: bool) -> Result<EvalR
         }),
         warnings,
         runs,
-    })
+    ))
 }
 
 /// The gold-label columns of `models`, each once, in the order of the models.
