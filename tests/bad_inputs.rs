@@ -457,6 +457,26 @@ fn eval_warns_of_test_classes_the_training_corpus_lacks() {
 }
 
 #[test]
+fn eval_warns_of_documents_without_a_label() {
+    let tmp = TempDir::new().unwrap();
+    let unlabelled = "a row nobody labelled,\nanother unlabelled row,\n";
+    let data = write(&tmp, "data.csv", &csv_with(unlabelled));
+    let warning = "topic: 2 document(s) without a label left out of every figure";
+    eval_warns(&tmp, &data, &["--folds", "2"], warning);
+    let train = write(&tmp, "train.csv", &csv_with(""));
+    eval_warns(
+        &tmp,
+        &train,
+        &["--test", s(&data)],
+        "topic: 2 test document(s) without a label left out of every figure",
+    );
+    // Every document labelled: no such warning.
+    let run = eval_on_test(&train, &train);
+    run.code(0);
+    assert!(!run.stdout.contains("without a label"), "{}", run.stdout);
+}
+
+#[test]
 fn classes_smaller_than_the_folds_warn_and_still_run() {
     let tmp = TempDir::new().unwrap();
     let data = write(

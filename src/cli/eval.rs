@@ -249,6 +249,17 @@ fn report_of(
     }
 }
 
+/// The warning that `task`'s `what` without a label were left out, if any were: figures
+/// that silently cover fewer rows than the file would mislead.
+fn unlabelled_warning(task: &LabelledTask, what: &str) -> Option<String> {
+    (task.unlabelled > 0).then(|| {
+        format!(
+            "{}: {} {what} without a label left out of every figure",
+            task.name, task.unlabelled
+        )
+    })
+}
+
 /// The warning for a class of a scored corpus that the model was never trained on:
 /// scored, but none of its documents can be predicted right. `scored` names the corpus
 /// and `trained` what the model learnt from.
@@ -296,12 +307,14 @@ fn train_and_evaluate(args: &EvalArgs, quiet: bool) -> Result<(EvalReport, Strin
                 let task = LabelledTask::from_documents(&docs, column, name)
                     .with_context(|| args.data.display().to_string())?;
                 n_documents = n_documents.max(task.rows.len());
+                warnings.extend(unlabelled_warning(&task, "document(s)"));
                 cross_validate_task(args, &docs, &task, &grid, &mut warnings, quiet)?
             }
             Some(test) => {
                 let (task, n, unseen) = train_test_task(&docs, test, column, name)
                     .with_context(|| args.data.display().to_string())?;
                 n_documents = n_documents.max(n);
+                warnings.extend(unlabelled_warning(&task, "test document(s)"));
                 warnings.extend(unseen.iter().map(|label| {
                     unseen_class_warning(name, label, "the test corpus", "the training corpus")
                 }));

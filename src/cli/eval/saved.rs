@@ -4,7 +4,9 @@
 //! are exactly `predict`'s, and they are scored against the corpus's labels in the report
 //! a `--test` evaluation writes.
 
-use super::{read_reported, report_of, unseen_class_warning, EvalArgs, TestRun};
+use super::{
+    read_reported, report_of, unlabelled_warning, unseen_class_warning, EvalArgs, TestRun,
+};
 use crate::bundle::ModelBundle;
 use crate::cli::output::spinner;
 use crate::cli::UsageError;
@@ -129,12 +131,11 @@ fn gold_task(
             m.path.display()
         );
     }
-    let note = format!(
-        "{}: {} document(s) without a label left out of every figure",
-        task.name, task.unlabelled
-    );
-    if task.unlabelled > 0 && !warnings.contains(&note) {
-        warnings.push(note);
+    // Once per column, however many models are scored against it.
+    if let Some(note) = unlabelled_warning(&task, "document(s)") {
+        if !warnings.contains(&note) {
+            warnings.push(note);
+        }
     }
     let trained = format!("the training corpus of {}", m.path.display());
     warnings.extend(
