@@ -33,6 +33,19 @@ fn eval_json(dir: &Path, name: &str, args: &[&str]) -> (String, Value) {
     (String::from_utf8(out.stdout).unwrap(), v)
 }
 
+/// The JSON report of `eval --model-dir models` on `data`, a part of the sample corpus.
+fn score_sample_saved(dir: &Path, models: &Path, data: &Path) -> Value {
+    let args = [
+        "eval",
+        "--quiet",
+        "--model-dir",
+        s(models),
+        "--data",
+        s(data),
+    ];
+    eval_json(dir, "saved", &[&args[..], &TEXT].concat()).1
+}
+
 /// `train` of `labels` on `data` with `classifier`, models into `models`.
 fn train(data: &Path, models: &Path, classifier: &str, labels: &[&str], extra: &[&str]) {
     let mut cmd = textclf();
@@ -162,17 +175,7 @@ fn saved_model_figures_equal_those_of_eval_with_test() {
     for classifier in ["svm", "sgd", "logreg", "cnb", "two-stage"] {
         let models = tmp.path().join(classifier);
         train(&a, &models, classifier, &["topic", "stance"], &TEXT);
-        let saved = [
-            "eval",
-            "--quiet",
-            "--model-dir",
-            s(&models),
-            "--data",
-            s(&b),
-            TEXT[0],
-            TEXT[1],
-        ];
-        let (_, saved) = eval_json(tmp.path(), "saved", &saved);
+        let saved = score_sample_saved(tmp.path(), &models, &b);
         let trained = [
             "eval",
             "--quiet",
@@ -222,17 +225,7 @@ fn saved_model_figures_are_those_of_predict() {
     let (a, b) = split_sample(tmp.path());
     let models = tmp.path().join("svm");
     train(&a, &models, "svm", &["topic"], &TEXT);
-    let args = [
-        "eval",
-        "--quiet",
-        "--model-dir",
-        s(&models),
-        "--data",
-        s(&b),
-        TEXT[0],
-        TEXT[1],
-    ];
-    let (_, v) = eval_json(tmp.path(), "r", &args);
+    let v = score_sample_saved(tmp.path(), &models, &b);
     let out = textclf()
         .args([
             "predict",

@@ -80,15 +80,9 @@ impl Scorer {
         let (paths, names): (Vec<PathBuf>, Vec<String>) = paths.into_iter().unzip();
         let bundles: Vec<ModelBundle> = paths
             .iter()
-            .map(|p| ModelBundle::load(p))
+            .map(|p| load_model(p))
             .collect::<Result<_, _>>()?;
         for ((p, name), b) in paths.iter().zip(&names).zip(&bundles) {
-            log::info!(
-                "loaded {} (task '{}', {})",
-                p.display(),
-                b.task,
-                b.model.kind()
-            );
             if *name != b.task && !quiet {
                 super::output::warn(format_args!(
                     "{}: this model was trained for task '{}'; its predictions are \
@@ -190,6 +184,18 @@ pub(super) fn model_paths(dir: &Path, tasks: &[String]) -> Result<Vec<(PathBuf, 
         })
         .collect();
     Ok(paths)
+}
+
+/// Loads the model file at `path`, logging what it holds (for `--verbose`).
+pub(super) fn load_model(path: &Path) -> Result<ModelBundle, crate::bundle::BundleError> {
+    let bundle = ModelBundle::load(path)?;
+    log::info!(
+        "loaded {} (task '{}', {})",
+        path.display(),
+        bundle.task,
+        bundle.model.kind()
+    );
+    Ok(bundle)
 }
 
 /// Refuses a task given twice: `predict` wrote its CSV columns twice and its JSON key

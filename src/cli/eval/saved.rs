@@ -163,13 +163,7 @@ fn load(args: &EvalArgs, dir: &Path) -> Result<Vec<SavedModel>> {
         .into_iter()
         .enumerate()
         .map(|(i, (path, _))| {
-            let bundle = ModelBundle::load(&path)?;
-            log::info!(
-                "loaded {} (task '{}', {})",
-                path.display(),
-                bundle.task,
-                bundle.model.kind()
-            );
+            let bundle = crate::cli::predict::load_model(&path)?;
             let gold = args.label.get(i).unwrap_or(&bundle.task).clone();
             Ok(SavedModel { path, bundle, gold })
         })
