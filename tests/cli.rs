@@ -464,7 +464,42 @@ fn inspect_shows_settings_and_telling_terms() {
         .arg(dir.path().join("topic.model"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("strongest terms"));
+        .stdout(predicate::str::contains("strongest terms"))
+        // Settings read as scikit-learn's arguments, not as Rust structs.
+        .stdout(predicate::str::contains(
+            "tf-idf: min_df=2, max_df=1.0, max_features=200000, sublinear_tf=true, smooth_idf=true, use_idf=true, norm=l2\n",
+        ))
+        .stdout(predicate::str::contains(
+            "classifier: svm: C=1, loss=squared_hinge, tol=0.2, max_iter=1000, fit_intercept=true, class_weight=none, seed=42, probabilities=Platt-calibrated\n",
+        ));
+}
+
+#[test]
+fn inspect_names_the_classes_of_an_explicit_weighting() {
+    let dir = TempDir::new().unwrap();
+    textclf()
+        .args(["train", "--quiet", "--data"])
+        .arg(common::sample_corpus())
+        .args([
+            "--text-col",
+            "title,text",
+            "--label",
+            "stance",
+            "--classifier",
+            "nb",
+        ])
+        .args(["--class-weight", "supportive=2,critical=0.5", "--model-dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    textclf()
+        .arg("inspect")
+        .arg(dir.path().join("stance.model"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "classifier: nb: alpha=0.1, class_weight={critical: 0.5, neutral: 1, supportive: 2}\n",
+        ));
 }
 
 #[test]

@@ -95,7 +95,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
         analyzer.ngram_range.1
     )?;
     writeln!(out, "training: {}", training.text())?;
-    writeln!(out, "tf-idf: {:?}", b.vectorizer.params())?;
+    writeln!(out, "tf-idf: {}", b.vectorizer.params())?;
     match &b.pair {
         Some(p) => writeln!(out,
             "paired: yes: text + pair column '{}' ({} relation features); predict needs --input FILE --pair-col {:?}",
@@ -105,7 +105,12 @@ pub fn run(args: InspectArgs) -> Result<()> {
         )?,
         None => writeln!(out, "paired: no")?,
     }
-    writeln!(out, "classifier: {} {:?}", b.model.kind(), b.info.settings)?;
+    writeln!(
+        out,
+        "classifier: {}: {}",
+        b.model.kind(),
+        b.info.settings.describe(&b.labels)
+    )?;
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "class",

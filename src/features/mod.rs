@@ -100,6 +100,27 @@ impl Default for TfidfParams {
     }
 }
 
+impl std::fmt::Display for TfidfParams {
+    /// scikit-learn's `TfidfVectorizer` argument names and values
+    /// (`min_df=2, max_df=1.0, ..., norm=l2`), for people reading a model's record.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let max_features = match self.max_features {
+            Some(n) => n.to_string(),
+            None => "none".to_string(),
+        };
+        write!(
+            f,
+            "min_df={}, max_df={}, max_features={max_features}, sublinear_tf={}, smooth_idf={}, use_idf={}, norm={}",
+            self.min_df,
+            self.max_df,
+            self.sublinear_tf,
+            self.smooth_idf,
+            self.use_idf,
+            if self.l2_norm { "l2" } else { "none" }
+        )
+    }
+}
+
 impl TfidfParams {
     /// Validates the settings (ParamGuard-style): `TfidfParams::default().check()?`.
     pub fn check(self) -> Result<Self, FeatureError> {

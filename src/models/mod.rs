@@ -168,6 +168,28 @@ impl ClassWeight {
     }
 }
 
+impl ClassWeight {
+    /// `none`, `balanced`, or each class's weight (`{pos: 2, neg: 1}`) with the class
+    /// names `labels` (class indices where a name is missing).
+    pub fn describe(&self, labels: &[String]) -> String {
+        match self {
+            ClassWeight::None => "none".to_string(),
+            ClassWeight::Balanced => "balanced".to_string(),
+            ClassWeight::Explicit(w) => {
+                let items: Vec<String> = w
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| match labels.get(i) {
+                        Some(l) => format!("{l}: {w}"),
+                        None => format!("{i}: {w}"),
+                    })
+                    .collect();
+                format!("{{{}}}", items.join(", "))
+            }
+        }
+    }
+}
+
 /// SGD loss functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SgdLoss {
@@ -177,6 +199,17 @@ pub enum SgdLoss {
     Log,
     /// Smoothed hinge, quadratic near the margin, robust to outliers.
     ModifiedHuber,
+}
+
+impl SgdLoss {
+    /// scikit-learn's name for the loss (`modified_huber`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SgdLoss::Hinge => "hinge",
+            SgdLoss::Log => "log_loss",
+            SgdLoss::ModifiedHuber => "modified_huber",
+        }
+    }
 }
 
 /// Every hyperparameter the command line can set; each family reads the ones it uses.
@@ -261,6 +294,63 @@ impl ModelSettings {
             ClassifierKind::Sgd => guard(sgd::SgdClassifier::params_from(self, ANY_CLASSES)),
             ClassifierKind::TwoStage => guard(two_stage::TwoStage::params_from(self, ANY_CLASSES)),
         }
+    }
+}
+
+impl ModelSettings {
+    /// The settings family `kind` reads, with scikit-learn's names where it has them
+    /// (`C=1, loss=squared_hinge, tol=0.2, ...`), for people reading a model's record:
+    /// `labels` name the classes of an explicit class weighting.
+    pub fn describe(&self, labels: &[String]) -> String {
+        use ClassifierKind::*;
+        use Hyperparameter as H;
+        let kind = self.kind;
+        let mut parts = Vec::new();
+        if kind.reads(H::C) {
+            parts.push(format!("C={}", self.c));
+        }
+        if kind.reads(H::Alpha) {
+            parts.push(format!("alpha={}", self.alpha));
+        }
+        if matches!(kind, Svm | TwoStage) {
+            let loss = if self.squared_hinge {
+                "squared_hinge"
+            } else {
+                "hinge"
+            };
+            parts.push(format!("loss={loss}"));
+        }
+        if kind.reads(H::Loss) {
+            parts.push(format!("loss={}", self.sgd_loss.name()));
+        }
+        if kind.reads(H::Tol) {
+            parts.push(format!("tol={}", self.tol));
+        }
+        if kind.reads(H::MaxIter) {
+            parts.push(format!("max_iter={}", self.max_iter));
+        }
+        if kind.reads(H::Epochs) {
+            parts.push(format!("epochs={}", self.epochs));
+        }
+        if !matches!(kind, Nb | Cnb) {
+            parts.push(format!("fit_intercept={}", self.fit_intercept));
+        }
+        parts.push(format!(
+            "class_weight={}",
+            self.class_weight.describe(labels)
+        ));
+        if matches!(kind, Svm | Sgd | TwoStage) {
+            parts.push(format!("seed={}", self.seed));
+        }
+        if kind == Svm {
+            let answers = if self.calibrate {
+                "Platt-calibrated"
+            } else {
+                "margins"
+            };
+            parts.push(format!("probabilities={answers}"));
+        }
+        parts.join(", ")
     }
 }
 
