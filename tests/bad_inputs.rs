@@ -1172,6 +1172,33 @@ fn predict_refuses_task_names_that_would_merge_output_fields() {
     }
 }
 
+/// `train --label error` writes `error.model`, which `predict` refuses by name: training
+/// says so up front, and still saves the model (`eval --model-dir` scores it).
+#[test]
+fn train_warns_of_a_label_named_after_an_output_field() {
+    let tmp = TempDir::new().unwrap();
+    let data = write(&tmp, "err.csv", format!("text,error\n{ROWS}").as_bytes());
+    let models = tmp.path().join("models");
+    let args = [
+        "train",
+        "--classifier",
+        "nb",
+        "--min-df",
+        "1",
+        "--label",
+        "error",
+    ];
+    let paths = ["--data", s(&data), "--model-dir", s(&models)];
+    textclf(&[&args[..], &paths].concat()).code(0).stderr_has(
+        "warning: --label error: `predict` labels each model's predictions with its file \
+         name, and 'error' is a field of every output row: rename error.model before \
+         predicting with it (`eval --model-dir` scores it as it is)",
+    );
+    assert!(models.join("error.model").is_file());
+    let quiet = textclf(&[&args[..], &paths, &["--quiet"]].concat());
+    assert_eq!(quiet.code(0).stderr, "");
+}
+
 /// Runs `textclf args...` with stdout and stderr sent to the given files (e.g. `/dev/full`),
 /// stdin empty; returns the exit code and the stderr when it was captured.
 fn textclf_into(args: &[&str], stdout: std::process::Stdio, stderr: std::process::Stdio) -> Run {

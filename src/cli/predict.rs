@@ -209,11 +209,15 @@ fn refuse_repeated_tasks(paths: &[(PathBuf, String)]) -> Result<()> {
     Ok(())
 }
 
+/// Fields of every `predict` output row besides the models' labels: a model whose file
+/// (task) name is one of them cannot label its predictions.
+pub(super) const ROW_FIELDS: [&str; 2] = ["id", "error"];
+
 /// Refuses a model named `id` or `error`, the fields of every `predict` output row, which
 /// its predictions would replace (`id.model`'s replaced every document's id in JSON).
 fn refuse_field_names(paths: &[(PathBuf, String)]) -> Result<()> {
     for (path, name) in paths {
-        if name == "id" || name == "error" {
+        if ROW_FIELDS.contains(&name.as_str()) {
             bail!(super::UsageError(format!(
                 "{}: a model's file name labels its predictions, and '{name}' is a field of \
                  every output row; rename the file",

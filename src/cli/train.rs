@@ -75,6 +75,18 @@ fn label_names(given: &[String]) -> Result<Vec<String>> {
 pub fn run(args: TrainArgs, quiet: bool) -> Result<()> {
     refuse_grid(&args.model, &args.features)?;
     let labels = label_names(&args.label)?;
+    if !quiet {
+        for l in labels
+            .iter()
+            .filter(|l| super::predict::ROW_FIELDS.contains(&l.as_str()))
+        {
+            super::output::warn(format_args!(
+                "--label {l}: `predict` labels each model's predictions with its file name, \
+                 and '{l}' is a field of every output row: rename {l}.model before predicting \
+                 with it (`eval --model-dir` scores it as it is)"
+            ));
+        }
+    }
     let kind = args
         .classifier
         .unwrap_or_else(|| default_classifier(args.corpus.pair_col.is_some()));
