@@ -474,6 +474,24 @@ fn inspect_shows_settings_and_telling_terms() {
         ));
 }
 
+/// Header names are read trimmed, so column flags are too: `--text-col "title, text"`
+/// and `--label " topic "` train the same model as `title,text` and `topic`.
+#[test]
+fn column_flags_are_trimmed_as_header_names_are() {
+    let dir = TempDir::new().unwrap();
+    let train = |text_col: &str, label: &str, out: &str| {
+        textclf()
+            .args(["train", "--quiet", "--data"])
+            .arg(common::sample_corpus())
+            .args(["--text-col", text_col, "--label", label, "--model-dir"])
+            .arg(dir.path().join(out))
+            .assert()
+            .success();
+        std::fs::read(dir.path().join(out).join("topic.model")).unwrap()
+    };
+    assert!(train("title,text", "topic", "plain") == train("title, text", " topic ", "spaced"));
+}
+
 #[test]
 fn inspect_names_the_classes_of_an_explicit_weighting() {
     let dir = TempDir::new().unwrap();

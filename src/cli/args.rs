@@ -35,6 +35,12 @@ impl From<DataFormat> for Format {
     }
 }
 
+/// A column name as given on the command line, without the spaces around it: header
+/// names are read trimmed, so `--text-col "title, text"` means the `text` column.
+pub fn column_name(given: &str) -> Result<String, String> {
+    Ok(given.trim().to_string())
+}
+
 /// Which fields of a corpus to read, and how.
 #[derive(Debug, Clone, Args)]
 pub struct CorpusArgs {
@@ -42,20 +48,20 @@ pub struct CorpusArgs {
     #[arg(long, value_enum)]
     pub data_format: Option<DataFormat>,
     /// Text field(s), comma-separated; several are joined with a blank line
-    #[arg(long, value_delimiter = ',', default_value = "text")]
+    #[arg(long, value_delimiter = ',', default_value = "text", value_parser = column_name)]
     pub text_col: Vec<String>,
     /// Id field (default: `id` when present, else the record number)
-    #[arg(long)]
+    #[arg(long, value_parser = column_name)]
     pub id_col: Option<String>,
     /// Second text of each example (headline or target): trains or scores a paired stance model
     /// whose features relate --text-col (the body) to it
-    #[arg(long)]
+    #[arg(long, value_parser = column_name)]
     pub pair_col: Option<String>,
     /// Bring in the columns of another file, matched on --on (repeatable, one --on per --join)
     #[arg(long)]
     pub join: Vec<PathBuf>,
     /// Key column for the matching --join
-    #[arg(long)]
+    #[arg(long, value_parser = column_name)]
     pub on: Vec<String>,
     /// Skip malformed records and count them instead of stopping at the first
     #[arg(long)]

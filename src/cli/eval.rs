@@ -38,7 +38,7 @@ pub struct EvalArgs {
     pub data: PathBuf,
     /// Label column(s) to evaluate [default: label]; with --model-dir, the gold-label column
     /// of each --task, in order [default: the column each model was trained on]
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::column_name)]
     pub label: Vec<String>,
     /// Score the models saved in this folder on --data instead of training any: all its
     /// .model files, or those --task names; each keeps the settings it was trained with
@@ -58,7 +58,7 @@ pub struct EvalArgs {
     #[arg(long, conflicts_with = "group_col")]
     pub test: Option<PathBuf>,
     /// Keep rows sharing a value of this column in one fold (e.g. FNC-1's "Body ID")
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::column_name)]
     pub group_col: Option<String>,
     /// Also write every figure, per fold, with the settings, as JSON
     #[arg(long)]

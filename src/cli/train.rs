@@ -28,7 +28,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub data: PathBuf,
     /// Label column to learn (repeat for several tasks); for a folder corpus, the task's name
-    #[arg(long, default_value = "label")]
+    #[arg(long, default_value = "label", value_parser = super::args::column_name)]
     pub label: Vec<String>,
     /// Where to write <label>.model files
     #[arg(long, default_value = "models")]
