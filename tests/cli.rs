@@ -492,6 +492,81 @@ fn column_flags_are_trimmed_as_header_names_are() {
     assert!(train("title,text", "topic", "plain") == train("title, text", " topic ", "spaced"));
 }
 
+/// `--top-k` in CSV gives each rank a label and a probability column of its own, so labels
+/// with spaces, colons or commas read back exactly; ranks past a model's classes are empty.
+#[test]
+fn csv_top_k_ranks_have_columns_of_their_own() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("odd.csv");
+    let labels = ["far: left", "centre, right", "up down"];
+    let mut rows = String::from("text,side\n");
+    for (i, words) in [
+        "apple banana cherry",
+        "delta echo foxtrot",
+        "golf hotel india",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for n in 0..4 {
+            rows.push_str(&format!("{words} {words} doc{n},\"{}\"\n", labels[i]));
+        }
+    }
+    std::fs::write(&data, rows).unwrap();
+    let models = dir.path().join("m");
+    textclf()
+        .args([
+            "train",
+            "--quiet",
+            "--classifier",
+            "nb",
+            "--min-df",
+            "1",
+            "--label",
+            "side",
+        ])
+        .arg("--data")
+        .arg(&data)
+        .arg("--model-dir")
+        .arg(&models)
+        .assert()
+        .success();
+    let out = textclf()
+        .args(["predict", "--top-k", "4", "--format", "csv", "--model-dir"])
+        .arg(&models)
+        .arg("-")
+        .write_stdin("golf hotel india golf")
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+    let mut r = csv::Reader::from_reader(&out.stdout[..]);
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "id",
+            "side",
+            "side_probability",
+            "side_top2",
+            "side_top2_probability",
+            "side_top3",
+            "side_top3_probability",
+            "side_top4",
+            "side_top4_probability",
+            "error"
+        ]
+    );
+    let row = r.records().next().unwrap().unwrap();
+    assert_eq!(&row[1], "up down");
+    let mut ranked: Vec<&str> = vec![&row[1], &row[3], &row[5]];
+    ranked.sort_unstable();
+    assert_eq!(ranked, ["centre, right", "far: left", "up down"]);
+    let p: Vec<f64> = [2, 4, 6].map(|i| row[i].parse().unwrap()).to_vec();
+    assert!(p[0] >= p[1] && p[1] >= p[2], "{p:?}");
+    assert!(((p[0] + p[1] + p[2]) - 1.0).abs() < 1e-5, "{p:?}");
+    assert_eq!((&row[7], &row[8], &row[9]), ("", "", ""));
+}
+
 #[test]
 fn inspect_names_the_classes_of_an_explicit_weighting() {
     let dir = TempDir::new().unwrap();

@@ -287,8 +287,11 @@ impl<W: Write> Sink<W> {
             for t in &sink.tasks {
                 header.push(t.clone());
                 header.push(format!("{t}_probability"));
-                if top_k > 1 {
-                    header.push(format!("{t}_top"));
+                // Ranks 2..=k as label and probability columns of their own: one cell
+                // holding `label:p label:p` was ambiguous for labels with spaces or colons.
+                for rank in 2..=top_k {
+                    header.push(format!("{t}_top{rank}"));
+                    header.push(format!("{t}_top{rank}_probability"));
                 }
                 if sink.explain {
                     header.push(format!("{t}_explain"));
@@ -354,14 +357,16 @@ impl<W: Write> Sink<W> {
                         for p in preds {
                             rec.push(p.label.clone());
                             rec.push(format!("{:.6}", p.probability));
-                            if self.top_k > 1 {
-                                rec.push(
-                                    p.top
-                                        .iter()
-                                        .map(|(l, q)| format!("{l}:{q:.4}"))
-                                        .collect::<Vec<_>>()
-                                        .join(" "),
-                                );
+                            // A model with fewer classes than k leaves its last ranks empty,
+                            // so every row has the header's columns.
+                            for rank in 1..self.top_k {
+                                match p.top.get(rank) {
+                                    Some((l, q)) => {
+                                        rec.push(l.clone());
+                                        rec.push(format!("{q:.6}"));
+                                    }
+                                    None => rec.extend([String::new(), String::new()]),
+                                }
                             }
                             if self.explain {
                                 rec.push(
@@ -375,7 +380,7 @@ impl<W: Write> Sink<W> {
                         rec.push(String::new());
                     }
                     Err(e) => {
-                        let per_task = 2 + usize::from(self.top_k > 1) + usize::from(self.explain);
+                        let per_task = 2 * self.top_k + usize::from(self.explain);
                         rec.extend(std::iter::repeat_n(
                             String::new(),
                             self.tasks.len() * per_task,
