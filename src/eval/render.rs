@@ -6,6 +6,7 @@
 
 use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
 use serde::Serialize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::report::{EvalReport, EvalRun, MeanStd, TaskBoard};
 
@@ -446,9 +447,10 @@ fn table_width(widths: &[usize]) -> usize {
     widths.iter().map(|w| w + 3).sum::<usize>() + 1
 }
 
-/// Characters in `s` (what a terminal shows of the labels and figures here).
-fn chars(s: &str) -> usize {
-    s.chars().count()
+/// Terminal columns `s` takes: a CJK character two, a combining mark none (as comfy-table
+/// measures cells, so the fitted widths agree with the drawn table).
+fn columns(s: &str) -> usize {
+    s.width()
 }
 
 /// Column `c` of `grid`, its header first.
@@ -463,7 +465,7 @@ fn column(grid: &Grid, c: usize) -> impl Iterator<Item = &str> {
 
 /// Each column's width with nothing wrapped: its widest line.
 fn natural_widths(grid: &Grid) -> Vec<usize> {
-    let widest = |s: &str| s.lines().map(chars).max().unwrap_or(0);
+    let widest = |s: &str| s.lines().map(columns).max().unwrap_or(0);
     (0..grid.header.len())
         .map(|c| column(grid, c).map(widest).max().unwrap_or(0))
         .collect()
@@ -488,12 +490,12 @@ fn column_widths(grid: &Grid, width: usize) -> Vec<usize> {
 /// figure line and its header's longest word whole, a text column its longest word up to
 /// [`MIN_TEXT_WIDTH`].
 fn least_width(grid: &Grid, c: usize) -> usize {
-    let longest_word = |s: &str| s.split_whitespace().map(chars).max().unwrap_or(0);
+    let longest_word = |s: &str| s.split_whitespace().map(columns).max().unwrap_or(0);
     if grid.is_numeric(c) {
         let figures = grid.rows.iter().filter_map(|r| r.get(c));
         let figure = figures
             .flat_map(|f| f.lines())
-            .map(chars)
+            .map(columns)
             .max()
             .unwrap_or(0);
         figure.max(grid.header.get(c).map_or(0, |h| longest_word(h)))
@@ -529,8 +531,9 @@ fn wrapped(grid: &Grid, widths: &[usize]) -> Grid {
     }
 }
 
-/// `text` in lines of at most `width` characters, broken at spaces, and inside a word only
-/// when it is longer than `width`. (comfy-table's own wrapping cuts words to fill lines.)
+/// `text` in lines of at most `width` terminal columns, broken at spaces, and inside a word
+/// only when it is wider than `width`. (comfy-table's own wrapping cuts words to fill
+/// lines.)
 fn wrap(text: &str, width: usize) -> String {
     let width = width.max(1);
     let mut lines = Vec::new();
@@ -538,24 +541,39 @@ fn wrap(text: &str, width: usize) -> String {
         let mut current = String::new();
         let mut len = 0;
         let words = line.split(' ').filter(|w| !w.is_empty());
-        for word in words {
-            let word: Vec<char> = word.chars().collect();
-            for piece in word.chunks(width) {
-                if len > 0 && len + 1 + piece.len() > width {
-                    lines.push(std::mem::take(&mut current));
-                    len = 0;
-                }
-                if len > 0 {
-                    current.push(' ');
-                    len += 1;
-                }
-                current.extend(piece);
-                len += piece.len();
+        for piece in words.flat_map(|w| pieces(w, width)) {
+            let piece_len = columns(piece);
+            if len > 0 && len + 1 + piece_len > width {
+                lines.push(std::mem::take(&mut current));
+                len = 0;
             }
+            if len > 0 {
+                current.push(' ');
+                len += 1;
+            }
+            current.push_str(piece);
+            len += piece_len;
         }
         lines.push(current);
     }
     lines.join("\n")
+}
+
+/// `word` cut into pieces of at most `width` terminal columns (a character wider than
+/// `width` is a piece of its own).
+fn pieces(word: &str, width: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut len) = (0, 0);
+    for (i, c) in word.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if len + w > width && i > start {
+            out.push(&word[start..i]);
+            (start, len) = (i, 0);
+        }
+        len += w;
+    }
+    out.push(&word[start..]);
+    out
 }
 
 /// `grid` as a table, each column as wide as its content.
@@ -597,7 +615,7 @@ fn heading(text: &str, color: bool) -> String {
     if color {
         format!("\x1b[1;4m{text}\x1b[0m\n")
     } else {
-        format!("{text}\n{}\n", "=".repeat(text.chars().count()))
+        format!("{text}\n{}\n", "=".repeat(columns(text)))
     }
 }
 
@@ -1056,6 +1074,16 @@ pub(crate) mod tests {
             "a\nclass_we\night=bal\nanced"
         );
         assert_eq!(wrap("", 5), "");
+    }
+
+    #[test]
+    fn wrapping_counts_terminal_columns() {
+        // CJK characters take two columns each: 政治 is 4 wide, 经济新闻报道 12.
+        assert_eq!(wrap("政治 经济新闻报道", 8), "政治\n经济新闻\n报道");
+        assert_eq!(wrap("日本", 1), "日\n本");
+        // A combining accent takes none.
+        assert_eq!(wrap("cafe\u{301} noir", 10), "cafe\u{301} noir");
+        assert_eq!(columns("政治 x"), 6);
     }
 
     #[test]
