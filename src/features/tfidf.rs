@@ -168,7 +168,8 @@ struct ChunkCounts {
 /// The buffers [`count_chunk`] counts in besides those of its result.
 #[derive(Default)]
 struct CountScratch {
-    /// Per local id, its count in the current document (all zero between documents).
+    /// Per local id, its count in the current document (all zero between documents);
+    /// longer than the local ids so far ([`count_id`]).
     counts: Vec<u32>,
     /// The local ids the current document has counted.
     touched: Vec<u32>,
@@ -181,15 +182,56 @@ struct CountScratch {
 #[inline(always)]
 fn span_key<const LOWER: bool>(doc: &str, &(a, b): &(usize, usize)) -> InternKey {
     if LOWER {
-        Interner::key_lower_bytes(&doc.as_bytes()[a..b])
+        Interner::key_span_lower(doc, a, b)
     } else {
-        Interner::key(&doc[a..b])
+        Interner::key_span(doc, a, b)
     }
 }
 
+/// Interns `doc[a..b]` (ASCII-lowercased with `LOWER`) whose key is `key`. A function,
+/// not a closure, so that it can be forced inline into [`count_tokens`]' loop.
+#[inline(always)]
+fn intern_span<const LOWER: bool>(
+    keys: &mut Interner,
+    doc: &str,
+    (a, b): (usize, usize),
+    key: &InternKey,
+) -> u32 {
+    if LOWER {
+        keys.intern_span_lower(doc, a, b, key)
+    } else {
+        keys.intern_span(doc, a, b, key)
+    }
+}
+
+/// Adds one occurrence of local id `id` to the current document's counts: `counts` is
+/// indexed by local id and kept longer than the ids seen (grown in [`grow_counts`], off
+/// the hot path), `touched` lists the ids this document has counted.
+#[inline(always)]
+fn count_id(id: u32, counts: &mut Vec<u32>, touched: &mut Vec<u32>) {
+    let c = match counts.get_mut(id as usize) {
+        Some(c) => c,
+        None => grow_counts(counts, id),
+    };
+    if *c == 0 {
+        touched.push(id);
+    }
+    *c += 1;
+}
+
+/// Makes room in `counts` for local ids up to at least `id` (the first id past its
+/// length: ids are dense) and returns `id`'s count. Doubling keeps the calls rare.
+#[cold]
+#[inline(never)]
+fn grow_counts(counts: &mut Vec<u32>, id: u32) -> &mut u32 {
+    let id = id as usize;
+    counts.resize((id + 1).max(2 * counts.len()), 0);
+    &mut counts[id]
+}
+
 /// Counts one document's tokens, given as byte spans of `doc`; with `LOWER` they are
-/// interned ASCII-lowercased ([`Interner::key_lower_bytes`]). `counts` is indexed by local
-/// id, `touched` lists the ids this document has counted.
+/// interned ASCII-lowercased ([`Interner::key_span_lower`]). See [`count_id`] for
+/// `counts` and `touched`.
 ///
 /// Each token's key (packed bytes and hash) is computed `AHEAD` tokens before it is
 /// interned, and its table slot prefetched then, so that several cache misses overlap;
@@ -209,27 +251,19 @@ fn count_tokens<const LOWER: bool>(
         *slot = span_key::<LOWER>(doc, span);
         keys.prefetch(slot);
     }
-    for (i, &(a, b)) in spans.iter().enumerate() {
-        // Interned from its ring entry in place (no copy of the key), which then takes
-        // the key `AHEAD` tokens on.
+    // Tokens with one `AHEAD` on (no bounds check), whose key then takes their ring
+    // entry; then the last `AHEAD`.
+    let ahead = spans.get(AHEAD..).unwrap_or_default();
+    for (i, (&span, next)) in spans.iter().zip(ahead).enumerate() {
+        let id = intern_span::<LOWER>(keys, doc, span, &ring[i % AHEAD]);
         let key = &mut ring[i % AHEAD];
-        let id = if LOWER {
-            keys.intern_span_lower(doc, a, b, key)
-        } else {
-            keys.intern_key(&doc[a..b], key)
-        };
-        if let Some(next) = spans.get(i + AHEAD) {
-            *key = span_key::<LOWER>(doc, next);
-            keys.prefetch(key);
-        }
-        if id as usize == counts.len() {
-            counts.push(0);
-        }
-        let c = &mut counts[id as usize];
-        if *c == 0 {
-            touched.push(id);
-        }
-        *c += 1;
+        *key = span_key::<LOWER>(doc, next);
+        keys.prefetch(key);
+        count_id(id, counts, touched);
+    }
+    for (i, &span) in spans.iter().enumerate().skip(ahead.len()) {
+        let id = intern_span::<LOWER>(keys, doc, span, &ring[i % AHEAD]);
+        count_id(id, counts, touched);
     }
 }
 
@@ -261,7 +295,7 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S], reuse: ChunkCoun
     let bytes = texts.iter().map(|t| t.as_ref().len()).sum();
     let expected = expected_distinct_tokens(bytes);
     keys.clear_with_capacity(expected);
-    counts.reserve(expected);
+    counts.resize(expected, 0);
     doc_ends.reserve(texts.len());
     let unigram = analyzer.is_unigram();
     // Each token is found in the raw text and lowercased while hashing
@@ -283,18 +317,10 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S], reuse: ChunkCoun
             }
         } else {
             analyzer.for_each_term(text.as_ref(), |t| {
-                let id = keys.intern(t);
-                if id as usize == counts.len() {
-                    counts.push(0);
-                }
-                let c = &mut counts[id as usize];
-                if *c == 0 {
-                    touched.push(id);
-                }
-                *c += 1;
+                count_id(keys.intern(t), &mut counts, &mut touched);
             });
         }
-        key_df.resize(counts.len(), 0);
+        key_df.resize(keys.len(), 0);
         pairs.extend(touched.iter().map(|&id| {
             key_df[id as usize] += 1;
             (id, std::mem::take(&mut counts[id as usize]))

@@ -74,23 +74,57 @@ fn load4(s: &[u8], at: usize) -> u64 {
     u64::from(u32::from_le_bytes(b))
 }
 
-/// Packs a key of at most 24 bytes into three words with fixed-size (possibly
-/// overlapping) loads: no variable-length copy, so no store-forwarding stall. Together
-/// with the length, which is part of the slot's tag, the packing is injective.
+/// Packs a key of at most 24 bytes into three words, zero-padded (byte `k` of the key is
+/// byte `k % 8` of word `k / 8`), with fixed-size (possibly overlapping) loads shifted into
+/// place: no variable-length copy, so no store-forwarding stall. Together with the length,
+/// which is part of the slot's tag, the packing is injective. Zero padding makes it the
+/// packing of [`window_words`], which needs no branch on the length.
 #[inline(always)]
 fn pack(s: &[u8]) -> [u64; 3] {
     let n = s.len();
     match n {
         0 => [0; 3],
         1..=3 => [
-            u64::from(s[0]) | u64::from(s[n / 2]) << 8 | u64::from(s[n - 1]) << 16,
+            u64::from(s[0])
+                | u64::from(s[n / 2]) << (8 * (n / 2))
+                | u64::from(s[n - 1]) << (8 * (n - 1)),
             0,
             0,
         ],
-        4..=8 => [load4(s, 0) | load4(s, n - 4) << 32, 0, 0],
-        9..=16 => [load8(s, 0), load8(s, n - 8), 0],
-        _ => [load8(s, 0), load8(s, 8), load8(s, n - 8)],
+        4..=8 => [load4(s, 0) | load4(s, n - 4) << (8 * (n - 4)), 0, 0],
+        9..=16 => [load8(s, 0), load8(s, n - 8) >> (8 * (16 - n)), 0],
+        _ => [load8(s, 0), load8(s, 8), load8(s, n - 8) >> (8 * (24 - n))],
     }
+}
+
+/// Longest key [`window_words`] packs.
+const WINDOW: usize = 16;
+
+/// Per length `n` in `0..=WINDOW`: the masks of a window's two words that keep its first
+/// `n` bytes and clear the rest.
+static WINDOW_MASKS: [[u64; 2]; WINDOW + 1] = {
+    const fn first_bytes(k: usize) -> u64 {
+        if k >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * k)) - 1
+        }
+    }
+    let mut masks = [[0u64; 2]; WINDOW + 1];
+    let mut n = 0;
+    while n <= WINDOW {
+        masks[n] = [first_bytes(n), first_bytes(n.saturating_sub(8))];
+        n += 1;
+    }
+    masks
+};
+
+/// [`pack`] of the first `mask`-kept bytes of a 16-byte `window`: two loads and two
+/// ANDs whatever the length, where [`pack`] branches on it (English word lengths make
+/// that branch mispredict often).
+#[inline(always)]
+fn window_words(window: &[u8; WINDOW], mask: &[u64; 2]) -> [u64; 3] {
+    [load8(window, 0) & mask[0], load8(window, 8) & mask[1], 0]
 }
 
 /// ASCII-lowercases the bytes of `x` (eight at a time), leaving every other byte, and so
@@ -106,14 +140,33 @@ pub(crate) fn lower_word(x: u64) -> u64 {
     x | (upper >> 2)
 }
 
+/// Seeds of the hash.
+const S0: u64 = 0x243F_6A88_85A3_08D3;
+const S1: u64 = 0x1319_8A2E_0370_7344;
+const S2: u64 = 0xA409_3822_299F_31D0;
+const S3: u64 = 0x082E_FA98_EC4E_6C89;
+
+/// The key of an inline key of `n` bytes packed (and lowercased, if it is) in `words`.
+#[inline(always)]
+fn inline_key(words: [u64; 3], n: usize) -> Key {
+    // Nearly every word fits two words: one multiply mixes them with the length (for
+    // most, the second word is zero).
+    let hash = if n <= WINDOW {
+        fold_mul(words[0] ^ S0, words[1] ^ S1 ^ n as u64)
+    } else {
+        let h = fold_mul(words[0] ^ S0, words[1] ^ S1);
+        fold_mul(h ^ words[2] ^ S2, S3 ^ n as u64)
+    };
+    Key {
+        words,
+        hash: with_code(hash, n as u64),
+    }
+}
+
 /// The key of `s` (or, with `LOWER`, of `s` ASCII-lowercased, computed from `s` without a
 /// copy: lowercasing is byte-wise, so it commutes with the packing and the word loads).
 #[inline(always)]
 fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
-    const S0: u64 = 0x243F_6A88_85A3_08D3;
-    const S1: u64 = 0x1319_8A2E_0370_7344;
-    const S2: u64 = 0xA409_3822_299F_31D0;
-    const S3: u64 = 0x082E_FA98_EC4E_6C89;
     let lw = |x: u64| if LOWER { lower_word(x) } else { x };
     if s.len() <= INLINE {
         let mut words = pack(s);
@@ -123,17 +176,7 @@ fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
             words[1] = lw(words[1]);
             words[2] = lw(words[2]);
         }
-        // Most words fit one word: one multiply mixes it with the length.
-        let hash = if s.len() <= 8 {
-            fold_mul(words[0] ^ S0, S3 ^ s.len() as u64)
-        } else {
-            let h = fold_mul(words[0] ^ S0, words[1] ^ S1);
-            fold_mul(h ^ words[2] ^ S2, S3 ^ s.len() as u64)
-        };
-        Key {
-            words,
-            hash: with_code(hash, s.len() as u64),
-        }
+        inline_key(words, s.len())
     } else {
         let mut h = S0 ^ s.len() as u64;
         let mut chunks = s.chunks_exact(8);
@@ -147,6 +190,28 @@ fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
             words: [0; 3],
             hash: with_code(hash, LONG),
         }
+    }
+}
+
+/// [`prepare_impl`] of `doc[a..b]`. A key of at most [`WINDOW`] bytes with that many
+/// bytes of `doc` from its start (nearly every token of a document) is packed from that
+/// window ([`window_words`]) and lowercased without a branch on its length; any other
+/// goes the general way (and panics there if `a..b` is not a span of `doc`).
+#[inline(always)]
+fn prepare_span<const LOWER: bool>(doc: &[u8], a: usize, b: usize) -> Key {
+    let n = b.wrapping_sub(a);
+    let window = doc.get(a..).and_then(<[u8]>::first_chunk::<WINDOW>);
+    match (window, WINDOW_MASKS.get(n)) {
+        (Some(window), Some(mask)) => {
+            let [w0, w1, w2] = window_words(window, mask);
+            let words = if LOWER {
+                [lower_word(w0), lower_word(w1), w2]
+            } else {
+                [w0, w1, w2]
+            };
+            inline_key(words, n)
+        }
+        _ => prepare_impl::<LOWER>(&doc[a..b]),
     }
 }
 
@@ -357,6 +422,21 @@ impl Interner {
         prepare_impl::<true>(s)
     }
 
+    /// The key of `doc[a..b]` (see [`Interner::key_span_lower`]).
+    #[inline(always)]
+    pub fn key_span(doc: &str, a: usize, b: usize) -> Key {
+        prepare_span::<false>(doc.as_bytes(), a, b)
+    }
+
+    /// [`Interner::key_lower_bytes`] of `doc[a..b]`, a span of a document already known
+    /// to be at char boundaries: the bytes after the token, when there are enough, let
+    /// it be packed without a branch on its length. Panics if `a..b` is not a span of
+    /// `doc`.
+    #[inline(always)]
+    pub fn key_span_lower(doc: &str, a: usize, b: usize) -> Key {
+        prepare_span::<true>(doc.as_bytes(), a, b)
+    }
+
     /// Interns `s` ASCII-lowercased (only `A`..=`Z` change), with `key` =
     /// [`Interner::key_lower`]`(s)`: the same id and stored string as
     /// `intern(&s.to_ascii_lowercase())`, without lowercasing a copy of the text first.
@@ -372,6 +452,13 @@ impl Interner {
     #[inline]
     pub fn intern_span_lower(&mut self, doc: &str, start: usize, end: usize, key: &Key) -> u32 {
         self.intern_impl::<true>(|| &doc[start..end], key)
+    }
+
+    /// [`Interner::intern_key`] of `doc[a..b]`, sliced only when the key is new or
+    /// longer than an inline key (see [`Interner::intern_span_lower`]).
+    #[inline]
+    pub fn intern_span(&mut self, doc: &str, start: usize, end: usize, key: &Key) -> u32 {
+        self.intern_impl::<false>(|| &doc[start..end], key)
     }
 
     /// The lookup: a hit is one slot read and a compare (inlined into the caller's
