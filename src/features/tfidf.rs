@@ -178,29 +178,13 @@ struct CountScratch {
 }
 
 /// The interner key of `doc[a..b]` (ASCII-lowercased with `LOWER`). A function, not a
-/// closure, so that it can be forced inline into [`count_tokens`]' loop.
+/// closure, so that it can be forced inline into a caller's loop.
 #[inline(always)]
 fn span_key<const LOWER: bool>(doc: &str, &(a, b): &(usize, usize)) -> InternKey {
     if LOWER {
         Interner::key_span_lower(doc, a, b)
     } else {
         Interner::key_span(doc, a, b)
-    }
-}
-
-/// Interns `doc[a..b]` (ASCII-lowercased with `LOWER`) whose key is `key`. A function,
-/// not a closure, so that it can be forced inline into [`count_tokens`]' loop.
-#[inline(always)]
-fn intern_span<const LOWER: bool>(
-    keys: &mut Interner,
-    doc: &str,
-    (a, b): (usize, usize),
-    key: &InternKey,
-) -> u32 {
-    if LOWER {
-        keys.intern_span_lower(doc, a, b, key)
-    } else {
-        keys.intern_span(doc, a, b, key)
     }
 }
 
@@ -230,12 +214,8 @@ fn grow_counts(counts: &mut Vec<u32>, id: u32) -> &mut u32 {
 }
 
 /// Counts one document's tokens, given as byte spans of `doc`; with `LOWER` they are
-/// interned ASCII-lowercased ([`Interner::key_span_lower`]). See [`count_id`] for
-/// `counts` and `touched`.
-///
-/// Each token's key (packed bytes and hash) is computed `AHEAD` tokens before it is
-/// interned, and its table slot prefetched then, so that several cache misses overlap;
-/// the keys in flight wait in a small ring instead of a per-token buffer in memory.
+/// interned ASCII-lowercased ([`Interner::intern_spans`]). See [`count_id`] for `counts`
+/// and `touched`.
 #[inline(never)]
 fn count_tokens<const LOWER: bool>(
     doc: &str,
@@ -244,27 +224,7 @@ fn count_tokens<const LOWER: bool>(
     counts: &mut Vec<u32>,
     touched: &mut Vec<u32>,
 ) {
-    // How many tokens ahead a slot is prefetched: enough to overlap several misses.
-    const AHEAD: usize = 16;
-    let mut ring = [InternKey::default(); AHEAD];
-    for (slot, span) in ring.iter_mut().zip(spans) {
-        *slot = span_key::<LOWER>(doc, span);
-        keys.prefetch(slot);
-    }
-    // Tokens with one `AHEAD` on (no bounds check), whose key then takes their ring
-    // entry; then the last `AHEAD`.
-    let ahead = spans.get(AHEAD..).unwrap_or_default();
-    for (i, (&span, next)) in spans.iter().zip(ahead).enumerate() {
-        let id = intern_span::<LOWER>(keys, doc, span, &ring[i % AHEAD]);
-        let key = &mut ring[i % AHEAD];
-        *key = span_key::<LOWER>(doc, next);
-        keys.prefetch(key);
-        count_id(id, counts, touched);
-    }
-    for (i, &span) in spans.iter().enumerate().skip(ahead.len()) {
-        let id = intern_span::<LOWER>(keys, doc, span, &ring[i % AHEAD]);
-        count_id(id, counts, touched);
-    }
+    keys.intern_spans::<LOWER>(doc, spans, |id| count_id(id, counts, touched));
 }
 
 /// About how many distinct tokens `bytes` of English text hold (Heaps' law, fitted on

@@ -454,13 +454,6 @@ impl Interner {
         self.intern_impl::<true>(|| &doc[start..end], key)
     }
 
-    /// [`Interner::intern_key`] of `doc[a..b]`, sliced only when the key is new or
-    /// longer than an inline key (see [`Interner::intern_span_lower`]).
-    #[inline]
-    pub fn intern_span(&mut self, doc: &str, start: usize, end: usize, key: &Key) -> u32 {
-        self.intern_impl::<false>(|| &doc[start..end], key)
-    }
-
     /// The lookup: a hit is one slot read and a compare (inlined into the caller's
     /// loop); a new key goes to the out-of-line [`Interner::insert`]. `s` gives the key's
     /// string, called only for a new key or an arena (long) key.
@@ -471,20 +464,91 @@ impl Interner {
         if self.table.is_empty() {
             self.grow();
         }
-        let mask = self.table.len() - 1;
-        let mut i = self.slot(key.hash);
+        match self.probe::<LOWER>(&self.table, self.shift, key, &s) {
+            Ok(id) => id,
+            Err(vacant) => self.insert::<LOWER>(vacant, s(), key),
+        }
+    }
+
+    /// Searches `slots` (this interner's non-empty table, with its `shift`, passed apart
+    /// so that a caller's loop can keep them in registers) for `key`: its id, or the
+    /// empty slot where it belongs. `s` gives the key's string, called only for an arena
+    /// (long) key.
+    #[inline(always)]
+    fn probe<'s, const LOWER: bool>(
+        &self,
+        slots: &[Slot],
+        shift: u32,
+        key: &Key,
+        s: impl Fn() -> &'s str,
+    ) -> Result<u32, usize> {
+        let mask = slots.len() - 1;
+        let mut i = (key.hash >> shift) as usize;
         loop {
-            let slot = &self.table[i & mask];
+            let slot = &slots[i & mask];
             if slot.meta == 0 {
-                return self.insert::<LOWER>(i & mask, s(), key);
+                return Err(i & mask);
             }
             if key.tag_matches(slot.meta)
                 && (!key.is_long() && slot.key == key.words
                     || key.is_long() && self.matches::<LOWER>(slot, key, s()))
             {
-                return slot.meta as u32 - 1;
+                return Ok(slot.meta as u32 - 1);
             }
             i += 1;
+        }
+    }
+
+    /// Interns the spans `a..b` of `doc` in order, ASCII-lowercased with `LOWER` (as
+    /// [`Interner::intern_span_lower`]; else as [`Interner::intern`]), and calls `f` with
+    /// each one's id. `doc[a..b]` is sliced only for a new or an arena key; every span
+    /// must be a span of `doc` (checked then, and when its key is computed).
+    ///
+    /// Each token's key is computed `AHEAD` tokens before it is interned, and its slot
+    /// prefetched then, so that several cache misses overlap; the keys in flight wait in
+    /// a small ring instead of a per-token buffer in memory. The table's address, length
+    /// and shift are held in locals, reloaded only after an insertion (which may grow
+    /// the table), so that the loop keeps them in registers instead of reloading them
+    /// for every token.
+    #[inline(always)]
+    pub fn intern_spans<const LOWER: bool>(
+        &mut self,
+        doc: &str,
+        spans: &[(usize, usize)],
+        mut f: impl FnMut(u32),
+    ) {
+        // How many tokens ahead a slot is prefetched: enough to overlap several misses.
+        const AHEAD: usize = 16;
+        if self.table.is_empty() {
+            self.grow();
+        }
+        let (mut slots, mut shift) = (self.table.as_slice(), self.shift);
+        let key_of = |&(a, b): &(usize, usize)| prepare_span::<LOWER>(doc.as_bytes(), a, b);
+        let prefetch = |slots: &[Slot], shift: u32, key: &Key| {
+            crate::hint::prefetch(slots.as_ptr().wrapping_add((key.hash >> shift) as usize));
+        };
+        let mut ring = [Key::default(); AHEAD];
+        for (key, span) in ring.iter_mut().zip(spans) {
+            *key = key_of(span);
+            prefetch(slots, shift, key);
+        }
+        for (i, &(a, b)) in spans.iter().enumerate() {
+            // Interned from its ring entry in place (no copy of the key), which then
+            // takes the key `AHEAD` tokens on.
+            let key = &mut ring[i % AHEAD];
+            let id = match self.probe::<LOWER>(slots, shift, key, || &doc[a..b]) {
+                Ok(id) => id,
+                Err(vacant) => {
+                    let id = self.insert::<LOWER>(vacant, &doc[a..b], key);
+                    (slots, shift) = (self.table.as_slice(), self.shift);
+                    id
+                }
+            };
+            if let Some(next) = spans.get(i + AHEAD) {
+                *key = key_of(next);
+                prefetch(slots, shift, key);
+            }
+            f(id);
         }
     }
 
