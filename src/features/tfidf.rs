@@ -189,28 +189,24 @@ fn span_key<const LOWER: bool>(doc: &str, &(a, b): &(usize, usize)) -> InternKey
 }
 
 /// Adds one occurrence of local id `id` to the current document's counts: `counts` is
-/// indexed by local id and kept longer than the ids seen (grown in [`grow_counts`], off
-/// the hot path), `touched` lists the ids this document has counted.
+/// indexed by local id (and longer than `id`: see [`cover_ids`]), `touched` lists the
+/// ids this document has counted.
 #[inline(always)]
-fn count_id(id: u32, counts: &mut Vec<u32>, touched: &mut Vec<u32>) {
-    let c = match counts.get_mut(id as usize) {
-        Some(c) => c,
-        None => grow_counts(counts, id),
-    };
+fn count_id(id: u32, counts: &mut [u32], touched: &mut Vec<u32>) {
+    let c = &mut counts[id as usize];
     if *c == 0 {
         touched.push(id);
     }
     *c += 1;
 }
 
-/// Makes room in `counts` for local ids up to at least `id` (the first id past its
-/// length: ids are dense) and returns `id`'s count. Doubling keeps the calls rare.
-#[cold]
-#[inline(never)]
-fn grow_counts(counts: &mut Vec<u32>, id: u32) -> &mut u32 {
-    let id = id as usize;
-    counts.resize((id + 1).max(2 * counts.len()), 0);
-    &mut counts[id]
+/// Makes `counts` longer than every local id below `n` (doubling, so that growing it
+/// stays rare), so that [`count_id`] indexes a slice that does not grow.
+#[inline(always)]
+fn cover_ids(counts: &mut Vec<u32>, n: usize) {
+    if counts.len() < n {
+        counts.resize(n.max(2 * counts.len()), 0);
+    }
 }
 
 /// Counts one document's tokens, given as byte spans of `doc`; with `LOWER` they are
@@ -224,6 +220,9 @@ fn count_tokens<const LOWER: bool>(
     counts: &mut Vec<u32>,
     touched: &mut Vec<u32>,
 ) {
+    // The document's tokens add at most one new id each.
+    cover_ids(counts, keys.len() + spans.len());
+    let counts = counts.as_mut_slice();
     keys.intern_spans::<LOWER>(doc, spans, |id| count_id(id, counts, touched));
 }
 
@@ -277,7 +276,9 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S], reuse: ChunkCoun
             }
         } else {
             analyzer.for_each_term(text.as_ref(), |t| {
-                count_id(keys.intern(t), &mut counts, &mut touched);
+                let id = keys.intern(t);
+                cover_ids(&mut counts, id as usize + 1);
+                count_id(id, &mut counts, &mut touched);
             });
         }
         key_df.resize(keys.len(), 0);

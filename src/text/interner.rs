@@ -193,26 +193,40 @@ fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
     }
 }
 
-/// [`prepare_impl`] of `doc[a..b]`. A key of at most [`WINDOW`] bytes with that many
-/// bytes of `doc` from its start (nearly every token of a document) is packed from that
-/// window ([`window_words`]) and lowercased without a branch on its length; any other
-/// goes the general way (and panics there if `a..b` is not a span of `doc`).
+/// Writes [`prepare_impl`] of `doc[a..b]` to `out`. A key of at most [`WINDOW`] bytes
+/// with that many bytes of `doc` from its start (nearly every token of a document) is
+/// packed from that window ([`window_words`]) and lowercased without a branch on its
+/// length; any other goes the general way ([`prepare_slice`]). Written in place, so that
+/// the two ways do not meet in a temporary copy of the key.
 #[inline(always)]
-fn prepare_span<const LOWER: bool>(doc: &[u8], a: usize, b: usize) -> Key {
+fn prepare_span<const LOWER: bool>(doc: &[u8], a: usize, b: usize, out: &mut Key) {
     let n = b.wrapping_sub(a);
-    let window = doc.get(a..).and_then(<[u8]>::first_chunk::<WINDOW>);
-    match (window, WINDOW_MASKS.get(n)) {
-        (Some(window), Some(mask)) => {
-            let [w0, w1, w2] = window_words(window, mask);
-            let words = if LOWER {
-                [lower_word(w0), lower_word(w1), w2]
-            } else {
-                [w0, w1, w2]
-            };
-            inline_key(words, n)
-        }
-        _ => prepare_impl::<LOWER>(&doc[a..b]),
-    }
+    // Where the last full window starts: invariant in a caller's loop over one document,
+    // so the test per token is two compares.
+    let last_window = doc.len().checked_sub(WINDOW);
+    let window = match last_window {
+        Some(last) if a <= last => doc[a..].first_chunk::<WINDOW>(),
+        _ => None,
+    };
+    let (Some(window), Some(mask)) = (window, WINDOW_MASKS.get(n)) else {
+        return prepare_slice::<LOWER>(doc, a, b, out);
+    };
+    let [w0, w1, w2] = window_words(window, mask);
+    let words = if LOWER {
+        [lower_word(w0), lower_word(w1), w2]
+    } else {
+        [w0, w1, w2]
+    };
+    *out = inline_key(words, n);
+}
+
+/// Writes [`prepare_impl`] of `doc[a..b]` to `out` (panics if `a..b` is not a span of
+/// `doc`): out of line, so that the rare tokens it takes (long, or at a document's very
+/// end) leave a caller's loop its registers.
+#[cold]
+#[inline(never)]
+fn prepare_slice<const LOWER: bool>(doc: &[u8], a: usize, b: usize, out: &mut Key) {
+    *out = prepare_impl::<LOWER>(&doc[a..b]);
 }
 
 #[inline(always)]
@@ -425,7 +439,9 @@ impl Interner {
     /// The key of `doc[a..b]` (see [`Interner::key_span_lower`]).
     #[inline(always)]
     pub fn key_span(doc: &str, a: usize, b: usize) -> Key {
-        prepare_span::<false>(doc.as_bytes(), a, b)
+        let mut key = Key::default();
+        prepare_span::<false>(doc.as_bytes(), a, b, &mut key);
+        key
     }
 
     /// [`Interner::key_lower_bytes`] of `doc[a..b]`, a span of a document already known
@@ -434,7 +450,9 @@ impl Interner {
     /// `doc`.
     #[inline(always)]
     pub fn key_span_lower(doc: &str, a: usize, b: usize) -> Key {
-        prepare_span::<true>(doc.as_bytes(), a, b)
+        let mut key = Key::default();
+        prepare_span::<true>(doc.as_bytes(), a, b, &mut key);
+        key
     }
 
     /// Interns `s` ASCII-lowercased (only `A`..=`Z` change), with `key` =
@@ -523,13 +541,15 @@ impl Interner {
             self.grow();
         }
         let (mut slots, mut shift) = (self.table.as_slice(), self.shift);
-        let key_of = |&(a, b): &(usize, usize)| prepare_span::<LOWER>(doc.as_bytes(), a, b);
+        let key_of = |&(a, b): &(usize, usize), key: &mut Key| {
+            prepare_span::<LOWER>(doc.as_bytes(), a, b, key);
+        };
         let prefetch = |slots: &[Slot], shift: u32, key: &Key| {
             crate::hint::prefetch(slots.as_ptr().wrapping_add((key.hash >> shift) as usize));
         };
         let mut ring = [Key::default(); AHEAD];
         for (key, span) in ring.iter_mut().zip(spans) {
-            *key = key_of(span);
+            key_of(span, key);
             prefetch(slots, shift, key);
         }
         for (i, &(a, b)) in spans.iter().enumerate() {
@@ -545,7 +565,7 @@ impl Interner {
                 }
             };
             if let Some(next) = spans.get(i + AHEAD) {
-                *key = key_of(next);
+                key_of(next, key);
                 prefetch(slots, shift, key);
             }
             f(id);
