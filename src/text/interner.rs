@@ -552,14 +552,16 @@ impl Interner {
             key_of(span, key);
             prefetch(slots, shift, key);
         }
-        for (i, &(a, b)) in spans.iter().enumerate() {
+        for i in 0..spans.len() {
+            // Read only for a new or an arena key (not for every token in the loop).
+            let text = || &doc[spans[i].0..spans[i].1];
             // Interned from its ring entry in place (no copy of the key), which then
             // takes the key `AHEAD` tokens on.
             let key = &mut ring[i % AHEAD];
-            let id = match self.probe::<LOWER>(slots, shift, key, || &doc[a..b]) {
+            let id = match self.probe::<LOWER>(slots, shift, key, text) {
                 Ok(id) => id,
                 Err(vacant) => {
-                    let id = self.insert::<LOWER>(vacant, &doc[a..b], key);
+                    let id = self.insert::<LOWER>(vacant, text(), key);
                     (slots, shift) = (self.table.as_slice(), self.shift);
                     id
                 }
