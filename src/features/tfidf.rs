@@ -173,7 +173,8 @@ struct CountScratch {
     counts: Vec<u32>,
     /// The local ids the current document has counted.
     touched: Vec<u32>,
-    /// The current document's token spans.
+    /// The current document's token spans, at the start of a buffer kept as long as
+    /// the longest document's bound on them.
     spans: Vec<(usize, usize)>,
 }
 
@@ -265,10 +266,22 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S], reuse: ChunkCoun
     for text in texts {
         let text = text.as_ref();
         if unigram {
-            spans.clear();
-            let done = fused && Tokenizer::lower_word_spans(text, |a, b| spans.push((a, b)));
+            // Stored by index in a buffer long enough for any document this size (a
+            // token is at least two bytes, and tokens are apart): no capacity check and
+            // length update in memory per token, as `push` makes.
+            let most = text.len() / 3 + 1;
+            if spans.len() < most {
+                spans.resize(most, (0, 0));
+            }
+            let mut n = 0;
+            let done = fused
+                && Tokenizer::lower_word_spans(text, |a, b| {
+                    spans[n] = (a, b);
+                    n += 1;
+                });
             if done {
-                count_tokens::<true>(text, &spans, &mut keys, &mut counts, &mut touched);
+                let spans = &spans[..n];
+                count_tokens::<true>(text, spans, &mut keys, &mut counts, &mut touched);
             } else {
                 analyzer.with_token_spans(text, |doc, spans| {
                     count_tokens::<false>(doc, spans, &mut keys, &mut counts, &mut touched);
