@@ -776,6 +776,81 @@ mod tests {
         }
     }
 
+    /// A span's key, whether packed from a window of the document or the general way
+    /// (long tokens, tokens near the document's end), equals the key of the span's text,
+    /// for every length and position, lowercased or not.
+    #[test]
+    fn span_keys_match_slice_keys() {
+        let doc = "The QUICK brown fox, jumps over Élan's lazy dog; ŒUVRE αβγ 0123456789_AbC\
+                   defghijklmnopqrstuvwxyz ZZ";
+        let bytes = doc.as_bytes();
+        let fields = |k: Key| (k.words, k.hash);
+        for a in 0..=doc.len() {
+            for b in a..=doc.len().min(a + 30) {
+                let s = &bytes[a..b];
+                assert_eq!(
+                    fields(prepare_span_key::<true>(doc, a, b)),
+                    fields(Interner::key_lower_bytes(s)),
+                    "{a}..{b}"
+                );
+                assert_eq!(
+                    fields(prepare_span_key::<false>(doc, a, b)),
+                    fields(prepare(s)),
+                    "{a}..{b}"
+                );
+            }
+        }
+    }
+
+    /// [`prepare_span`] as a function returning the key.
+    fn prepare_span_key<const LOWER: bool>(doc: &str, a: usize, b: usize) -> Key {
+        let mut key = Key::default();
+        prepare_span::<LOWER>(doc.as_bytes(), a, b, &mut key);
+        key
+    }
+
+    /// Interning a document's spans in bulk gives the ids and strings of interning each
+    /// span's text one by one (lowercased or not), through table growth, for inline and
+    /// arena keys, new and repeated.
+    #[test]
+    fn intern_spans_matches_one_by_one() {
+        let doc: String = (0..4000)
+            .map(|i| match i % 5 {
+                0 => format!("Word{} ", i % 700),
+                1 => format!("{} ", "LongToken".repeat(1 + i % 4)),
+                2 => format!("é{}, ", i % 90),
+                3 => "a ".to_string(),
+                _ => format!("x{i}. "),
+            })
+            .collect();
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for (i, c) in doc.char_indices() {
+            if c == ' ' {
+                spans.push((start, i));
+                start = i + 1;
+            }
+        }
+        for lower in [false, true] {
+            let (mut bulk, mut single) = (Interner::default(), Interner::default());
+            let mut got = Vec::new();
+            if lower {
+                bulk.intern_spans::<true>(&doc, &spans, |id| got.push(id));
+            } else {
+                bulk.intern_spans::<false>(&doc, &spans, |id| got.push(id));
+            }
+            let want: Vec<u32> = spans
+                .iter()
+                .map(|&(a, b)| match lower {
+                    true => single.intern(&doc[a..b].to_ascii_lowercase()),
+                    false => single.intern(&doc[a..b]),
+                })
+                .collect();
+            assert_eq!(got, want);
+            assert!(bulk.iter().eq(single.iter()));
+        }
+    }
+
     #[test]
     fn equality_helper() {
         assert!(eq_bytes(b"abcdefghij", b"abcdefghij"));
