@@ -169,7 +169,7 @@ struct ChunkCounts {
 #[derive(Default)]
 struct CountScratch {
     /// Per local id, its count in the current document (all zero between documents);
-    /// longer than the local ids so far ([`count_id`]).
+    /// kept longer than the local ids ([`cover_ids`]).
     counts: Vec<u32>,
     /// The local ids the current document has counted.
     touched: Vec<u32>,
