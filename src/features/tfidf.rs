@@ -168,32 +168,51 @@ struct ChunkCounts {
 /// The buffers [`count_chunk`] counts in besides those of its result.
 #[derive(Default)]
 struct CountScratch {
-    /// Per local id, its count in the current document (all zero between documents).
+    /// Per local id, its count in the current document (all zero between documents);
+    /// kept longer than the local ids ([`cover_ids`]).
     counts: Vec<u32>,
     /// The local ids the current document has counted.
     touched: Vec<u32>,
-    /// The current document's token spans.
+    /// The current document's token spans, at the start of a buffer kept as long as
+    /// the longest document's bound on them.
     spans: Vec<(usize, usize)>,
 }
 
 /// The interner key of `doc[a..b]` (ASCII-lowercased with `LOWER`). A function, not a
-/// closure, so that it can be forced inline into [`count_tokens`]' loop.
+/// closure, so that it can be forced inline into a caller's loop.
 #[inline(always)]
 fn span_key<const LOWER: bool>(doc: &str, &(a, b): &(usize, usize)) -> InternKey {
     if LOWER {
-        Interner::key_lower_bytes(&doc.as_bytes()[a..b])
+        Interner::key_span_lower(doc, a, b)
     } else {
-        Interner::key(&doc[a..b])
+        Interner::key_span(doc, a, b)
+    }
+}
+
+/// Adds one occurrence of local id `id` to the current document's counts: `counts` is
+/// indexed by local id (and longer than `id`: see [`cover_ids`]), `touched` lists the
+/// ids this document has counted.
+#[inline(always)]
+fn count_id(id: u32, counts: &mut [u32], touched: &mut Vec<u32>) {
+    let c = &mut counts[id as usize];
+    if *c == 0 {
+        touched.push(id);
+    }
+    *c += 1;
+}
+
+/// Makes `counts` longer than every local id below `n` (doubling, so that growing it
+/// stays rare), so that [`count_id`] indexes a slice that does not grow.
+#[inline(always)]
+fn cover_ids(counts: &mut Vec<u32>, n: usize) {
+    if counts.len() < n {
+        counts.resize(n.max(2 * counts.len()), 0);
     }
 }
 
 /// Counts one document's tokens, given as byte spans of `doc`; with `LOWER` they are
-/// interned ASCII-lowercased ([`Interner::key_lower_bytes`]). `counts` is indexed by local
-/// id, `touched` lists the ids this document has counted.
-///
-/// Each token's key (packed bytes and hash) is computed `AHEAD` tokens before it is
-/// interned, and its table slot prefetched then, so that several cache misses overlap;
-/// the keys in flight wait in a small ring instead of a per-token buffer in memory.
+/// interned ASCII-lowercased ([`Interner::intern_spans`]). See [`count_id`] for `counts`
+/// and `touched`.
 #[inline(never)]
 fn count_tokens<const LOWER: bool>(
     doc: &str,
@@ -202,35 +221,10 @@ fn count_tokens<const LOWER: bool>(
     counts: &mut Vec<u32>,
     touched: &mut Vec<u32>,
 ) {
-    // How many tokens ahead a slot is prefetched: enough to overlap several misses.
-    const AHEAD: usize = 16;
-    let mut ring = [InternKey::default(); AHEAD];
-    for (slot, span) in ring.iter_mut().zip(spans) {
-        *slot = span_key::<LOWER>(doc, span);
-        keys.prefetch(slot);
-    }
-    for (i, &(a, b)) in spans.iter().enumerate() {
-        // Interned from its ring entry in place (no copy of the key), which then takes
-        // the key `AHEAD` tokens on.
-        let key = &mut ring[i % AHEAD];
-        let id = if LOWER {
-            keys.intern_span_lower(doc, a, b, key)
-        } else {
-            keys.intern_key(&doc[a..b], key)
-        };
-        if let Some(next) = spans.get(i + AHEAD) {
-            *key = span_key::<LOWER>(doc, next);
-            keys.prefetch(key);
-        }
-        if id as usize == counts.len() {
-            counts.push(0);
-        }
-        let c = &mut counts[id as usize];
-        if *c == 0 {
-            touched.push(id);
-        }
-        *c += 1;
-    }
+    // The document's tokens add at most one new id each.
+    cover_ids(counts, keys.len() + spans.len());
+    let counts = counts.as_mut_slice();
+    keys.intern_spans::<LOWER>(doc, spans, |id| count_id(id, counts, touched));
 }
 
 /// About how many distinct tokens `bytes` of English text hold (Heaps' law, fitted on
@@ -261,7 +255,7 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S], reuse: ChunkCoun
     let bytes = texts.iter().map(|t| t.as_ref().len()).sum();
     let expected = expected_distinct_tokens(bytes);
     keys.clear_with_capacity(expected);
-    counts.reserve(expected);
+    counts.resize(expected, 0);
     doc_ends.reserve(texts.len());
     let unigram = analyzer.is_unigram();
     // Each token is found in the raw text and lowercased while hashing
@@ -272,10 +266,22 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S], reuse: ChunkCoun
     for text in texts {
         let text = text.as_ref();
         if unigram {
-            spans.clear();
-            let done = fused && Tokenizer::lower_word_spans(text, |a, b| spans.push((a, b)));
+            // Stored by index in a buffer long enough for any document this size (a
+            // token is at least two bytes, and tokens are apart): no capacity check and
+            // length update in memory per token, as `push` makes.
+            let most = text.len() / 3 + 1;
+            if spans.len() < most {
+                spans.resize(most, (0, 0));
+            }
+            let mut n = 0;
+            let done = fused
+                && Tokenizer::lower_word_spans(text, |a, b| {
+                    spans[n] = (a, b);
+                    n += 1;
+                });
             if done {
-                count_tokens::<true>(text, &spans, &mut keys, &mut counts, &mut touched);
+                let spans = &spans[..n];
+                count_tokens::<true>(text, spans, &mut keys, &mut counts, &mut touched);
             } else {
                 analyzer.with_token_spans(text, |doc, spans| {
                     count_tokens::<false>(doc, spans, &mut keys, &mut counts, &mut touched);
@@ -284,17 +290,11 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, texts: &[S], reuse: ChunkCoun
         } else {
             analyzer.for_each_term(text.as_ref(), |t| {
                 let id = keys.intern(t);
-                if id as usize == counts.len() {
-                    counts.push(0);
-                }
-                let c = &mut counts[id as usize];
-                if *c == 0 {
-                    touched.push(id);
-                }
-                *c += 1;
+                cover_ids(&mut counts, id as usize + 1);
+                count_id(id, &mut counts, &mut touched);
             });
         }
-        key_df.resize(counts.len(), 0);
+        key_df.resize(keys.len(), 0);
         pairs.extend(touched.iter().map(|&id| {
             key_df[id as usize] += 1;
             (id, std::mem::take(&mut counts[id as usize]))

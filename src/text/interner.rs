@@ -74,23 +74,57 @@ fn load4(s: &[u8], at: usize) -> u64 {
     u64::from(u32::from_le_bytes(b))
 }
 
-/// Packs a key of at most 24 bytes into three words with fixed-size (possibly
-/// overlapping) loads: no variable-length copy, so no store-forwarding stall. Together
-/// with the length, which is part of the slot's tag, the packing is injective.
+/// Packs a key of at most 24 bytes into three words, zero-padded (byte `k` of the key is
+/// byte `k % 8` of word `k / 8`), with fixed-size (possibly overlapping) loads shifted into
+/// place: no variable-length copy, so no store-forwarding stall. Together with the length,
+/// which is part of the slot's tag, the packing is injective. Zero padding makes it the
+/// packing of [`window_words`], which needs no branch on the length.
 #[inline(always)]
 fn pack(s: &[u8]) -> [u64; 3] {
     let n = s.len();
     match n {
         0 => [0; 3],
         1..=3 => [
-            u64::from(s[0]) | u64::from(s[n / 2]) << 8 | u64::from(s[n - 1]) << 16,
+            u64::from(s[0])
+                | u64::from(s[n / 2]) << (8 * (n / 2))
+                | u64::from(s[n - 1]) << (8 * (n - 1)),
             0,
             0,
         ],
-        4..=8 => [load4(s, 0) | load4(s, n - 4) << 32, 0, 0],
-        9..=16 => [load8(s, 0), load8(s, n - 8), 0],
-        _ => [load8(s, 0), load8(s, 8), load8(s, n - 8)],
+        4..=8 => [load4(s, 0) | load4(s, n - 4) << (8 * (n - 4)), 0, 0],
+        9..=16 => [load8(s, 0), load8(s, n - 8) >> (8 * (16 - n)), 0],
+        _ => [load8(s, 0), load8(s, 8), load8(s, n - 8) >> (8 * (24 - n))],
     }
+}
+
+/// Longest key [`window_words`] packs.
+const WINDOW: usize = 16;
+
+/// Per length `n` in `0..=WINDOW`: the masks of a window's two words that keep its first
+/// `n` bytes and clear the rest.
+static WINDOW_MASKS: [[u64; 2]; WINDOW + 1] = {
+    const fn first_bytes(k: usize) -> u64 {
+        if k >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * k)) - 1
+        }
+    }
+    let mut masks = [[0u64; 2]; WINDOW + 1];
+    let mut n = 0;
+    while n <= WINDOW {
+        masks[n] = [first_bytes(n), first_bytes(n.saturating_sub(8))];
+        n += 1;
+    }
+    masks
+};
+
+/// [`pack`] of the first `mask`-kept bytes of a 16-byte `window`: two loads and two
+/// ANDs whatever the length, where [`pack`] branches on it (English word lengths make
+/// that branch mispredict often).
+#[inline(always)]
+fn window_words(window: &[u8; WINDOW], mask: &[u64; 2]) -> [u64; 3] {
+    [load8(window, 0) & mask[0], load8(window, 8) & mask[1], 0]
 }
 
 /// ASCII-lowercases the bytes of `x` (eight at a time), leaving every other byte, and so
@@ -106,14 +140,33 @@ pub(crate) fn lower_word(x: u64) -> u64 {
     x | (upper >> 2)
 }
 
+/// Seeds of the hash.
+const S0: u64 = 0x243F_6A88_85A3_08D3;
+const S1: u64 = 0x1319_8A2E_0370_7344;
+const S2: u64 = 0xA409_3822_299F_31D0;
+const S3: u64 = 0x082E_FA98_EC4E_6C89;
+
+/// The key of an inline key of `n` bytes packed (and lowercased, if it is) in `words`.
+#[inline(always)]
+fn inline_key(words: [u64; 3], n: usize) -> Key {
+    // Nearly every word fits two words: one multiply mixes them with the length (for
+    // most, the second word is zero).
+    let hash = if n <= WINDOW {
+        fold_mul(words[0] ^ S0, words[1] ^ S1 ^ n as u64)
+    } else {
+        let h = fold_mul(words[0] ^ S0, words[1] ^ S1);
+        fold_mul(h ^ words[2] ^ S2, S3 ^ n as u64)
+    };
+    Key {
+        words,
+        hash: with_code(hash, n as u64),
+    }
+}
+
 /// The key of `s` (or, with `LOWER`, of `s` ASCII-lowercased, computed from `s` without a
 /// copy: lowercasing is byte-wise, so it commutes with the packing and the word loads).
 #[inline(always)]
 fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
-    const S0: u64 = 0x243F_6A88_85A3_08D3;
-    const S1: u64 = 0x1319_8A2E_0370_7344;
-    const S2: u64 = 0xA409_3822_299F_31D0;
-    const S3: u64 = 0x082E_FA98_EC4E_6C89;
     let lw = |x: u64| if LOWER { lower_word(x) } else { x };
     if s.len() <= INLINE {
         let mut words = pack(s);
@@ -123,17 +176,7 @@ fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
             words[1] = lw(words[1]);
             words[2] = lw(words[2]);
         }
-        // Most words fit one word: one multiply mixes it with the length.
-        let hash = if s.len() <= 8 {
-            fold_mul(words[0] ^ S0, S3 ^ s.len() as u64)
-        } else {
-            let h = fold_mul(words[0] ^ S0, words[1] ^ S1);
-            fold_mul(h ^ words[2] ^ S2, S3 ^ s.len() as u64)
-        };
-        Key {
-            words,
-            hash: with_code(hash, s.len() as u64),
-        }
+        inline_key(words, s.len())
     } else {
         let mut h = S0 ^ s.len() as u64;
         let mut chunks = s.chunks_exact(8);
@@ -148,6 +191,42 @@ fn prepare_impl<const LOWER: bool>(s: &[u8]) -> Key {
             hash: with_code(hash, LONG),
         }
     }
+}
+
+/// Writes [`prepare_impl`] of `doc[a..b]` to `out`. A key of at most [`WINDOW`] bytes
+/// with that many bytes of `doc` from its start (nearly every token of a document) is
+/// packed from that window ([`window_words`]) and lowercased without a branch on its
+/// length; any other goes the general way ([`prepare_slice`]). Written in place, so that
+/// the two ways do not meet in a temporary copy of the key.
+#[inline(always)]
+fn prepare_span<const LOWER: bool>(doc: &[u8], a: usize, b: usize, out: &mut Key) {
+    let n = b.wrapping_sub(a);
+    // Where the last full window starts: invariant in a caller's loop over one document,
+    // so the test per token is two compares.
+    let last_window = doc.len().checked_sub(WINDOW);
+    let window = match last_window {
+        Some(last) if a <= last => doc[a..].first_chunk::<WINDOW>(),
+        _ => None,
+    };
+    let (Some(window), Some(mask)) = (window, WINDOW_MASKS.get(n)) else {
+        return prepare_slice::<LOWER>(doc, a, b, out);
+    };
+    let [w0, w1, w2] = window_words(window, mask);
+    let words = if LOWER {
+        [lower_word(w0), lower_word(w1), w2]
+    } else {
+        [w0, w1, w2]
+    };
+    *out = inline_key(words, n);
+}
+
+/// Writes [`prepare_impl`] of `doc[a..b]` to `out` (panics if `a..b` is not a span of
+/// `doc`): out of line, so that the rare tokens it takes (long, or at a document's very
+/// end) leave a caller's loop its registers.
+#[cold]
+#[inline(never)]
+fn prepare_slice<const LOWER: bool>(doc: &[u8], a: usize, b: usize, out: &mut Key) {
+    *out = prepare_impl::<LOWER>(&doc[a..b]);
 }
 
 #[inline(always)]
@@ -357,6 +436,25 @@ impl Interner {
         prepare_impl::<true>(s)
     }
 
+    /// The key of `doc[a..b]` (see [`Interner::key_span_lower`]).
+    #[inline(always)]
+    pub fn key_span(doc: &str, a: usize, b: usize) -> Key {
+        let mut key = Key::default();
+        prepare_span::<false>(doc.as_bytes(), a, b, &mut key);
+        key
+    }
+
+    /// [`Interner::key_lower_bytes`] of `doc[a..b]`, a span of a document already known
+    /// to be at char boundaries: the bytes after the token, when there are enough, let
+    /// it be packed without a branch on its length. Panics if `a..b` is not a span of
+    /// `doc`.
+    #[inline(always)]
+    pub fn key_span_lower(doc: &str, a: usize, b: usize) -> Key {
+        let mut key = Key::default();
+        prepare_span::<true>(doc.as_bytes(), a, b, &mut key);
+        key
+    }
+
     /// Interns `s` ASCII-lowercased (only `A`..=`Z` change), with `key` =
     /// [`Interner::key_lower`]`(s)`: the same id and stored string as
     /// `intern(&s.to_ascii_lowercase())`, without lowercasing a copy of the text first.
@@ -384,20 +482,95 @@ impl Interner {
         if self.table.is_empty() {
             self.grow();
         }
-        let mask = self.table.len() - 1;
-        let mut i = self.slot(key.hash);
+        match self.probe::<LOWER>(&self.table, self.shift, key, &s) {
+            Ok(id) => id,
+            Err(vacant) => self.insert::<LOWER>(vacant, s(), key),
+        }
+    }
+
+    /// Searches `slots` (this interner's non-empty table, with its `shift`, passed apart
+    /// so that a caller's loop can keep them in registers) for `key`: its id, or the
+    /// empty slot where it belongs. `s` gives the key's string, called only for an arena
+    /// (long) key.
+    #[inline(always)]
+    fn probe<'s, const LOWER: bool>(
+        &self,
+        slots: &[Slot],
+        shift: u32,
+        key: &Key,
+        s: impl Fn() -> &'s str,
+    ) -> Result<u32, usize> {
+        let mask = slots.len() - 1;
+        let mut i = (key.hash >> shift) as usize;
         loop {
-            let slot = &self.table[i & mask];
+            let slot = &slots[i & mask];
             if slot.meta == 0 {
-                return self.insert::<LOWER>(i & mask, s(), key);
+                return Err(i & mask);
             }
             if key.tag_matches(slot.meta)
                 && (!key.is_long() && slot.key == key.words
                     || key.is_long() && self.matches::<LOWER>(slot, key, s()))
             {
-                return slot.meta as u32 - 1;
+                return Ok(slot.meta as u32 - 1);
             }
             i += 1;
+        }
+    }
+
+    /// Interns the spans `a..b` of `doc` in order, ASCII-lowercased with `LOWER` (as
+    /// [`Interner::intern_span_lower`]; else as [`Interner::intern`]), and calls `f` with
+    /// each one's id. `doc[a..b]` is sliced only for a new or an arena key; every span
+    /// must be a span of `doc` (checked then, and when its key is computed).
+    ///
+    /// Each token's key is computed `AHEAD` tokens before it is interned, and its slot
+    /// prefetched then, so that several cache misses overlap; the keys in flight wait in
+    /// a small ring instead of a per-token buffer in memory. The table's address, length
+    /// and shift are held in locals, reloaded only after an insertion (which may grow
+    /// the table), so that the loop keeps them in registers instead of reloading them
+    /// for every token.
+    #[inline(always)]
+    pub fn intern_spans<const LOWER: bool>(
+        &mut self,
+        doc: &str,
+        spans: &[(usize, usize)],
+        mut f: impl FnMut(u32),
+    ) {
+        // How many tokens ahead a slot is prefetched: enough to overlap several misses.
+        const AHEAD: usize = 16;
+        if self.table.is_empty() {
+            self.grow();
+        }
+        let (mut slots, mut shift) = (self.table.as_slice(), self.shift);
+        let key_of = |&(a, b): &(usize, usize), key: &mut Key| {
+            prepare_span::<LOWER>(doc.as_bytes(), a, b, key);
+        };
+        let prefetch = |slots: &[Slot], shift: u32, key: &Key| {
+            crate::hint::prefetch(slots.as_ptr().wrapping_add((key.hash >> shift) as usize));
+        };
+        let mut ring = [Key::default(); AHEAD];
+        for (key, span) in ring.iter_mut().zip(spans) {
+            key_of(span, key);
+            prefetch(slots, shift, key);
+        }
+        for i in 0..spans.len() {
+            // Read only for a new or an arena key (not for every token in the loop).
+            let text = || &doc[spans[i].0..spans[i].1];
+            // Interned from its ring entry in place (no copy of the key), which then
+            // takes the key `AHEAD` tokens on.
+            let key = &mut ring[i % AHEAD];
+            let id = match self.probe::<LOWER>(slots, shift, key, text) {
+                Ok(id) => id,
+                Err(vacant) => {
+                    let id = self.insert::<LOWER>(vacant, text(), key);
+                    (slots, shift) = (self.table.as_slice(), self.shift);
+                    id
+                }
+            };
+            if let Some(next) = spans.get(i + AHEAD) {
+                key_of(next, key);
+                prefetch(slots, shift, key);
+            }
+            f(id);
         }
     }
 
@@ -600,6 +773,81 @@ mod tests {
                 assert_eq!(reused.intern(&w), fresh.intern(&w));
             }
             assert!(reused.iter().eq(fresh.iter()));
+        }
+    }
+
+    /// A span's key, whether packed from a window of the document or the general way
+    /// (long tokens, tokens near the document's end), equals the key of the span's text,
+    /// for every length and position, lowercased or not.
+    #[test]
+    fn span_keys_match_slice_keys() {
+        let doc = "The QUICK brown fox, jumps over Élan's lazy dog; ŒUVRE αβγ 0123456789_AbC\
+                   defghijklmnopqrstuvwxyz ZZ";
+        let bytes = doc.as_bytes();
+        let fields = |k: Key| (k.words, k.hash);
+        for a in 0..=doc.len() {
+            for b in a..=doc.len().min(a + 30) {
+                let s = &bytes[a..b];
+                assert_eq!(
+                    fields(prepare_span_key::<true>(doc, a, b)),
+                    fields(Interner::key_lower_bytes(s)),
+                    "{a}..{b}"
+                );
+                assert_eq!(
+                    fields(prepare_span_key::<false>(doc, a, b)),
+                    fields(prepare(s)),
+                    "{a}..{b}"
+                );
+            }
+        }
+    }
+
+    /// [`prepare_span`] as a function returning the key.
+    fn prepare_span_key<const LOWER: bool>(doc: &str, a: usize, b: usize) -> Key {
+        let mut key = Key::default();
+        prepare_span::<LOWER>(doc.as_bytes(), a, b, &mut key);
+        key
+    }
+
+    /// Interning a document's spans in bulk gives the ids and strings of interning each
+    /// span's text one by one (lowercased or not), through table growth, for inline and
+    /// arena keys, new and repeated.
+    #[test]
+    fn intern_spans_matches_one_by_one() {
+        let doc: String = (0..4000)
+            .map(|i| match i % 5 {
+                0 => format!("Word{} ", i % 700),
+                1 => format!("{} ", "LongToken".repeat(1 + i % 4)),
+                2 => format!("é{}, ", i % 90),
+                3 => "a ".to_string(),
+                _ => format!("x{i}. "),
+            })
+            .collect();
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for (i, c) in doc.char_indices() {
+            if c == ' ' {
+                spans.push((start, i));
+                start = i + 1;
+            }
+        }
+        for lower in [false, true] {
+            let (mut bulk, mut single) = (Interner::default(), Interner::default());
+            let mut got = Vec::new();
+            if lower {
+                bulk.intern_spans::<true>(&doc, &spans, |id| got.push(id));
+            } else {
+                bulk.intern_spans::<false>(&doc, &spans, |id| got.push(id));
+            }
+            let want: Vec<u32> = spans
+                .iter()
+                .map(|&(a, b)| match lower {
+                    true => single.intern(&doc[a..b].to_ascii_lowercase()),
+                    false => single.intern(&doc[a..b]),
+                })
+                .collect();
+            assert_eq!(got, want);
+            assert!(bulk.iter().eq(single.iter()));
         }
     }
 
