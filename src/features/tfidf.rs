@@ -24,7 +24,7 @@
 //! Word n-grams (built-in tokenizer) are counted as tuples of term ids, never as strings
 //! until pruning has picked the ones kept: see the `ngrams` module (`tfidf_ngrams.rs`).
 use super::{Csr, FeatureError, SparseRecords, TfidfParams, Vocabulary};
-use crate::text::{Analyzer, AnalyzerConfig, InternKey, Interner, Tokenizer};
+use crate::text::{Analyzer, AnalyzerConfig, Interner, Tokenizer};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -178,17 +178,6 @@ struct CountScratch {
     spans: Vec<(usize, usize)>,
 }
 
-/// The interner key of `doc[a..b]` (ASCII-lowercased with `LOWER`). A function, not a
-/// closure, so that it can be forced inline into a caller's loop.
-#[inline(always)]
-fn span_key<const LOWER: bool>(doc: &str, &(a, b): &(usize, usize)) -> InternKey {
-    if LOWER {
-        Interner::key_span_lower(doc, a, b)
-    } else {
-        Interner::key_span(doc, a, b)
-    }
-}
-
 /// Adds one occurrence of local id `id` to the current document's counts: `counts` is
 /// indexed by local id (and longer than `id`: see [`cover_ids`]), `touched` lists the
 /// ids this document has counted.
@@ -224,7 +213,7 @@ fn count_tokens<const LOWER: bool>(
     // The document's tokens add at most one new id each.
     cover_ids(counts, keys.len() + spans.len());
     let counts = counts.as_mut_slice();
-    keys.intern_spans::<LOWER>(doc, spans, |id| count_id(id, counts, touched));
+    keys.intern_spans::<LOWER>(doc, spans, |_, id| count_id(id, counts, touched));
 }
 
 /// About how many distinct tokens `bytes` of English text hold (Heaps' law, fitted on

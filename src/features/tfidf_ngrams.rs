@@ -36,8 +36,8 @@
 //! strings. The index is built lazily, only for batches large enough to repay it.
 use super::{
     df_bounds, empty_vocabulary, expected_distinct_tokens, idf_weight, nothing_left,
-    raw_lowercase_tokens, sort_by_term, span_key, ChunkCounts, Counts, FeatureError, TfidfParams,
-    Vocabulary, NONE,
+    raw_lowercase_tokens, sort_by_term, ChunkCounts, Counts, FeatureError, TfidfParams, Vocabulary,
+    NONE,
 };
 use crate::text::{Analyzer, InternKey, Interner, Tokenizer};
 use rayon::prelude::*;
@@ -185,11 +185,8 @@ struct ChunkTerms<'a> {
 impl ChunkTerms<'_> {
     /// Appends to `seq` the term ids of `doc`'s tokens, given as byte spans (stop words
     /// left out). With `LOWER` the spans are of the raw text and each token is interned
-    /// ASCII-lowercased ([`Interner::intern_span_lower`]), as the unigram path counts:
-    /// the same ids and strings as tokens of a lowercased copy, without making the copy.
-    ///
-    /// Each token's key is computed `AHEAD` tokens before it is interned, and its slot
-    /// prefetched then, so that the cache misses of several probes overlap.
+    /// ASCII-lowercased ([`Interner::intern_spans`], as the unigram path counts): the same
+    /// ids and strings as tokens of a lowercased copy, without making the copy.
     #[inline(never)]
     fn push_terms<const LOWER: bool>(
         &mut self,
@@ -197,43 +194,31 @@ impl ChunkTerms<'_> {
         spans: &[(usize, usize)],
         seq: &mut Vec<u32>,
     ) {
-        const AHEAD: usize = 8;
-        let mut ring = [InternKey::default(); AHEAD];
-        for (slot, span) in ring.iter_mut().zip(spans) {
-            *slot = span_key::<LOWER>(doc, span);
-            self.raw.prefetch(slot);
-        }
-        for (i, &(a, b)) in spans.iter().enumerate() {
-            let key = &mut ring[i % AHEAD];
-            let id = if LOWER {
-                self.raw.intern_span_lower(doc, a, b, key)
-            } else {
-                self.raw.intern_key(&doc[a..b], key)
-            } as usize;
-            if let Some(next) = spans.get(i + AHEAD) {
-                *key = span_key::<LOWER>(doc, next);
-                self.raw.prefetch(key);
+        let ChunkTerms {
+            analyzer,
+            raw,
+            raw_term,
+            terms,
+        } = self;
+        raw.intern_spans::<LOWER>(doc, spans, |raw, id| {
+            if id as usize == raw_term.len() {
+                raw_term.push(term_of_new_token(analyzer, terms, raw.get(id)));
             }
-            if id == self.raw_term.len() {
-                self.map_new_token(id as u32);
-            }
-            let t = self.raw_term[id];
+            let t = raw_term[id as usize];
             if t != NONE {
                 seq.push(t);
             }
-        }
+        });
     }
+}
 
-    /// Maps the raw token just interned as `id` to its term (`NONE` for a stop word).
-    #[cold]
-    fn map_new_token(&mut self, id: u32) {
-        let tok = self.raw.get(id);
-        let t = self
-            .analyzer
-            .token_term(tok)
-            .map_or(NONE, |t| self.terms.intern(&t));
-        self.raw_term.push(t);
-    }
+/// The local term id of a raw token seen for the first time (`NONE` for a stop word),
+/// interning its term in `terms`.
+#[cold]
+fn term_of_new_token(analyzer: &Analyzer, terms: &mut Interner, token: &str) -> u32 {
+    analyzer
+        .token_term(token)
+        .map_or(NONE, |t| terms.intern(&t))
 }
 
 /// Counts one chunk's documents as term ids and n-gram ids (see the module docs).

@@ -436,40 +436,12 @@ impl Interner {
         prepare_impl::<true>(s)
     }
 
-    /// The key of `doc[a..b]` (see [`Interner::key_span_lower`]).
-    #[inline(always)]
-    pub fn key_span(doc: &str, a: usize, b: usize) -> Key {
-        let mut key = Key::default();
-        prepare_span::<false>(doc.as_bytes(), a, b, &mut key);
-        key
-    }
-
-    /// [`Interner::key_lower_bytes`] of `doc[a..b]`, a span of a document already known
-    /// to be at char boundaries: the bytes after the token, when there are enough, let
-    /// it be packed without a branch on its length. Panics if `a..b` is not a span of
-    /// `doc`.
-    #[inline(always)]
-    pub fn key_span_lower(doc: &str, a: usize, b: usize) -> Key {
-        let mut key = Key::default();
-        prepare_span::<true>(doc.as_bytes(), a, b, &mut key);
-        key
-    }
-
     /// Interns `s` ASCII-lowercased (only `A`..=`Z` change), with `key` =
     /// [`Interner::key_lower`]`(s)`: the same id and stored string as
     /// `intern(&s.to_ascii_lowercase())`, without lowercasing a copy of the text first.
     #[inline]
     pub fn intern_key_lower(&mut self, s: &str, key: &Key) -> u32 {
         self.intern_impl::<true>(|| s, key)
-    }
-
-    /// [`Interner::intern_key_lower`] of `doc[start..end]`, sliced only when the key is
-    /// new or longer than an inline key: a hit on the hot path compares the key's words
-    /// and never touches the text. `start..end` must be a valid span of `doc` (checked
-    /// when it is sliced).
-    #[inline]
-    pub fn intern_span_lower(&mut self, doc: &str, start: usize, end: usize, key: &Key) -> u32 {
-        self.intern_impl::<true>(|| &doc[start..end], key)
     }
 
     /// The lookup: a hit is one slot read and a compare (inlined into the caller's
@@ -518,9 +490,10 @@ impl Interner {
     }
 
     /// Interns the spans `a..b` of `doc` in order, ASCII-lowercased with `LOWER` (as
-    /// [`Interner::intern_span_lower`]; else as [`Interner::intern`]), and calls `f` with
-    /// each one's id. `doc[a..b]` is sliced only for a new or an arena key; every span
-    /// must be a span of `doc` (checked then, and when its key is computed).
+    /// [`Interner::intern_key_lower`]; else as [`Interner::intern`]), and calls `f` with
+    /// the interner (to read a new key's string) and each one's id. `doc[a..b]` is sliced
+    /// only for a new or an arena key; every span must be a span of `doc` (checked then,
+    /// and when its key is computed).
     ///
     /// Each token's key is computed `AHEAD` tokens before it is interned, and its slot
     /// prefetched then, so that several cache misses overlap; the keys in flight wait in
@@ -533,7 +506,7 @@ impl Interner {
         &mut self,
         doc: &str,
         spans: &[(usize, usize)],
-        mut f: impl FnMut(u32),
+        mut f: impl FnMut(&Interner, u32),
     ) {
         // How many tokens ahead a slot is prefetched: enough to overlap several misses.
         const AHEAD: usize = 16;
@@ -570,7 +543,7 @@ impl Interner {
                 key_of(next, key);
                 prefetch(slots, shift, key);
             }
-            f(id);
+            f(self, id);
         }
     }
 
@@ -866,9 +839,9 @@ mod tests {
             let (mut bulk, mut single) = (Interner::default(), Interner::default());
             let mut got = Vec::new();
             if lower {
-                bulk.intern_spans::<true>(&doc, &spans, |id| got.push(id));
+                bulk.intern_spans::<true>(&doc, &spans, |_, id| got.push(id));
             } else {
-                bulk.intern_spans::<false>(&doc, &spans, |id| got.push(id));
+                bulk.intern_spans::<false>(&doc, &spans, |_, id| got.push(id));
             }
             let want: Vec<u32> = spans
                 .iter()
